@@ -1,0 +1,224 @@
+"""The domain's value types: what Baton knows about channels, messages, conversations and handoffs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class AuthorKind(StrEnum):
+    """Who wrote a message, as the domain sees it."""
+
+    CUSTOMER = "customer"  # a user of another organisation in a shared channel
+    INTERNAL = "internal"  # a member of our workspace
+    AI = "ai"  # a bot we are told is the AI agent answering customers
+    OTHER_BOT = "other_bot"  # any other bot or integration
+    SELF = "self"  # Baton itself
+
+
+class MessageChange(StrEnum):
+    """What a message event does to the stored history."""
+
+    NEW = "new"
+    EDITED = "edited"
+    DELETED = "deleted"
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """The customer organisation behind a watched channel."""
+
+    name: str = ""
+    tier: str = ""
+    value: float = 0.0
+    owner_user_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class WatchedChannel:
+    """A channel Baton watches, with the account it belongs to and which bots are the AI agent."""
+
+    channel_id: str
+    name: str = ""
+    is_shared: bool = False
+    watched: bool = True
+    account: Account = field(default_factory=Account)
+    ai_bot_ids: tuple[str, ...] = ()
+    added_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AIAssessment:
+    """What the AI agent said about its own answer (from message metadata or the API)."""
+
+    confidence: float | None = None
+    summary: str = ""
+    intent: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MessageFacts:
+    """One message as the domain sees it, translated from a Slack payload."""
+
+    channel_id: str
+    ts: str
+    thread_ts: str  # the conversation key: the thread root, or the message itself at top level
+    author_id: str
+    author_team: str
+    author_kind: AuthorKind
+    text: str
+    received_at: datetime
+    event_id: str | None = None
+    change: MessageChange = MessageChange.NEW
+    assessment: AIAssessment | None = None
+    metadata: dict[str, Any] | None = None
+
+    @property
+    def is_customer(self) -> bool:
+        return self.author_kind is AuthorKind.CUSTOMER
+
+
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    """A message kept in a conversation's history."""
+
+    channel_id: str
+    ts: str
+    thread_ts: str
+    author_id: str
+    author_team: str
+    author_kind: AuthorKind
+    text: str
+    received_at: datetime
+    edited_at: datetime | None = None
+    deleted: bool = False
+    metadata: dict[str, Any] | None = None
+
+    @classmethod
+    def from_facts(cls, facts: MessageFacts) -> StoredMessage:
+        return cls(
+            channel_id=facts.channel_id,
+            ts=facts.ts,
+            thread_ts=facts.thread_ts,
+            author_id=facts.author_id,
+            author_team=facts.author_team,
+            author_kind=facts.author_kind,
+            text=facts.text,
+            received_at=facts.received_at,
+            metadata=facts.metadata,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """A thread in a watched channel, keyed by (channel, thread root ts)."""
+
+    channel_id: str
+    thread_ts: str
+    started_at: datetime
+    last_message_at: datetime
+    message_count: int = 0
+    customer_message_count: int = 0
+    waiting_since: datetime | None = None  # the oldest customer message nobody answered yet
+    id: int | None = None
+
+
+class HandoffState(StrEnum):
+    OPEN = "open"
+    CLAIMED = "claimed"
+    SNOOZED = "snoozed"
+    RESOLVED = "resolved"
+    DISMISSED = "dismissed"
+
+    @property
+    def is_live(self) -> bool:
+        return self in (HandoffState.OPEN, HandoffState.CLAIMED, HandoffState.SNOOZED)
+
+
+LIVE_STATES: tuple[HandoffState, ...] = (HandoffState.OPEN, HandoffState.CLAIMED, HandoffState.SNOOZED)
+
+
+class Urgency(StrEnum):
+    LOW = "low"
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+    @property
+    def rank(self) -> int:
+        return _URGENCY_RANK[self]
+
+
+_URGENCY_RANK = {Urgency.LOW: 0, Urgency.NORMAL: 1, Urgency.HIGH: 2, Urgency.URGENT: 3}
+
+
+class EventSource(StrEnum):
+    """Where a handoff change came from."""
+
+    SLACK_ACTION = "slack_action"
+    COMMAND = "command"
+    SCHEDULER = "scheduler"
+    API = "api"
+    MESSAGE = "message"
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    """A conversation handed to humans: its state, owner, deadlines and where its card lives."""
+
+    channel_id: str
+    thread_ts: str
+    escalation_type: str
+    urgency: Urgency
+    opened_at: datetime
+    state: HandoffState = HandoffState.OPEN
+    assignee_id: str | None = None
+    target: str = ""  # where the card was routed: "user:U…", "channel:C…", "group:S…"
+    level: int = 0  # escalation chain tier reached
+    claim_due_at: datetime | None = None
+    resolve_due_at: datetime | None = None
+    next_check_at: datetime | None = None
+    snoozed_until: datetime | None = None
+    breached: bool = False
+    card_channel: str | None = None
+    card_ts: str | None = None
+    reasons: tuple[str, ...] = ()
+    policy: dict[str, Any] = field(default_factory=dict)  # frozen when the handoff opens
+    context: dict[str, Any] = field(default_factory=dict)  # snapshot shown on the card
+    closed_at: datetime | None = None
+    version: int = 0
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffEvent:
+    """One append-only entry of a handoff's history: the audit trail and the source of stats."""
+
+    handoff_id: int
+    kind: str
+    at: datetime
+    source: EventSource
+    actor: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """A Slack Web API write waiting to be delivered, written in the same transaction as its cause."""
+
+    channel_key: str  # deliveries are ordered per key (a Slack channel id)
+    method: str  # e.g. "chat.postMessage"
+    payload: dict[str, Any]
+    created_at: datetime
+    available_at: datetime
+    dedupe_key: str | None = None  # a write is enqueued once per key
+    handoff_id: int | None = None
+    attempts: int = 0
+    last_error: str | None = None
+    delivered_at: datetime | None = None
+    failed_at: datetime | None = None
+    result: dict[str, Any] | None = None
+    id: int | None = None

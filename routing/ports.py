@@ -1,0 +1,161 @@
+"""Storage ports: what the domain needs from persistence, as Protocols the storage package implements.
+
+All writes happen inside one `Store.transaction()`; it commits when the block exits cleanly and rolls back
+when it raises, so a state change, its events and its outbox rows land together or not at all.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from routing.models import (
+    Conversation,
+    Handoff,
+    HandoffEvent,
+    OutboxItem,
+    StoredMessage,
+    WatchedChannel,
+)
+
+
+class ProcessedEvents(Protocol):
+    """Slack event ids already handled, so a redelivered event is processed once."""
+
+    async def remember(self, *, event_id: str, at: datetime) -> bool:
+        """Record an event id; True if it is new, False if it was seen before."""
+        ...
+
+    async def forget_before(self, *, before: datetime) -> int:
+        """Drop ids recorded before a time (Slack retries for minutes, not days); return how many."""
+        ...
+
+
+class Channels(Protocol):
+    """Channels Baton knows, with their account and AI agent bots."""
+
+    async def get(self, *, channel_id: str) -> WatchedChannel | None:
+        """The channel, or None if Baton never heard of it."""
+        ...
+
+    async def save(self, channel: WatchedChannel) -> WatchedChannel:
+        """Insert or replace a channel by its id."""
+        ...
+
+    async def list(self, *, watched_only: bool = True) -> list[WatchedChannel]:
+        """Channels ordered by id."""
+        ...
+
+
+class Conversations(Protocol):
+    """Conversations and the message history kept from events."""
+
+    async def add_message(self, message: StoredMessage) -> bool:
+        """Store a message and update its conversation; False if (channel, ts) is already stored."""
+        ...
+
+    async def edit_message(
+        self, *, channel_id: str, ts: str, text: str, at: datetime
+    ) -> StoredMessage | None:
+        """Replace a stored message's text; the updated message, or None if it is unknown."""
+        ...
+
+    async def delete_message(self, *, channel_id: str, ts: str, at: datetime) -> StoredMessage | None:
+        """Mark a stored message deleted; the updated message, or None if it is unknown."""
+        ...
+
+    async def get_message(self, *, channel_id: str, ts: str) -> StoredMessage | None:
+        """One stored message."""
+        ...
+
+    async def get(self, *, channel_id: str, thread_ts: str) -> Conversation | None:
+        """One conversation."""
+        ...
+
+    async def messages(self, *, channel_id: str, thread_ts: str, limit: int = 50) -> list[StoredMessage]:
+        """The last `limit` messages of a conversation, oldest first (deleted ones included, marked)."""
+        ...
+
+
+class Handoffs(Protocol):
+    """Handoffs, updated only by compare-and-set on their version."""
+
+    async def add(self, handoff: Handoff) -> Handoff:
+        """Insert a handoff; it comes back with its id."""
+        ...
+
+    async def get(self, *, handoff_id: int) -> Handoff | None:
+        """One handoff."""
+        ...
+
+    async def live_for(self, *, channel_id: str, thread_ts: str) -> Handoff | None:
+        """The open, claimed or snoozed handoff of a conversation, if any."""
+        ...
+
+    async def update(self, handoff: Handoff, *, expected_version: int) -> Handoff | None:
+        """Write `handoff` if the stored version is still `expected_version`; the stored row or None."""
+        ...
+
+
+class HandoffEvents(Protocol):
+    """The append-only log of handoff changes."""
+
+    async def append(self, event: HandoffEvent) -> HandoffEvent:
+        """Append an event; it comes back with its id."""
+        ...
+
+    async def for_handoff(self, *, handoff_id: int) -> list[HandoffEvent]:
+        """A handoff's events in the order they were appended."""
+        ...
+
+
+class Outbox(Protocol):
+    """Slack writes waiting for delivery, ordered per channel key."""
+
+    async def enqueue(self, item: OutboxItem) -> OutboxItem | None:
+        """Add a row; None if a row with the same dedupe key exists already."""
+        ...
+
+    async def claim_due(self, *, now: datetime, limit: int, lease: timedelta) -> list[OutboxItem]:
+        """Lease up to `limit` deliverable rows: per channel key only the oldest undelivered one."""
+        ...
+
+    async def mark_delivered(self, *, item_id: int, at: datetime, result: dict[str, Any] | None) -> None:
+        """Record a successful delivery."""
+        ...
+
+    async def reschedule(self, *, item_id: int, available_at: datetime, error: str) -> None:
+        """Release a leased row to be tried again later, counting the attempt."""
+        ...
+
+    async def mark_failed(self, *, item_id: int, at: datetime, error: str) -> None:
+        """Record a delivery that can never succeed (kept, not dropped; it no longer blocks its channel)."""
+        ...
+
+    async def get(self, *, item_id: int) -> OutboxItem | None:
+        """One row."""
+        ...
+
+    async def pending(self) -> tuple[int, datetime | None]:
+        """How many rows are undelivered, and when the oldest was created."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    """The repositories of one transaction."""
+
+    processed_events: ProcessedEvents
+    channels: Channels
+    conversations: Conversations
+    handoffs: Handoffs
+    handoff_events: HandoffEvents
+    outbox: Outbox
+
+
+class Store(Protocol):
+    """Opens transactions."""
+
+    def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A unit of work that commits on clean exit and rolls back on error."""
+        ...
