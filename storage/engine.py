@@ -1,0 +1,81 @@
+"""Database URLs and the async engine factory (SQLite through aiosqlite, PostgreSQL through asyncpg)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
+_ASYNC_SCHEMES = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
+
+
+def normalize_database_url(url: str) -> str:
+    """The async-driver form of a SQLite or PostgreSQL URL; ValueError for anything else."""
+    scheme, separator, rest = url.partition("://")
+    async_scheme = _ASYNC_SCHEMES.get(scheme.lower()) if separator else None
+    if async_scheme is None:
+        # Name only the scheme: the rest of a URL may hold a password.
+        shown = scheme if separator else "(no scheme)"
+        raise ValueError(
+            f"unsupported database URL scheme {shown!r}: use sqlite:///path/to/baton.db or "
+            "postgresql://user:password@host/dbname (async drivers aiosqlite and asyncpg are used)"
+        )
+    return f"{async_scheme}://{rest}"
+
+
+def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """An AsyncEngine for a SQLite or PostgreSQL URL, tuned for Baton's access pattern."""
+    parsed = make_url(normalize_database_url(url))
+    if parsed.get_backend_name() == "sqlite":
+        return _create_sqlite_engine(parsed, echo=echo)
+    return create_async_engine(
+        parsed,
+        echo=echo,
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=30,
+        pool_recycle=1800,
+        pool_pre_ping=True,
+    )
+
+
+def _create_sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
+    database = url.database or ""
+    in_memory = database in ("", ":memory:") or url.query.get("mode") == "memory"
+    if not in_memory and not database.startswith("file:"):
+        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_async_engine(url, echo=echo)
+    event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
+    event.listen(engine.sync_engine, "begin", _begin_immediate)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) -> None:
+    # Let SQLAlchemy, not the driver, emit BEGIN (see _begin_immediate); PRAGMAs run outside a transaction.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+    finally:
+        cursor.close()
+
+
+def _begin_immediate(connection: Any) -> None:
+    # Take SQLite's write lock when a transaction starts: a deferred transaction that reads and then writes
+    # fails with SQLITE_BUSY (busy_timeout can't help) if another writer committed in between. Writers
+    # queue up on busy_timeout instead, which makes compare-and-set updates safe.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

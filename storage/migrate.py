@@ -1,0 +1,53 @@
+"""Alembic run programmatically on an AsyncEngine: migrate, downgrade, and read the current revision."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(*, connection: Connection | None = None) -> Config:
+    """An Alembic Config built in code (no alembic.ini), optionally bound to an open connection."""
+    config = Config()
+    # Config values are %-interpolated; escape a literal % in the path.
+    config.set_main_option("script_location", str(MIGRATIONS_DIR).replace("%", "%%"))
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+async def migrate(engine: AsyncEngine, *, revision: str = "head") -> None:
+    """Upgrade the database to `revision` in one transaction; a no-op when it is there already."""
+    async with engine.begin() as connection:
+        await connection.run_sync(_upgrade, revision)
+
+
+async def downgrade(engine: AsyncEngine, *, revision: str = "base") -> None:
+    """Downgrade the database to `revision` (by default: drop everything) in one transaction."""
+    async with engine.begin() as connection:
+        await connection.run_sync(_downgrade, revision)
+
+
+async def current_revision(engine: AsyncEngine) -> str | None:
+    """The revision the database is at, or None if it was never migrated."""
+    async with engine.connect() as connection:
+        return await connection.run_sync(_current_revision)
+
+
+def _upgrade(connection: Connection, revision: str) -> None:
+    command.upgrade(alembic_config(connection=connection), revision)
+
+
+def _downgrade(connection: Connection, revision: str) -> None:
+    command.downgrade(alembic_config(connection=connection), revision)
+
+
+def _current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()

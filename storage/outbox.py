@@ -1,0 +1,133 @@
+"""The durable outbox of Slack writes: enqueued with their cause, claimed per channel in order, leased."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, and_, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from routing.models import OutboxItem
+from storage.dialect import insert, is_postgresql
+from storage.tables import OUTBOX
+
+
+class SqlOutbox:
+    """Slack writes waiting for delivery, ordered per channel key."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def enqueue(self, item: OutboxItem) -> OutboxItem | None:
+        """Add a row; None if a row with the same dedupe key exists already."""
+        statement = (
+            insert(self._connection, OUTBOX)
+            .values(
+                channel_key=item.channel_key,
+                method=item.method,
+                payload=item.payload,
+                created_at=item.created_at,
+                available_at=item.available_at,
+                attempts=item.attempts,
+                last_error=item.last_error,
+                delivered_at=item.delivered_at,
+                failed_at=item.failed_at,
+                result=item.result,
+                handoff_id=item.handoff_id,
+                dedupe_key=item.dedupe_key,
+            )
+            .on_conflict_do_nothing(index_elements=[OUTBOX.c.dedupe_key])
+            .returning(*OUTBOX.c)
+        )
+        row = (await self._connection.execute(statement)).first()
+        return None if row is None else _item(row)
+
+    async def claim_due(self, *, now: datetime, limit: int, lease: timedelta) -> list[OutboxItem]:
+        """Lease up to `limit` deliverable rows, oldest first: per channel key only its oldest pending row.
+
+        A channel whose oldest pending row is leased or waiting for a retry yields nothing, so its writes
+        go out in order. PostgreSQL skips rows another transaction is claiming (FOR UPDATE SKIP LOCKED);
+        SQLite runs one writer at a time, and the UPDATE re-checks the lease (compare-and-set) either way.
+        """
+        head, candidate = OUTBOX.alias("head"), OUTBOX.alias("candidate")
+        heads = select(func.min(head.c.id)).where(_pending(head.c)).group_by(head.c.channel_key)
+        due = (
+            select(candidate.c.id)
+            .where(candidate.c.id.in_(heads), candidate.c.available_at <= now, _unleased(candidate.c, now))
+            .order_by(candidate.c.id)
+            .limit(limit)
+        )
+        if is_postgresql(self._connection):
+            due = due.with_for_update(skip_locked=True)
+        # A materialized CTE runs once. As a plain `IN (subquery)` PostgreSQL may rescan it per row, and a
+        # rescan skips the rows this very UPDATE already changed, so it would lease past `limit`.
+        chosen = due.cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
+        statement = (
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(select(chosen.c.id)), _pending(OUTBOX.c), _unleased(OUTBOX.c, now))
+            .values(leased_until=now + lease)
+            .returning(*OUTBOX.c)
+        )
+        rows = await self._connection.execute(statement)
+        return sorted((_item(row) for row in rows), key=lambda item: item.id or 0)
+
+    async def mark_delivered(self, *, item_id: int, at: datetime, result: dict[str, Any] | None) -> None:
+        """Record a successful delivery."""
+        await self._set(item_id, delivered_at=at, result=result, leased_until=None)
+
+    async def reschedule(self, *, item_id: int, available_at: datetime, error: str) -> None:
+        """Release a leased row to be tried again later, counting the attempt."""
+        await self._set(
+            item_id,
+            attempts=OUTBOX.c.attempts + 1,
+            last_error=error,
+            available_at=available_at,
+            leased_until=None,
+        )
+
+    async def mark_failed(self, *, item_id: int, at: datetime, error: str) -> None:
+        """Record a delivery that can never succeed (kept, not dropped; it no longer blocks its channel)."""
+        await self._set(item_id, failed_at=at, last_error=error, leased_until=None)
+
+    async def _set(self, item_id: int, **values: Any) -> None:
+        await self._connection.execute(update(OUTBOX).where(OUTBOX.c.id == item_id).values(values))
+
+    async def get(self, *, item_id: int) -> OutboxItem | None:
+        """One row."""
+        row = (await self._connection.execute(select(OUTBOX).where(OUTBOX.c.id == item_id))).first()
+        return None if row is None else _item(row)
+
+    async def pending(self) -> tuple[int, datetime | None]:
+        """How many rows are undelivered (and not failed), and when the oldest was created."""
+        statement = select(func.count(), func.min(OUTBOX.c.created_at)).where(_pending(OUTBOX.c))
+        count, oldest = (await self._connection.execute(statement)).one()
+        return count, oldest
+
+
+def _pending(columns: Any) -> ColumnElement[bool]:
+    # Spelled as in the partial index ix_outbox_pending, so PostgreSQL can use it.
+    return and_(columns.delivered_at.is_(None), columns.failed_at.is_(None))
+
+
+def _unleased(columns: Any, now: datetime) -> ColumnElement[bool]:
+    return or_(columns.leased_until.is_(None), columns.leased_until <= now)
+
+
+def _item(row: Row[Any]) -> OutboxItem:
+    m = row._mapping
+    return OutboxItem(
+        channel_key=m["channel_key"],
+        method=m["method"],
+        payload=m["payload"],
+        created_at=m["created_at"],
+        available_at=m["available_at"],
+        dedupe_key=m["dedupe_key"],
+        handoff_id=m["handoff_id"],
+        attempts=m["attempts"],
+        last_error=m["last_error"],
+        delivered_at=m["delivered_at"],
+        failed_at=m["failed_at"],
+        result=m["result"],
+        id=m["id"],
+    )

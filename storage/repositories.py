@@ -1,0 +1,235 @@
+"""Repositories for processed events, channels and conversations, on one AsyncConnection (SQLAlchemy Core)."""
+
+from __future__ import annotations
+
+import builtins
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, case, delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from routing.models import Account, AuthorKind, Conversation, StoredMessage, WatchedChannel
+from storage.dialect import insert
+from storage.tables import CHANNELS, CONVERSATIONS, MESSAGES, PROCESSED_EVENTS
+
+# Authors whose message answers the customer; other bots and Baton itself don't stop the wait.
+_ANSWERING_AUTHORS = (AuthorKind.INTERNAL, AuthorKind.AI)
+
+
+class SqlProcessedEvents:
+    """Slack event ids already handled."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def remember(self, *, event_id: str, at: datetime) -> bool:
+        """Record an event id; True if it is new, False if it was seen before."""
+        statement = (
+            insert(self._connection, PROCESSED_EVENTS)
+            .values(event_id=event_id, received_at=at)
+            .on_conflict_do_nothing(index_elements=[PROCESSED_EVENTS.c.event_id])
+            .returning(PROCESSED_EVENTS.c.event_id)
+        )
+        return (await self._connection.execute(statement)).first() is not None
+
+    async def forget_before(self, *, before: datetime) -> int:
+        """Drop ids recorded before a time; return how many."""
+        statement = delete(PROCESSED_EVENTS).where(PROCESSED_EVENTS.c.received_at < before)
+        return (await self._connection.execute(statement)).rowcount
+
+
+class SqlChannels:
+    """Channels Baton knows, with their account and AI agent bots."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def get(self, *, channel_id: str) -> WatchedChannel | None:
+        """The channel, or None if Baton never heard of it."""
+        statement = select(CHANNELS).where(CHANNELS.c.channel_id == channel_id)
+        row = (await self._connection.execute(statement)).first()
+        return None if row is None else _channel(row)
+
+    async def save(self, channel: WatchedChannel) -> WatchedChannel:
+        """Insert or replace a channel by its id (keeping the stored added_at if the new one is None)."""
+        values = {
+            "channel_id": channel.channel_id,
+            "name": channel.name,
+            "is_shared": channel.is_shared,
+            "watched": channel.watched,
+            "account_name": channel.account.name,
+            "account_tier": channel.account.tier,
+            "account_value": channel.account.value,
+            "account_owner_user_id": channel.account.owner_user_id,
+            "ai_bot_ids": list(channel.ai_bot_ids),
+            "added_at": channel.added_at,
+        }
+        statement = insert(self._connection, CHANNELS).values(values)
+        replaced: dict[str, Any] = {key: statement.excluded[key] for key in values if key != "channel_id"}
+        replaced["added_at"] = func.coalesce(statement.excluded.added_at, CHANNELS.c.added_at)
+        statement = statement.on_conflict_do_update(index_elements=[CHANNELS.c.channel_id], set_=replaced)
+        row = (await self._connection.execute(statement.returning(*CHANNELS.c))).one()
+        return _channel(row)
+
+    async def list(self, *, watched_only: bool = True) -> builtins.list[WatchedChannel]:
+        """Channels ordered by id."""
+        statement = select(CHANNELS).order_by(CHANNELS.c.channel_id)
+        if watched_only:
+            statement = statement.where(CHANNELS.c.watched.is_(True))
+        return [_channel(row) for row in await self._connection.execute(statement)]
+
+
+class SqlConversations:
+    """Conversations and the message history kept from events."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def add_message(self, message: StoredMessage) -> bool:
+        """Store a message and update its conversation; False if (channel, ts) is already stored."""
+        stored = (
+            insert(self._connection, MESSAGES)
+            .values(
+                channel_id=message.channel_id,
+                ts=message.ts,
+                thread_ts=message.thread_ts,
+                author_id=message.author_id,
+                author_team=message.author_team,
+                author_kind=message.author_kind.value,
+                text=message.text,
+                metadata=message.metadata,
+                received_at=message.received_at,
+                edited_at=message.edited_at,
+                deleted=message.deleted,
+            )
+            .on_conflict_do_nothing(index_elements=[MESSAGES.c.channel_id, MESSAGES.c.ts])
+            .returning(MESSAGES.c.id)
+        )
+        if (await self._connection.execute(stored)).first() is None:
+            return False
+        await self._count(message)
+        return True
+
+    async def _count(self, message: StoredMessage) -> None:
+        customer = message.author_kind is AuthorKind.CUSTOMER
+        statement = insert(self._connection, CONVERSATIONS).values(
+            channel_id=message.channel_id,
+            thread_ts=message.thread_ts,
+            started_at=message.received_at,
+            last_message_at=message.received_at,
+            message_count=1,
+            customer_message_count=1 if customer else 0,
+            waiting_since=message.received_at if customer else None,
+        )
+        current, new = CONVERSATIONS.c, statement.excluded
+        changes: dict[str, Any] = {
+            "message_count": current.message_count + 1,
+            "customer_message_count": current.customer_message_count + new.customer_message_count,
+            "last_message_at": case(
+                (new.last_message_at > current.last_message_at, new.last_message_at),
+                else_=current.last_message_at,
+            ),
+        }
+        if customer:
+            changes["waiting_since"] = func.coalesce(current.waiting_since, new.waiting_since)
+        elif message.author_kind in _ANSWERING_AUTHORS:
+            changes["waiting_since"] = None
+        statement = statement.on_conflict_do_update(
+            index_elements=[current.channel_id, current.thread_ts], set_=changes
+        )
+        await self._connection.execute(statement)
+
+    async def edit_message(
+        self, *, channel_id: str, ts: str, text: str, at: datetime
+    ) -> StoredMessage | None:
+        """Replace a stored message's text; the updated message, or None if it is unknown."""
+        return await self._change(channel_id=channel_id, ts=ts, values={"text": text, "edited_at": at})
+
+    async def delete_message(self, *, channel_id: str, ts: str, at: datetime) -> StoredMessage | None:
+        """Mark a stored message deleted, keeping its text; the updated message, or None if it is unknown."""
+        return await self._change(channel_id=channel_id, ts=ts, values={"deleted": True})
+
+    async def _change(self, *, channel_id: str, ts: str, values: dict[str, Any]) -> StoredMessage | None:
+        statement = (
+            update(MESSAGES)
+            .where(MESSAGES.c.channel_id == channel_id, MESSAGES.c.ts == ts)
+            .values(values)
+            .returning(*MESSAGES.c)
+        )
+        row = (await self._connection.execute(statement)).first()
+        return None if row is None else _message(row)
+
+    async def get_message(self, *, channel_id: str, ts: str) -> StoredMessage | None:
+        """One stored message."""
+        statement = select(MESSAGES).where(MESSAGES.c.channel_id == channel_id, MESSAGES.c.ts == ts)
+        row = (await self._connection.execute(statement)).first()
+        return None if row is None else _message(row)
+
+    async def get(self, *, channel_id: str, thread_ts: str) -> Conversation | None:
+        """One conversation."""
+        statement = select(CONVERSATIONS).where(
+            CONVERSATIONS.c.channel_id == channel_id, CONVERSATIONS.c.thread_ts == thread_ts
+        )
+        row = (await self._connection.execute(statement)).first()
+        return None if row is None else _conversation(row)
+
+    async def messages(self, *, channel_id: str, thread_ts: str, limit: int = 50) -> list[StoredMessage]:
+        """The last `limit` messages of a conversation, oldest first (deleted ones included, marked)."""
+        statement = (
+            select(MESSAGES)
+            .where(MESSAGES.c.channel_id == channel_id, MESSAGES.c.thread_ts == thread_ts)
+            .order_by(MESSAGES.c.ts.desc())
+            .limit(limit)
+        )
+        newest_first = [_message(row) for row in await self._connection.execute(statement)]
+        return newest_first[::-1]
+
+
+def _channel(row: Row[Any]) -> WatchedChannel:
+    m = row._mapping
+    return WatchedChannel(
+        channel_id=m["channel_id"],
+        name=m["name"],
+        is_shared=m["is_shared"],
+        watched=m["watched"],
+        account=Account(
+            name=m["account_name"],
+            tier=m["account_tier"],
+            value=m["account_value"],
+            owner_user_id=m["account_owner_user_id"],
+        ),
+        ai_bot_ids=tuple(m["ai_bot_ids"]),
+        added_at=m["added_at"],
+    )
+
+
+def _message(row: Row[Any]) -> StoredMessage:
+    m = row._mapping
+    return StoredMessage(
+        channel_id=m["channel_id"],
+        ts=m["ts"],
+        thread_ts=m["thread_ts"],
+        author_id=m["author_id"],
+        author_team=m["author_team"],
+        author_kind=AuthorKind(m["author_kind"]),
+        text=m["text"],
+        received_at=m["received_at"],
+        edited_at=m["edited_at"],
+        deleted=m["deleted"],
+        metadata=m["metadata"],
+    )
+
+
+def _conversation(row: Row[Any]) -> Conversation:
+    m = row._mapping
+    return Conversation(
+        channel_id=m["channel_id"],
+        thread_ts=m["thread_ts"],
+        started_at=m["started_at"],
+        last_message_at=m["last_message_at"],
+        message_count=m["message_count"],
+        customer_message_count=m["customer_message_count"],
+        waiting_since=m["waiting_since"],
+        id=m["id"],
+    )

@@ -1,0 +1,49 @@
+"""SqlStore: opens a transaction and hands out the repositories bound to its connection."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from routing.ports import Channels, Conversations, HandoffEvents, Handoffs, Outbox, ProcessedEvents
+from storage.handoffs import SqlHandoffEvents, SqlHandoffs
+from storage.outbox import SqlOutbox
+from storage.repositories import SqlChannels, SqlConversations, SqlProcessedEvents
+
+if TYPE_CHECKING:
+    from routing.ports import Store, UnitOfWork
+
+
+class SqlUnitOfWork:
+    """The repositories of one transaction, all on the same connection."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+        self.processed_events: ProcessedEvents = SqlProcessedEvents(connection)
+        self.channels: Channels = SqlChannels(connection)
+        self.conversations: Conversations = SqlConversations(connection)
+        self.handoffs: Handoffs = SqlHandoffs(connection)
+        self.handoff_events: HandoffEvents = SqlHandoffEvents(connection)
+        self.outbox: Outbox = SqlOutbox(connection)
+
+
+class SqlStore:
+    """The Store port over an AsyncEngine: each transaction is one connection and one database transaction."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[SqlUnitOfWork]:
+        """A unit of work that commits on clean exit and rolls back on error."""
+        async with self._engine.begin() as connection:
+            yield SqlUnitOfWork(connection)
+
+
+if TYPE_CHECKING:
+
+    def _conforms(store: SqlStore, unit_of_work: SqlUnitOfWork) -> tuple[Store, UnitOfWork]:
+        return store, unit_of_work

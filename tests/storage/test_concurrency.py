@@ -1,0 +1,193 @@
+"""Races between transactions: on both databases through the pool, and overlapping for sure on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from routing.models import HandoffState, OutboxItem
+from storage import LiveHandoffExists, SqlStore, create_engine, migrate
+
+from .builders import T0, at, handoff, message, outbox_item
+
+RACERS = 12
+# A lost race must fail the test, not hang it.
+DEADLINE_SECONDS = 20
+
+
+@pytest.fixture
+async def pg_store(postgresql_url: str) -> AsyncIterator[SqlStore]:
+    """A store on PostgreSQL only: row locks let transactions truly overlap there (SQLite has one writer)."""
+    engine = create_engine(postgresql_url)
+    try:
+        await migrate(engine)
+        yield SqlStore(engine)
+    finally:
+        await engine.dispose()
+
+
+async def test_concurrent_remembers_admit_one(store: SqlStore) -> None:
+    async def remember() -> bool:
+        async with store.transaction() as uow:
+            return await uow.processed_events.remember(event_id="Ev1", at=T0)
+
+    async with asyncio.timeout(DEADLINE_SECONDS):
+        results = await asyncio.gather(*(remember() for _ in range(RACERS)))
+    assert sorted(results) == [False] * (RACERS - 1) + [True]
+
+
+async def test_overlapping_remembers_admit_one(pg_store: SqlStore) -> None:
+    barrier = asyncio.Barrier(RACERS)
+
+    async def remember() -> bool:
+        async with pg_store.transaction() as uow:
+            await uow.channels.get(channel_id="C0")  # every transaction has begun
+            await barrier.wait()
+            return await uow.processed_events.remember(event_id="Ev1", at=T0)
+
+    async with asyncio.timeout(DEADLINE_SECONDS):
+        results = await asyncio.gather(*(remember() for _ in range(RACERS)))
+    assert sorted(results) == [False] * (RACERS - 1) + [True]
+
+
+async def test_overlapping_adds_of_one_message_count_it_once(pg_store: SqlStore) -> None:
+    barrier = asyncio.Barrier(RACERS)
+    duplicate = message("1767600000.000100")
+
+    async def add() -> bool:
+        async with pg_store.transaction() as uow:
+            await uow.channels.get(channel_id="C0")
+            await barrier.wait()
+            return await uow.conversations.add_message(duplicate)
+
+    async with asyncio.timeout(DEADLINE_SECONDS):
+        results = await asyncio.gather(*(add() for _ in range(RACERS)))
+    assert sorted(results) == [False] * (RACERS - 1) + [True]
+    async with pg_store.transaction() as uow:
+        conversation = await uow.conversations.get(channel_id="C1", thread_ts=duplicate.thread_ts)
+    assert conversation is not None
+    assert (conversation.message_count, conversation.customer_message_count) == (1, 1)
+
+
+async def test_concurrent_messages_of_one_new_conversation_are_all_counted(store: SqlStore) -> None:
+    async def add(number: int) -> bool:
+        async with store.transaction() as uow:
+            return await uow.conversations.add_message(message(f"1767600000.{number + 100:06d}"))
+
+    async with asyncio.timeout(DEADLINE_SECONDS):
+        added = await asyncio.gather(*(add(number) for number in range(RACERS)))
+    assert all(added)
+    async with store.transaction() as uow:
+        conversation = await uow.conversations.get(channel_id="C1", thread_ts="1767600000.000100")
+    assert conversation is not None and conversation.message_count == RACERS
+
+
+async def test_concurrent_updates_of_one_version_let_one_win(store: SqlStore) -> None:
+    async with store.transaction() as uow:
+        added = await uow.handoffs.add(handoff())
+
+    async def claim(rep: str) -> bool:
+        # Read, then write (the use-case shape): SQLite must not answer "database is locked" here.
+        # Every rep clicked on a card showing version 0.
+        async with store.transaction() as uow:
+            assert await uow.handoffs.get(handoff_id=added.id or 0) is not None
+            await asyncio.sleep(0)
+            won = await uow.handoffs.update(replace(added, assignee_id=rep), expected_version=0)
+            return won is not None
+
+    async with asyncio.timeout(DEADLINE_SECONDS):
+        results = await asyncio.gather(*(claim(f"U{number}") for number in range(RACERS)))
+    assert sorted(results) == [False] * (RACERS - 1) + [True]
+
+
+async def test_two_connections_claiming_one_handoff_let_one_win(pg_store: SqlStore) -> None:
+    async with pg_store.transaction() as uow:
+        added = await uow.handoffs.add(handoff())
+    barrier = asyncio.Barrier(2)
+
+    async def claim(rep: str) -> str | None:
+        async with pg_store.transaction() as uow:
+            await uow.handoffs.get(handoff_id=added.id or 0)
+            await barrier.wait()
+            claimed = replace(added, state=HandoffState.CLAIMED, assignee_id=rep)
+            won = await uow.handoffs.update(claimed, expected_version=0)
+            return None if won is None else won.assignee_id
+
+    async with asyncio.timeout(DEADLINE_SECONDS):
+        results = await asyncio.gather(claim("U_ANA"), claim("U_BEN"))
+    winners = [rep for rep in results if rep is not None]
+    assert len(winners) == 1
+    async with pg_store.transaction() as uow:
+        stored = await uow.handoffs.get(handoff_id=added.id or 0)
+    assert stored is not None and (stored.assignee_id, stored.version) == (winners[0], 1)
+
+
+async def test_concurrent_live_handoffs_for_one_conversation_let_one_in(store: SqlStore) -> None:
+    async def open_one() -> bool:
+        try:
+            async with store.transaction() as uow:
+                await uow.handoffs.add(handoff())
+        except LiveHandoffExists:
+            return False
+        return True
+
+    async with asyncio.timeout(DEADLINE_SECONDS):
+        results = await asyncio.gather(*(open_one() for _ in range(RACERS)))
+    assert sorted(results) == [False] * (RACERS - 1) + [True]
+
+
+async def _fill_outbox(store: SqlStore, channels: int) -> list[OutboxItem]:
+    async with store.transaction() as uow:
+        items = [
+            await uow.outbox.enqueue(outbox_item(f"C{number % channels}")) for number in range(channels * 2)
+        ]
+    return [item for item in items if item is not None]
+
+
+async def test_concurrent_workers_claim_disjoint_rows(store: SqlStore) -> None:
+    items = await _fill_outbox(store, channels=6)
+
+    async def claim() -> list[int]:
+        async with store.transaction() as uow:
+            claimed = await uow.outbox.claim_due(now=T0, limit=4, lease=timedelta(minutes=1))
+        return [item.id or 0 for item in claimed]
+
+    async with asyncio.timeout(DEADLINE_SECONDS):
+        first, second = await asyncio.gather(claim(), claim())
+    assert not set(first) & set(second)
+    assert sorted(first + second) == [item.id for item in items[:6]]  # the six channel heads, no more
+
+
+async def test_an_open_claim_is_skipped_by_another_worker(pg_store: SqlStore) -> None:
+    items = await _fill_outbox(pg_store, channels=4)
+    heads = [item.id for item in items[:4]]
+    first_claimed = asyncio.Event()
+    second_done = asyncio.Event()
+
+    async def first_worker() -> list[int | None]:
+        async with pg_store.transaction() as uow:
+            claimed = await uow.outbox.claim_due(now=T0, limit=2, lease=timedelta(minutes=1))
+            first_claimed.set()
+            await second_done.wait()  # still holding its row locks, uncommitted
+        return [item.id for item in claimed]
+
+    async def second_worker() -> list[int | None]:
+        await first_claimed.wait()
+        try:
+            async with pg_store.transaction() as uow:
+                claimed = await uow.outbox.claim_due(now=T0, limit=10, lease=timedelta(minutes=1))
+        finally:
+            second_done.set()
+        return [item.id for item in claimed]
+
+    async with asyncio.timeout(DEADLINE_SECONDS):
+        first, second = await asyncio.gather(first_worker(), second_worker())
+    assert first == heads[:2]
+    # The locked heads are skipped, and the rows queued behind them are not taken out of order.
+    assert second == heads[2:]
+    async with pg_store.transaction() as uow:
+        assert await uow.outbox.claim_due(now=at(0.5), limit=10, lease=timedelta(minutes=1)) == []

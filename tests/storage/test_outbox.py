@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from routing.models import OutboxItem
+from storage import SqlStore
+from storage.tables import OUTBOX
+
+from .builders import at, outbox_item
+
+LEASE = timedelta(minutes=1)
+
+
+async def _enqueue(store: SqlStore, *items: OutboxItem) -> list[OutboxItem]:
+    async with store.transaction() as uow:
+        stored = [await uow.outbox.enqueue(item) for item in items]
+    assert all(item is not None for item in stored)
+    return [item for item in stored if item is not None]
+
+
+async def _claim(store: SqlStore, *, minutes: float, limit: int = 10) -> list[OutboxItem]:
+    async with store.transaction() as uow:
+        return await uow.outbox.claim_due(now=at(minutes), limit=limit, lease=LEASE)
+
+
+def _ids(items: list[OutboxItem]) -> list[int | None]:
+    return [item.id for item in items]
+
+
+async def test_enqueue_stores_the_item_once_per_dedupe_key(store: SqlStore) -> None:
+    async with store.transaction() as uow:
+        first = await uow.outbox.enqueue(outbox_item(dedupe_key="card:1"))
+        again = await uow.outbox.enqueue(outbox_item(dedupe_key="card:1", text="other"))
+        undeduped = [await uow.outbox.enqueue(outbox_item()) for _ in range(2)]
+        assert first is not None
+        assert await uow.outbox.get(item_id=first.id or 0) == first
+        assert await uow.outbox.get(item_id=(first.id or 0) + 100) is None
+    assert first == replace(outbox_item(dedupe_key="card:1"), id=first.id)
+    assert again is None
+    assert all(item is not None for item in undeduped)
+
+
+async def test_only_the_oldest_pending_row_of_each_channel_is_claimed(store: SqlStore) -> None:
+    c1_first, c2_first, c1_second, c3_first = await _enqueue(
+        store, outbox_item("C1"), outbox_item("C2"), outbox_item("C1"), outbox_item("C3")
+    )
+    claimed = await _claim(store, minutes=0)
+    assert _ids(claimed) == _ids([c1_first, c2_first, c3_first])
+    assert claimed[0] == c1_first
+    # Their heads are leased: nothing behind them in C1 goes out of order.
+    assert await _claim(store, minutes=0.5) == []
+
+    async with store.transaction() as uow:
+        await uow.outbox.mark_delivered(
+            item_id=c1_first.id or 0, at=at(0.2), result={"ok": True, "ts": "1.2"}
+        )
+    assert _ids(await _claim(store, minutes=0.5)) == [c1_second.id]
+    async with store.transaction() as uow:
+        delivered = await uow.outbox.get(item_id=c1_first.id or 0)
+    assert delivered == replace(c1_first, delivered_at=at(0.2), result={"ok": True, "ts": "1.2"})
+
+
+async def test_claims_respect_the_limit_oldest_first(store: SqlStore) -> None:
+    items = await _enqueue(store, *(outbox_item(f"C{number}") for number in range(5)))
+    assert _ids(await _claim(store, minutes=0, limit=2)) == _ids(items[:2])
+    assert _ids(await _claim(store, minutes=0, limit=2)) == _ids(items[2:4])
+
+
+async def test_a_head_waiting_for_its_retry_holds_back_its_channel(store: SqlStore) -> None:
+    later, after_it = await _enqueue(store, outbox_item("C1", available=10), outbox_item("C1"))
+    (other,) = await _enqueue(store, outbox_item("C2"))
+    assert _ids(await _claim(store, minutes=0)) == [other.id]
+    async with store.transaction() as uow:
+        await uow.outbox.mark_delivered(item_id=other.id or 0, at=at(0.1), result=None)
+    assert await _claim(store, minutes=9) == []
+    assert _ids(await _claim(store, minutes=10)) == [later.id]
+    assert after_it.id is not None
+
+
+async def test_an_expired_lease_makes_the_row_claimable_again(store: SqlStore) -> None:
+    (item,) = await _enqueue(store, outbox_item("C1"))
+    assert _ids(await _claim(store, minutes=0)) == [item.id]
+    assert await _claim(store, minutes=0.9) == []
+    assert _ids(await _claim(store, minutes=1)) == [item.id]
+
+
+async def test_reschedule_counts_the_attempt_and_releases_the_lease(store: SqlStore) -> None:
+    (item,) = await _enqueue(store, outbox_item("C1"))
+    await _claim(store, minutes=0)
+    async with store.transaction() as uow:
+        await uow.outbox.reschedule(item_id=item.id or 0, available_at=at(0.5), error="ratelimited")
+        rescheduled = await uow.outbox.get(item_id=item.id or 0)
+        leased_until = (
+            await uow.connection.execute(select(OUTBOX.c.leased_until).where(OUTBOX.c.id == item.id))
+        ).scalar_one()
+    assert rescheduled == replace(item, attempts=1, last_error="ratelimited", available_at=at(0.5))
+    assert leased_until is None
+    assert await _claim(store, minutes=0.4) == []
+    assert _ids(await _claim(store, minutes=0.5)) == [item.id]
+
+
+async def test_a_failed_row_stops_blocking_its_channel(store: SqlStore) -> None:
+    doomed, next_one = await _enqueue(store, outbox_item("C1"), outbox_item("C1", created=1))
+    await _claim(store, minutes=1)
+    async with store.transaction() as uow:
+        await uow.outbox.mark_failed(item_id=doomed.id or 0, at=at(1.1), error="channel_not_found")
+        failed = await uow.outbox.get(item_id=doomed.id or 0)
+    assert failed == replace(doomed, failed_at=at(1.1), last_error="channel_not_found")
+    assert _ids(await _claim(store, minutes=1.2)) == [next_one.id]
+
+
+async def test_pending_counts_rows_still_to_deliver(store: SqlStore) -> None:
+    async with store.transaction() as uow:
+        assert await uow.outbox.pending() == (0, None)
+    delivered, failed, waiting, newest = await _enqueue(
+        store,
+        outbox_item("C1", created=0),
+        outbox_item("C2", created=1),
+        outbox_item("C3", created=2),
+        outbox_item("C1", created=3),
+    )
+    async with store.transaction() as uow:
+        await uow.outbox.mark_delivered(item_id=delivered.id or 0, at=at(4), result=None)
+        await uow.outbox.mark_failed(item_id=failed.id or 0, at=at(4), error="not_in_channel")
+        assert await uow.outbox.pending() == (2, at(2))

@@ -1,0 +1,165 @@
+from __future__ import annotations
+
+from dataclasses import replace
+
+from routing.models import Account, AuthorKind, Conversation, WatchedChannel
+from storage import SqlStore
+
+from .builders import T0, at, message
+
+
+async def test_an_event_id_is_remembered_once(store: SqlStore) -> None:
+    async with store.transaction() as uow:
+        assert await uow.processed_events.remember(event_id="Ev1", at=T0) is True
+        assert await uow.processed_events.remember(event_id="Ev1", at=at(1)) is False
+    async with store.transaction() as uow:
+        assert await uow.processed_events.remember(event_id="Ev1", at=at(2)) is False
+        assert await uow.processed_events.remember(event_id="Ev2", at=at(2)) is True
+
+
+async def test_old_event_ids_are_forgotten(store: SqlStore) -> None:
+    async with store.transaction() as uow:
+        for minute in range(5):
+            await uow.processed_events.remember(event_id=f"Ev{minute}", at=at(minute))
+    async with store.transaction() as uow:
+        assert await uow.processed_events.forget_before(before=at(3)) == 3
+        assert await uow.processed_events.forget_before(before=at(3)) == 0
+        assert await uow.processed_events.remember(event_id="Ev0", at=at(10)) is True
+        assert await uow.processed_events.remember(event_id="Ev3", at=at(10)) is False
+
+
+async def test_channels_round_trip_and_upsert(store: SqlStore) -> None:
+    acme = WatchedChannel(
+        channel_id="C2",
+        name="acme-support",
+        is_shared=True,
+        account=Account(name="Acme", tier="enterprise", value=125000.5, owner_user_id="U_AE"),
+        ai_bot_ids=("B_AI", "B_AI2"),
+        added_at=T0,
+    )
+    async with store.transaction() as uow:
+        assert await uow.channels.get(channel_id="C2") is None
+        assert await uow.channels.save(acme) == acme
+    async with store.transaction() as uow:
+        assert await uow.channels.get(channel_id="C2") == acme
+        renamed = replace(acme, name="acme", account=Account(name="Acme Inc"), ai_bot_ids=(), added_at=None)
+        saved = await uow.channels.save(renamed)
+    # Replaced by id, but a missing added_at keeps the stored one.
+    assert saved == replace(renamed, added_at=T0)
+    async with store.transaction() as uow:
+        assert await uow.channels.get(channel_id="C2") == saved
+
+
+async def test_channels_are_listed_by_id(store: SqlStore) -> None:
+    async with store.transaction() as uow:
+        for channel_id, watched in (("C3", True), ("C1", False), ("C2", True)):
+            await uow.channels.save(WatchedChannel(channel_id=channel_id, watched=watched))
+    async with store.transaction() as uow:
+        listed = await uow.channels.list()
+        everything = await uow.channels.list(watched_only=False)
+    assert [channel.channel_id for channel in listed] == ["C2", "C3"]
+    assert [channel.channel_id for channel in everything] == ["C1", "C2", "C3"]
+
+
+async def test_a_first_message_starts_a_conversation(store: SqlStore) -> None:
+    first = message("1767600000.000100", received_at=T0, metadata={"ai": {"confidence": 0.4}})
+    async with store.transaction() as uow:
+        assert await uow.conversations.add_message(first) is True
+        conversation = await uow.conversations.get(channel_id="C1", thread_ts=first.thread_ts)
+        assert await uow.conversations.get_message(channel_id="C1", ts=first.ts) == first
+    assert conversation is not None and conversation.id is not None
+    assert conversation == Conversation(
+        channel_id="C1",
+        thread_ts=first.thread_ts,
+        started_at=T0,
+        last_message_at=T0,
+        message_count=1,
+        customer_message_count=1,
+        waiting_since=T0,
+        id=conversation.id,
+    )
+
+
+async def test_a_duplicate_message_changes_nothing(store: SqlStore) -> None:
+    first = message("1767600000.000100")
+    async with store.transaction() as uow:
+        await uow.conversations.add_message(first)
+    async with store.transaction() as uow:
+        assert await uow.conversations.add_message(replace(first, text="again", received_at=at(5))) is False
+        conversation = await uow.conversations.get(channel_id="C1", thread_ts=first.thread_ts)
+        stored = await uow.conversations.get_message(channel_id="C1", ts=first.ts)
+    assert conversation is not None
+    assert (conversation.message_count, conversation.last_message_at) == (1, T0)
+    assert stored == first
+
+
+async def test_waiting_since_tracks_the_oldest_unanswered_customer_message(store: SqlStore) -> None:
+    steps = [
+        (AuthorKind.CUSTOMER, 0),  # waiting from 0
+        (AuthorKind.CUSTOMER, 1),  # still from 0
+        (AuthorKind.OTHER_BOT, 2),  # other bots don't answer
+        (AuthorKind.SELF, 3),  # nor does Baton
+        (AuthorKind.AI, 4),  # answered
+        (AuthorKind.CUSTOMER, 5),  # waiting from 5
+        (AuthorKind.INTERNAL, 6),  # answered
+    ]
+    expected_waiting = [at(0), at(0), at(0), at(0), None, at(5), None]
+    seen = []
+    for number, (kind, minute) in enumerate(steps):
+        async with store.transaction() as uow:
+            ts = f"1767600000.{number + 100:06d}"
+            await uow.conversations.add_message(message(ts, kind=kind, received_at=at(minute)))
+            conversation = await uow.conversations.get(channel_id="C1", thread_ts="1767600000.000100")
+        assert conversation is not None
+        seen.append(conversation.waiting_since)
+    assert seen == expected_waiting
+    assert conversation is not None
+    assert conversation.message_count == 7
+    assert conversation.customer_message_count == 3
+    assert conversation.started_at == at(0)
+    assert conversation.last_message_at == at(6)
+
+
+async def test_a_conversation_started_by_us_is_not_waiting(store: SqlStore) -> None:
+    async with store.transaction() as uow:
+        await uow.conversations.add_message(message("1767600000.000100", kind=AuthorKind.INTERNAL))
+        conversation = await uow.conversations.get(channel_id="C1", thread_ts="1767600000.000100")
+    assert conversation is not None
+    assert (conversation.customer_message_count, conversation.waiting_since) == (0, None)
+
+
+async def test_messages_are_edited_and_deleted_in_place(store: SqlStore) -> None:
+    original = message("1767600000.000100", text="first words")
+    async with store.transaction() as uow:
+        await uow.conversations.add_message(original)
+        edited = await uow.conversations.edit_message(
+            channel_id="C1", ts=original.ts, text="better", at=at(1)
+        )
+        deleted = await uow.conversations.delete_message(channel_id="C1", ts=original.ts, at=at(2))
+        assert await uow.conversations.edit_message(channel_id="C1", ts="1.0", text="x", at=at(1)) is None
+        assert await uow.conversations.delete_message(channel_id="C9", ts=original.ts, at=at(1)) is None
+        assert await uow.conversations.get_message(channel_id="C1", ts="1.0") is None
+        assert await uow.conversations.get(channel_id="C1", thread_ts="1.0") is None
+    assert edited == replace(original, text="better", edited_at=at(1))
+    assert deleted == replace(original, text="better", edited_at=at(1), deleted=True)
+
+
+async def test_history_is_the_last_messages_oldest_first(store: SqlStore) -> None:
+    thread = "1767600000.000100"
+    async with store.transaction() as uow:
+        # Inserted out of order, in two threads; the order that counts is ts.
+        for number in (3, 1, 4, 0, 2):
+            await uow.conversations.add_message(
+                message(f"1767600000.{number + 100:06d}", received_at=at(number))
+            )
+        await uow.conversations.add_message(message("1767600099.000001", thread_ts="1767600099.000001"))
+        await uow.conversations.delete_message(channel_id="C1", ts="1767600000.000104", at=at(9))
+        last_three = await uow.conversations.messages(channel_id="C1", thread_ts=thread, limit=3)
+        everything = await uow.conversations.messages(channel_id="C1", thread_ts=thread)
+    assert [stored.ts for stored in last_three] == [
+        "1767600000.000102",
+        "1767600000.000103",
+        "1767600000.000104",
+    ]
+    assert last_three[-1].deleted is True
+    assert len(everything) == 5
