@@ -1,0 +1,208 @@
+"""Frustration cues: the ways customers show they are fed up, each a named, bounded pattern family.
+
+A cue is evidence, not a verdict: the frustration scorer weighs the cues found with the sentiment numbers.
+"""
+
+from __future__ import annotations
+
+import re
+
+_SERVICE = (
+    r"(?:service|services|support|customer service|customer support|experience|app|website|web site|site|"
+    r"company|system|product|airline|bank|staff|team|help|response|communication|platform|tool|software)"
+)
+_BAD = (
+    r"(?:terrible|horrible|awful|pathetic|poor|bad|lousy|crap|crappy|shit|shitty|appalling|abysmal|atrocious|"
+    r"disgraceful|shocking|dreadful|useless|worthless|rubbish|garbage|trash|diabolical|unacceptable|worst|"
+    r"incompetent|ridiculous|horrendous|disgusting|substandard|sub-par|subpar|unprofessional|rude|stupid|"
+    r"dumb|"
+    r"idiotic|joke of a)"
+)
+
+CUES: dict[str, re.Pattern[str]] = {
+    # filing a complaint or a claim against the company
+    "complaint": re.compile(
+        r"\b(?:file|filing|lodge|lodging|make|making|raise|raising|submit|submitting|register|registering|"
+        r"open|opening|log|logging|put in|write|writing|place|placing|report|issue)\s+(?:a |an |my |the |"
+        r"one )?"
+        r"(?:[a-z]+ ){0,2}(?:complaint|claim|reclamation|grievance)s?\b|"
+        r"\b(?:want|wanna|need|have|going|like|how|where|would like|i'd like|i) to complain\b|"
+        r"\bhow (?:do|can|could|should) i complain\b|^complain\b|"
+        r"\b(?:complaint|claim|reclamation)s? (?:against|about) (?:your|ur|the|this) \w+|"
+        r"\b(?:customer|consumer) (?:complaint|claim|reclamation)s?\b|\bhow to complaint\b"
+    ),
+    # insults and verdicts aimed at us: "you are useless", "worst service", "waste of time"
+    "abuse": re.compile(
+        rf"\b(?:you|u|ur|you're|youre|you guys|y'all|this app|this site|this bot|this company|your company)"
+        rf"(?: are| r| is|'re)? (?:so |such |really |very |totally |completely |absolutely |the )?(?:a |an )?"
+        rf"(?:useless|stupid|dumb|idiots?|horrible|pathetic|incompetent|joke|worthless|terrible|worst|awful|"
+        rf"clowns|morons?|frauds?|scam|liars?|thieves|crooks|rubbish|hopeless|ridiculous|disgrace|disgusting|"
+        rf"bitch|bastards?|a waste)\b|"
+        rf"\b{_BAD}\s+(?:[a-z]+\s+)?{_SERVICE}\b|\b{_SERVICE} (?:is|was|has been|are|were) (?:so |really |"
+        rf"very |"
+        rf"absolutely |just |beyond )?{_BAD}\b|"
+        r"\bwast(?:e|ing|ed) (?:of )?(?:my |our )(?:time|money)\b|\bwaste (?:of an? )?app\b|"
+        r"\b(?:you|you guys|your company|this company|this app) (?:are|is) (?:a )?(?:fraud|scam|rip.?off)\b"
+    ),
+    # the assistant is not helping: a complaint about the answers themselves
+    "unhelpful": re.compile(
+        r"\b(?:you|u|this|it|that|the bot|the assistant|virtual assistan(?:t|ce)|the answers?|your answers?)"
+        r"(?: are| r| is|'re|'s)? (?:not|n't|no|never|of no) (?:helping|helpful|help|useful|answering|"
+        r"understanding|listening|working for me)\b|^not helping\b|"
+        r"\b(?:you|u) (?:have not|haven't|havent|did not|didn't|didnt|are not|aren't|r not) (?:helped|"
+        r"answered|"
+        r"answering|understood|understanding)\b|\bnot what i (?:asked|said|meant|wanted)\b|"
+        r"\b(?:don't|dont|do not) (?:like|understand) (?:your|ur|the|these) (?:answers?|responses?|"
+        r"replies)\b|"
+        r"\b(?:useless|pointless|unhelpful|stupid|dumb) (?:answers?|responses?|bot|chat ?bot|assistant|"
+        r"replies)\b|"
+        r"\bis of no help\b|\bno help (?:at all|whatsoever)\b|\bnot answering my\b|\bdidn't answer my\b"
+    ),
+    # accusations in general: "rip off", "scam", "not worth the money"
+    "accusation": re.compile(
+        r"\brip.?off\b|\bscam(?:mers|med)?\b|\bfraud(?:ulent|sters?)?\b|\bcon artists?\b|\bshambles\b|"
+        r"\bnot worth (?:the|it|a)\b|\bripping (?:me|us|people) off\b|\bwast(?:e|ing|ed) (?:of )?(?:my |our |"
+        r"your )?(?:time|money)\b|\bhidden (?:fees?|charges?|costs?)\b|\bdaylight robbery\b|\bdeceptive\b"
+    ),
+    # feelings named outright
+    "emotion": re.compile(
+        r"\b(?:frustrat(?:ed|ing|ion)|annoy(?:ed|ing)|angry|anger|furious|livid|pissed|fuming|irritat(?:ed|"
+        r"ing)|"
+        r"exasperat(?:ed|ing)|infuriat(?:ed|ing)|outrag(?:ed|eous)|horrified|appalled|appalling|disgusted|"
+        r"disappoint(?:ed|ing|ment)|dissatisf(?:ied|action)|unhappy|not (?:happy|satisfied|pleased|"
+        r"impressed)|"
+        r"upset|fed up|sick (?:and tired )?of|tired of|had enough|enough is enough|at my wits|"
+        r"ridiculous|unacceptable|absurd|insane|crazy|madness|nightmare|ludicrous|disgrace(?:ful)?|"
+        r"shocked|shocking|terrible|horrible|awful|worst|hate|sucks|sucked|unbelievable|incredible that|"
+        r"beyond (?:a )?joke|a joke|jaw dropped|bad taste|never again|lied|lies|liars?|rude|misleading|"
+        r"deceptive|deceived|fooled|cheated|stranded|miserable|vile|diabolical|dreadful|poor(?:ly)?)\b"
+    ),
+    # it has gone on for a while, or again
+    "persistence": re.compile(
+        r"\bstill (?:not|no|waiting|haven't|hasn't|havent|hasnt|can't|cannot|cant|doesn't|doesnt|isn't|"
+        r"unable|"
+        r"broken|nothing|don't|dont|didn't|have not|has not|been|getting|showing|having|the same)\b|"
+        r"\b(?:for|over|in|past|last|almost|nearly) (?:the )?(?:\d+|two|three|four|five|six|several|many|"
+        r"multiple|a few|few) (?:\+ )?(?:days|weeks|months|hours|years|times|calls|emails|attempts)\b|"
+        r"\b(?:yet )?again and again\b|\byet again\b|\bonce again\b|\bevery (?:single )?time\b|"
+        r"\bkeeps? (?:on )?(?:asking|happening|failing|crashing|saying|telling|sending|charging|dropping|"
+        r"getting|going|logging|happening)\b|\bhow many (?:more )?times\b|\bover and over\b|"
+        r"\b(?:been|keep|kept) (?:calling|waiting|trying|asking|emailing|chasing|contacting)\b|"
+        r"\bno (?:one|body|1) (?:is )?(?:answer|respond|repl|help|pick|call|get)s?(?:ing|ed)?\b|"
+        r"\bnever (?:works|worked|fixed|received|got|answer|heard|respond|returned|arrived|get)\w*\b|"
+        r"\bno (?:response|reply|answer|update|word|feedback)s?\b|\btoo often\b|\balways (?:have|has) to\b|"
+        r"\b(?:long )?overdue\b|\bon hold for\b|\bwaited\b|\bhours? (?:on|of) (?:the )?(?:phone|hold)\b|"
+        r"\bstill\b.{0,30}\b(?:not|no|nothing|never)\b|\bnot (?:once|even once)\b|\bfor ages\b"
+    ),
+    # about to walk away, or warning others to
+    "churn": re.compile(
+        r"\b(?:switch|switching|change|changing|move|moving|go|going|look|looking)\s+(?:over\s+)?(?:to|"
+        r"for)\s+"
+        r"(?:a |an )?(?:another|different|new|other|better|differs?) (?:provider|company|bank|carrier|"
+        r"service|"
+        r"airline|supplier|vendor|app|platform)\b|\b(?:looking|shopping) (?:around|elsewhere)\b|"
+        r"\btake (?:my|our) (?:business|money|custom) elsewhere\b|\bnever (?:again|use|using|fly|book)\b|"
+        r"\b(?:won't|will not|would not|wouldn't|do not|don't|cannot|can't) recommend\b|\bsteer clear\b|"
+        r"\bavoid (?:this|them|these|at all costs|like)\b|\b(?:dumping|leaving|ditching|quitting) (?:you|"
+        r"u)\b|"
+        r"\b(?:do not|don't|dont|never) (?:use|book|fly|buy|trust)\b|\bthink(?:ing)? (?:about )?(?:changing|"
+        r"switching|leaving|cancel+ing)\b|\bbe warned\b|\bbeware\b|\bwarning (?:everyone|others|all)\b|"
+        r"\breconsider\b|\bthink twice\b"
+    ),
+    # something broke, failed or went missing
+    "failure": re.compile(
+        r"\b(?:doesn't|does not|didn't|did not|won't|will not|isn't|is not|not|never|doesnt|didnt|wont|isnt)"
+        r" (?:even )?(?:work|working|load|loading|open|respond|responding|arrive|arrived|show|showing|fixed|"
+        r"recogni[sz]e|accept|let me|allow)\b|\b(?:can't|cannot|can not|cant|unable to|could not|couldn't)"
+        r" (?:get|access|log|login|sign|read|see|find|reach|use|connect|open|load|pay|make|update|withdraw|"
+        r"check in)\b|\bbroken\b|\bcancel+ed\b|\bdelayed\b|\bdisappeared\b|\blocked (?:me )?out\b|"
+        r"\bmalfunction\w*\b|\bcrash\w*\b|\b(?:was|were|got|been) (?:lost|damaged|broken|refused|denied|"
+        r"charged|overcharged|stranded|bumped|downgraded)\b|\boverchar\w+\b|\bdouble.?charged\b|"
+        r"\b(?:screw|mess)(?:ed)? up\b|\bno (?:signal|internet|service|connection)\b|\bis (?:down|erratic)\b"
+    ),
+    # why is it like this
+    "why": re.compile(
+        r"\bwhy (?:is|does|did|do|can't|cant|won't|wont|haven't|hasn't|isn't|are|has|have|would|on earth|"
+        r"the hell|"
+        r"the fuck|should|must)\b|\bwhat the (?:hell|heck|fuck)\b|\bhow (?:dare|come|is it possible|can you|"
+        r"could you|hard can it)\b|\bwhat(?:'s| is) the (?:deal|point|problem)\b"
+    ),
+    "profanity": re.compile(
+        r"\b(?:fuck\w*|f\*+k\w*|shit\w*|crap|crappy|damn\w*|goddamn\w*|bloody|bullshit|wtf|ffs|omfg|bitch\w*|"
+        r"bastard\w*|ass|asshole\w*|arse\w*|piss\w*|sucks|screw (?:you|this|it)|fudge off|hell)\b"
+    ),
+}
+
+POLITE = re.compile(
+    r"\b(?:thanks?|thank you|thx|ty|cheers|appreciate\w*|grateful|kind regards|regards|many thanks|"
+    r"please advise|any (?:help|advice|tips|suggestions|ideas)|can anyone|does anyone|anyone know|"
+    r"has anyone|would love|looking forward|great|perfect|awesome|excellent|works now|that worked|"
+    r"that helped|all good|sorted|resolved|no worries)\b"
+)
+
+# ---- complaint narratives: real customers often report what went wrong without angry words ----
+
+_SPAN = r"(?:\d+|a few|few|two|three|four|five|six|several|many|multiple|countless|numerous)"
+NARRATIVE: dict[str, re.Pattern[str]] = {
+    # something happened to me: charged twice, stranded, refused, told one thing then another
+    "grievance": re.compile(
+        r"\b(?:i|we|my \w+|they) (?:was|were|have been|'ve been|got|had been|am being|are being) "
+        r"(?:double |wrongly |still |never |then |just )?(?:charged|billed|overcharged|stranded|bumped|"
+        r"refused|denied|rejected|ignored|lied to|cheated|ripped off|misled|misinformed|mis-sold|"
+        r"hung up on|cut off|kicked off|fobbed off|passed around|left (?:waiting|stranded|without)|"
+        r"kept (?:waiting|on hold)|forced to|made to|treated)\b|"
+        r"\bhad to (?:pay|wait|buy|rebook|re-book|call|ring|throw|spend|sleep|take|queue|stand|cancel|"
+        r"chase|fight|argue|beg)\b|"
+        r"\b(?:cost|costing|charged?|charging) (?:me|us) (?:an? )?(?:extra|another|more|[$£€]|\d)|"
+        r"\b(?:ruined|stranded|out of pocket|lost (?:my|our) (?:bag|bags|luggage|money|deposit|booking|"
+        r"seat|connection)|missed (?:my|our|the) (?:connection|connecting|flight|train|meeting|wedding|"
+        r"appointment))\b|"
+        r"\b(?:charged|billed|debited|taken) (?:twice|two times|double|three times)\b"
+    ),
+    # expectations broken: "was told ... but", "still hasn't arrived", "nobody has contacted me"
+    "broken_promise": re.compile(
+        r"\b(?:was|were|been|i'm|we're) (?:told|promised|assured|informed|guaranteed)\b|\bpromised\b|"
+        r"\b(?:was|were|is|are) supposed to\b|\bsaid (?:it|they|he|she) would\b|"
+        r"\b(?:hasn't|has not|haven't|have not|hadn't|didn't|did not|never|still not|not yet) (?:been )?"
+        r"(?:received|arrived|delivered|refunded|credited|contacted|responded|replied|returned|resolved|"
+        r"fixed|processed|honou?red|reimbursed|compensated|called (?:me|us) back|got(?:ten)? back)\b|"
+        r"\bno(?: ?one|body| one) (?:has |have |had |ever )?(?:contacted|called|replied|responded|"
+        r"got back|gotten back|bothered|helped|cared|apologi[sz]ed|explained)\b|"
+        r"\b(?:second|third|fourth|fifth|\d+(?:nd|rd|th)) time (?:i|we|that|this|in)\b|"
+        r"\b(?:multiple|several|many|numerous|countless|\d+) (?:times|calls|emails|attempts)\b"
+    ),
+    # it's not right: unfair, a rip-off, an outrage, money grabbing
+    "unfair": re.compile(
+        r"\b(?:not|isn't|wasn't|hardly) (?:fair|right|acceptable|good enough|ok|okay)\b|\bunfair\w*\b|"
+        r"\bunjust\w*\b|\ba (?:bit of a )?cheek\b|\bcheeky\b|\brip(?:ping)? (?:people|us|me|passengers|"
+        r"customers|everyone) off\b|\bmoney.?grab\w*\b|\bgreed(?:y)?\b|\bextortion\w*\b|\boutrageous\b|"
+        r"\bdisgraceful\b|\bshameful\b|\bshame on\b|\bno (?:apology|compensation|explanation)\b|"
+        r"\bwithout (?:any )?(?:apology|explanation|notice|warning|compensation)\b|\bmickey mouse\b|"
+        r"\bcowboys?\b|\bjoke\b|\binept\b|\bincompeten\w+\b|\bnegligen\w+\b|\bamateur\w*\b"
+    ),
+    # time lost: "waited 35 mins", "3 hours in the queue", "delayed 22 hours"
+    "time_lost": re.compile(
+        rf"\b(?:wait(?:ed|ing)?|queu(?:ed|ing)|hold|delayed|late|stuck|sat|stood|line(?: ?up)?) "
+        rf"(?:for |over |nearly |almost |about |around |by )?(?:an? )?{_SPAN}\+? ?"
+        rf"(?:mins?|minutes|hours?|hrs?|days|weeks|months)\b|"
+        rf"\b{_SPAN}\+? ?(?:mins?|minutes|hours?|hrs?|days|weeks|months) (?:on hold|wait(?:ing)?|delay(?:ed)?|"
+        rf"late|queue|in (?:a |the )?(?:queue|line)|line ?up|later)\b|"
+        r"\b(?:all day|all night|all week|since (?:last|yesterday|monday|tuesday|wednesday|thursday|friday|"
+        r"saturday|sunday))\b"
+    ),
+}
+
+# the message is about a service, a product or an account: the frame that makes negativity a customer's
+SERVICE_FRAME = re.compile(
+    r"\b(?:my|our|the|your|ur|this|their|his|her) (?:[a-z]+ )?(?:order|account|booking|reservation|flight|"
+    r"flights|ticket|tickets|bill|billing|invoice|payment|refund|card|subscription|package|parcel|delivery|"
+    r"luggage|bag|bags|baggage|suitcase|internet|connection|service|services|plan|claim|money|seat|seats|"
+    r"phone|router|modem|app|website|web site|site|points|miles|mileage|credit|balance|loan|transfer|"
+    r"deposit|contract|policy|product|item|purchase|fee|fees|charge|charges|fare|fares|price|check-?in|"
+    r"boarding pass|upgrade|voucher|password|login|email|cable|tv|speed|download|connection|data|"
+    r"call|calls|complaint|case|request|application|membership|cancellation|warranty|repair|"
+    r"replacement|installation|appointment|train|hotel|room)\b|"
+    r"\b(?:customer (?:service|support|care|services)|support team|help ?desk|call cent(?:er|re)|"
+    r"airline|airlines|airways|air|bank|carrier|provider|company|staff|agent|representative|rep|"
+    r"operator|cashier|counter|gate|check-?in|website|app|online|helpline|hotline|manager)s?\b"
+)

@@ -1,0 +1,166 @@
+"""frustration: complaints, insults, unhelpful-bot verdicts, an angry tone, repeated asks, a worsening trend.
+
+Three strong cues fire on their own (filing a complaint, insulting us, saying the answers don't help). The
+rest is weighed by a small linear model over named cue counts and sentiment numbers (see tone_weights.py),
+whose biggest contributions are reported as evidence. Conversation signals come from the history.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from routing.decision import TriggerHit, TriggerKind
+from routing.models import AuthorKind
+from routing.rules import RuleSet, TriggerRule
+from routing.triggers.context import Context
+from routing.triggers.cues import CUES, POLITE
+from routing.triggers.sentiment import Sentiment
+from routing.triggers.text import Text
+from routing.triggers.tone_weights import OPERATING_POINTS, STEEPNESS, WEIGHTS
+
+STANDALONE = {"complaint": 0.9, "abuse": 0.85, "unhelpful": 0.75}
+TONE_CUES = ("accusation", "emotion", "persistence", "churn", "failure", "why", "profanity")
+_THIRD_PERSON = re.compile(
+    r"\b(?:he|she|they|people|someone|everyone|you)\s+(?:should|could|would|will|can|might|must|has to|"
+    r"have to|needs? to|to|just)?\s*$"
+)
+_YOU = re.compile(r"\b(?:you|your|ur|u|you're|youre|yours)\b")
+FOLLOW_UP = re.compile(
+    r"\bany (?:update|news|progress|word|luck|response|answer|eta)s?\b|\bstill waiting\b|"
+    r"\bfollow(?:ing)?.?up\b|"
+    r"\bchecking (?:in|back)\b|^\s*(?:bump|ping|hello|hi|hey|anyone|anybody)\W*\?|^\W*\?+\W*$|"
+    r"\b(?:i|we) (?:asked|wrote|mentioned|said) (?:this )?(?:before|earlier|already|yesterday|twice)\b|"
+    r"\bas i (?:said|asked|mentioned)\b|\b(?:asking|ask) (?:again|for the \w+ time)\b|\bstill (?:no|"
+    r"nothing)\b|"
+    r"\bhello\?+|\banyone there\b|\bstatus\?|\bwhen will (?:i|we) hear\b|\bhaven't heard\b"
+)
+_STOP = frozenset(
+    "i me my we our you your the a an to of and or is are be it this that for on in with".split()
+)
+
+
+def features(text: Text, sentiment: Sentiment) -> dict[str, float]:
+    """The tone model's named inputs for one message."""
+    lower = text.lower
+    out: dict[str, float] = {}
+    for name in TONE_CUES:
+        out[name] = float(min(3, len(CUES[name].findall(lower))))
+    out["polite"] = float(min(3, len(POLITE.findall(lower))))
+    out["negative_valence"] = max(-8.0, sentiment.negative)
+    out["positive_valence"] = min(8.0, sentiment.positive)
+    out["negative_compound"] = min(0.0, sentiment.compound)
+    out["shouting"] = text.caps_ratio if text.shouted_words >= 2 else 0.0
+    out["exclamations"] = float(min(3, text.exclaim_runs))
+    out["length"] = min(len(text.tokens), 120) / 40
+    out["addresses_us"] = 1.0 if _YOU.search(lower) else 0.0
+    out["questions"] = float(min(3, lower.count("?")))
+    return out
+
+
+def tone(text: Text, sentiment: Sentiment) -> tuple[float, list[tuple[str, float]]]:
+    """Tone score in [0, 1] (0.5 at the operating point) and each feature's points, largest first."""
+    feats = features(text, sentiment)
+    contributions = [(name, WEIGHTS.get(name, 0.0) * value) for name, value in feats.items() if value]
+    z = STEEPNESS * (sum(c for _, c in contributions) - OPERATING_POINTS)
+    z = max(-30.0, min(30.0, z))
+    return 1.0 / (1.0 + math.exp(-z)), sorted(contributions, key=lambda c: -c[1])
+
+
+def strong_cues(text: Text) -> dict[str, list[str]]:
+    """Complaint, abuse and unhelpful cues found in the message (third-person complaints left out)."""
+    lower = text.lower
+    found: dict[str, list[str]] = {}
+    for name in STANDALONE:
+        for match in CUES[name].finditer(lower):
+            if name == "complaint" and _THIRD_PERSON.search(
+                lower[max(0, match.start() - 30) : match.start()]
+            ):
+                continue
+            found.setdefault(name, []).append(match.group(0).strip())
+    return found
+
+
+def _cue_words(text: Text, names: tuple[str, ...]) -> list[str]:
+    words: list[str] = []
+    for name in names:
+        words.extend(m.group(0).strip() for m in CUES[name].finditer(text.lower))
+    return words
+
+
+def repeated_ask(ctx: Context) -> tuple[float, str] | None:
+    """The customer asks again while nobody answered: "any update?", "still waiting", the same question."""
+    turns = ctx.turns
+    if not turns:
+        return None
+    unanswered = 0
+    for turn in reversed(turns):
+        if turn.author is AuthorKind.CUSTOMER:
+            unanswered += 1
+        elif turn.author in (AuthorKind.INTERNAL, AuthorKind.AI):
+            break
+    current = {t for t in ctx.text.tokens if t not in _STOP}
+    same = None
+    for turn in turns:
+        if turn.author is not AuthorKind.CUSTOMER:
+            continue
+        earlier = {t for t in turn.text.tokens if t not in _STOP}
+        if len(current) >= 3 and len(earlier) >= 3:
+            overlap = len(current & earlier) / len(current | earlier)
+            if overlap >= 0.6:
+                same = turn.text.plain[:60]
+    follow = FOLLOW_UP.search(ctx.text.lower)
+    if follow is None and same is None:
+        return None
+    if unanswered == 0 and same is None:
+        return None  # "any update?" after a reply is a fresh question, not a repeat
+    score = 0.6 + 0.1 * min(3, unanswered) + (0.1 if same else 0.0)
+    what = f'asks again ("{follow.group(0)}")' if follow else f'repeats an earlier question ("{same}")'
+    return min(0.95, score), f"{what}; {unanswered} customer message(s) in a row without a reply"
+
+
+def worsening(ctx: Context) -> tuple[float, str] | None:
+    """Customer sentiment falling over the last messages and now clearly negative."""
+    earlier = [t.sentiment.compound for t in ctx.turns if t.author is AuthorKind.CUSTOMER][-4:]
+    now = ctx.sentiment.compound
+    if len(earlier) < 2 or now > -0.25:
+        return None
+    drop = sum(earlier) / len(earlier) - now
+    if drop < 0.4:
+        return None
+    trend = " -> ".join(f"{v:+.2f}" for v in [*earlier, now])
+    return min(0.95, 0.45 + drop / 2), f"sentiment worsening over the conversation: {trend}"
+
+
+def detect(ctx: Context, rule: TriggerRule, rules: RuleSet) -> TriggerHit | None:
+    """A hit when any frustration signal scores at or above the rule's threshold."""
+    candidates: list[tuple[float, str, tuple[str, ...]]] = []
+    if rule.builtin:
+        for name, words in strong_cues(ctx.text).items():
+            label = {"complaint": "wants to file a complaint", "abuse": "insults or condemns us",
+                     "unhelpful": "says the answers don't help"}[name]  # fmt: skip
+            candidates.append((STANDALONE[name], label, tuple(f'"{w}"' for w in words[:3])))
+        score, contributions = tone(ctx.text, ctx.sentiment)
+        top = [f"{name}{value:+.1f}" for name, value in contributions[:4] if value > 0]
+        words = _cue_words(ctx.text, TONE_CUES)[:4] + list(ctx.sentiment.negative_words[:3])
+        candidates.append((score, "angry or fed-up tone", (*(f'"{w}"' for w in dict.fromkeys(words)), *top)))
+        for signal in (repeated_ask(ctx), worsening(ctx)):
+            if signal is not None:
+                candidates.append((signal[0], signal[1], ()))
+    extra, notes = rules.matcher(rule.id).find(ctx.text.lower)
+    if extra:
+        candidates.append((0.9, "matches the rule's list", tuple(f'"{w}"' for w in extra[:3])))
+    firing = [c for c in candidates if c[0] >= rule.threshold]
+    if not firing:
+        return None
+    firing.sort(key=lambda c: -c[0])
+    best = firing[0][0]
+    evidence = tuple(dict.fromkeys(e for c in firing for e in c[2]))[:8]
+    sentiment = ctx.sentiment.describe()
+    return TriggerHit(
+        kind=TriggerKind.FRUSTRATION,
+        rule_id=rule.id,
+        score=best,
+        evidence=(*evidence, sentiment, *notes),
+        explanation="Customer " + "; ".join(c[1] for c in firing[:3]) + f" ({sentiment})",
+    )

@@ -1,0 +1,66 @@
+"""explicit_request: asking for a person fires; negation, politeness and look-alikes don't."""
+
+from __future__ import annotations
+
+import pytest
+
+from routing.decision import TriggerKind
+from tests.routing.triggers_helpers import run
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can I talk to a human please?",
+        "I need to speak with a live agent",
+        "let me talk to a real person",
+        "Pass me to a human please",
+        "transfer me to your manager",
+        "agent",
+        "Representative!",
+        "how do I contact someone on your team?",
+        "Could someone call me back today?",
+        "what is your support phone number",
+        "can we schedule a call with our CSM",
+        "I have to chat with somrbody",  # a typo
+        "you are not helpful, I want to speak to a human agent",
+        "I really want to stop talking to bots, get me to someone else!",
+        "I don't want to talk to you!",
+        "is anyone there who can help?",
+        "please escalate this",
+        "i don't know how to talk to a person",  # "don't know" is not a negation
+        "<@U0BATON> can I get a person on this? :pray:",
+    ],
+)
+def test_requests_for_a_person_escalate(text: str) -> None:
+    decision = run(text)
+    assert decision.escalate, text
+    assert "explicit_request" in decision.reasons
+    hit = next(h for h in decision.hits if h.kind is TriggerKind.EXPLICIT_REQUEST)
+    assert hit.evidence and hit.explanation
+    assert 0 < hit.score <= 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no need to talk to a person",
+        "I don't want an agent",
+        "I do not need to speak with anyone, thanks",
+        "thanks, that worked!",
+        "never mind, no human needed, the bot answered it",
+        "The delivery agent left the parcel at the door",
+        "Can someone in the US open an account?",
+        "I need to change my phone number",
+        "what do you call me",
+        "I spoke to your agent yesterday and it's sorted",
+        "How do I order a card?",
+    ],
+)
+def test_negated_polite_and_look_alike_messages_do_not_ask_for_a_person(text: str) -> None:
+    assert "explicit_request" not in run(text).reasons, text
+
+
+def test_negation_applies_only_to_its_own_clause() -> None:
+    decision = run("I don't want a bot, let me talk to a person")
+    assert "explicit_request" in decision.reasons
