@@ -33,6 +33,8 @@ class ConsoleHost(Protocol):
         self, user_id: str, channel_id: str, command: str, text: str = ""
     ) -> InteractionResult: ...
 
+    async def redeliver(self, event_id: str) -> DeliveryOutcome: ...
+
 
 def outcome_json(outcome: DeliveryOutcome | None) -> JsonDict | None:
     """A delivery outcome as JSON."""
@@ -82,6 +84,7 @@ class Console:
         app.router.add_post("/sandbox/post", self.post)
         app.router.add_post("/sandbox/click", self.click)
         app.router.add_post("/sandbox/command", self.command)
+        app.router.add_post("/sandbox/redeliver", self.redeliver)
 
     async def state(self, request: web.Request) -> web.Response:
         """GET /sandbox/state."""
@@ -128,6 +131,12 @@ class Console:
         return web.json_response(
             {"ok": True, "response": result.response, "delivery": outcome_json(result.outcome)}, dumps=_dumps
         )
+
+    async def redeliver(self, request: web.Request) -> web.Response:
+        """POST /sandbox/redeliver {"event_id"}: send an event again, as Slack does when it retries."""
+        body, _ = await _body(request)
+        outcome = await self._host.redeliver(_need(body, "event_id"))
+        return web.json_response({"ok": True, "delivery": outcome_json(outcome)}, dumps=_dumps)
 
     async def page(self, request: web.Request) -> web.Response:
         """GET /: channels, messages and threads, and a form to post as a user."""

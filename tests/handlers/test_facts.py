@@ -20,7 +20,10 @@ def facts(event: dict, channel: WatchedChannel = SHARED, **kwargs):
 @pytest.mark.parametrize(
     ("event", "kind"),
     [
-        ({"user": "U1", "user_team": "T0ACME", "team": "T0OURS", "ts": "1.1", "text": "hi"}, AuthorKind.CUSTOMER),
+        (
+            {"user": "U1", "user_team": "T0ACME", "team": "T0OURS", "ts": "1.1", "text": "hi"},
+            AuthorKind.CUSTOMER,
+        ),
         ({"user": "U1", "team": "T0ACME", "ts": "1.1", "text": "hi"}, AuthorKind.CUSTOMER),
         ({"user": "U2", "user_team": "T0OURS", "ts": "1.1", "text": "hi"}, AuthorKind.INTERNAL),
         ({"user": "U9", "bot_id": "B0AIBOT", "ts": "1.1", "text": "answer"}, AuthorKind.AI),
@@ -81,8 +84,14 @@ def test_edit_and_delete_refer_to_the_original_message():
 
 
 def test_file_share_without_text_uses_the_file_title():
-    event = {"subtype": "file_share", "user": "U1", "team": "T0ACME", "ts": "1.1", "text": "",
-             "files": [{"title": "error.png"}]}
+    event = {
+        "subtype": "file_share",
+        "user": "U1",
+        "team": "T0ACME",
+        "ts": "1.1",
+        "text": "",
+        "files": [{"title": "error.png"}],
+    }
     assert facts(event).text == "error.png"
 
 

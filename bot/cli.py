@@ -1,0 +1,83 @@
+"""The `baton` command line."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from bot.replay import add_replay_parser
+from bot.runtime import running
+from bot.sandbox_mode import run_with_sandbox
+from bot.settings import Mode, Settings
+from storage import create_engine, current_revision, migrate
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `baton` console script."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(f"baton: configuration error:\n{error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    handler = args.handler
+    return int(asyncio.run(handler(settings, args)) or 0)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="baton", description="Hand customer conversations from AI to humans."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    run = commands.add_parser("run", help="serve Slack (or a local sandbox workspace with no credentials)")
+    run.set_defaults(handler=_run)
+    mig = commands.add_parser("migrate", help="bring the database schema up to date")
+    mig.add_argument("--revision", default="head", help="target revision (default: head)")
+    mig.set_defaults(handler=_migrate)
+    add_replay_parser(commands)
+    return parser
+
+
+async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.mode is Mode.SANDBOX:
+        return await run_with_sandbox(settings, until=_stop_signal())
+    async with running(settings) as runtime:
+        logging.getLogger("baton").info(
+            "Baton is serving in %s mode on port %s", settings.mode.value, runtime.port
+        )
+        await _stop_signal()
+    return 0
+
+
+async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    engine = create_engine(settings.database_url)
+    try:
+        await migrate(engine, revision=args.revision)
+        print(f"database at revision {await current_revision(engine)}")
+    finally:
+        await engine.dispose()
+    return 0
+
+
+def _stop_signal() -> asyncio.Future[None]:
+    """A future that completes on SIGINT or SIGTERM."""
+    loop = asyncio.get_running_loop()
+    stop: asyncio.Future[None] = loop.create_future()
+
+    def request_stop() -> None:
+        if not stop.done():
+            stop.set_result(None)
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, request_stop)
+    return stop

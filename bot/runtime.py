@@ -1,0 +1,91 @@
+"""Starting and stopping Baton: database, service, Bolt app, HTTP server and Socket Mode."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.app import build_bolt_app
+from bot.server import build_web_app
+from bot.settings import Mode, Settings
+from routing.service import BatonService
+from storage import SqlStore, create_engine, migrate
+
+logger = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    """The real clock, handed to the domain (which never reads the time itself)."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class Runtime:
+    """A running Baton: what tests and the CLI need to reach."""
+
+    settings: Settings
+    engine: AsyncEngine
+    service: BatonService
+    bolt: AsyncApp
+    port: int
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    @property
+    def events_url(self) -> str:
+        return f"{self.url}slack/events"
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[Runtime]:
+    """Run Baton until the block exits: migrate, serve HTTP, and connect Socket Mode if configured."""
+    engine = create_engine(settings.database_url)
+    try:
+        if settings.auto_migrate:
+            await migrate(engine)
+        service = BatonService(store=SqlStore(engine), clock=utc_now)
+        bolt = build_bolt_app(settings, service=service)
+        runner = web.AppRunner(build_web_app(bolt=bolt, health=_health_check(engine, settings)))
+        await runner.setup()
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        socket = None
+        try:
+            if settings.mode is Mode.SOCKET:
+                socket = AsyncSocketModeHandler(bolt, settings.secret("slack_app_token"))
+                await socket.connect_async()
+            yield Runtime(
+                settings=settings, engine=engine, service=service, bolt=bolt, port=runner.addresses[0][1]
+            )
+        finally:
+            if socket is not None:
+                await socket.close_async()
+            await runner.cleanup()
+    finally:
+        await engine.dispose()
+
+
+def _health_check(engine: AsyncEngine, settings: Settings) -> Any:
+    async def check() -> dict[str, Any]:
+        try:
+            async with engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+            database = "ok"
+        except Exception as error:  # health reports the failure instead of raising it
+            logger.warning("health check: database unreachable: %s", error)
+            database = f"error: {type(error).__name__}"
+        return {"ok": database == "ok", "mode": settings.mode.value, "database": database}
+
+    return check

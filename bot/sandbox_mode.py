@@ -1,0 +1,71 @@
+"""`baton run` without Slack credentials: a seeded local workspace, and Baton connected to it over HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from pydantic import SecretStr
+
+from bot.runtime import running
+from bot.settings import Settings
+from sandbox import Sandbox, seed_demo_workspace
+
+logger = logging.getLogger(__name__)
+
+
+async def run_with_sandbox(settings: Settings, *, until: asyncio.Future[None]) -> int:
+    """Start the sandbox, seed it, run Baton against it, print how to play, and wait for `until`."""
+    sandbox = Sandbox()
+    await sandbox.start(host="127.0.0.1", port=settings.sandbox_port)
+    try:
+        seed = seed_demo_workspace(sandbox, bot_in_shared_channel=False)
+        app_settings = sandbox_settings(settings, sandbox)
+        async with running(app_settings) as runtime:
+            sandbox.set_request_url(runtime.events_url)
+            # Invite the bot the way an admin would: Baton starts watching the shared channel on the event.
+            await sandbox.join_channel(seed.bot_user_id, seed.shared_channel_id, inviter=seed.admin_id)
+            print(
+                _instructions(
+                    sandbox.url, runtime.url, settings.database_url, seed.customer_id, seed.shared_channel_id
+                ),
+                flush=True,
+            )
+            await until
+    finally:
+        await sandbox.stop()
+    return 0
+
+
+def sandbox_settings(settings: Settings, sandbox: Sandbox) -> Settings:
+    """Settings that point Baton at the sandbox instead of Slack."""
+    return settings.model_copy(
+        update={
+            "slack_bot_token": SecretStr(sandbox.bot_token),
+            "slack_signing_secret": SecretStr(sandbox.signing_secret),
+            "slack_app_token": None,
+            "slack_api_url": sandbox.api_url,
+            "host": "127.0.0.1",
+        }
+    )
+
+
+def _instructions(sandbox_url: str, baton_url: str, database_url: str, customer: str, channel: str) -> str:
+    post = (
+        f"curl -s -X POST {sandbox_url}sandbox/post -H 'content-type: application/json' \\\n"
+        f'      -d \'{{"user": "{customer}", "channel": "{channel}", '
+        f'"text": "Can I talk to a person about our contract?"}}\''
+    )
+    return f"""
+Baton is running against a local sandbox workspace (no Slack credentials were set).
+
+  Workspace:  {sandbox_url}   (channels and messages; a form to post as anyone)
+  Health:     {baton_url}healthz
+  Database:   {database_url}
+
+Post as the customer, Casey Customer of Acme, in the shared channel #acme-support:
+
+    {post}
+
+Every message is stored once in the database, even when the sandbox delivers it twice. Ctrl-C stops.
+"""

@@ -1,0 +1,66 @@
+"""Baton's one Settings object, read from the environment and passed down from the composition root."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./baton.db"
+
+
+class Mode(StrEnum):
+    """How Baton talks to Slack."""
+
+    SANDBOX = "sandbox"  # no Slack credentials: a local emulated workspace
+    HTTP = "http"  # Events API over signed HTTP requests
+    SOCKET = "socket"  # Socket Mode over a WebSocket
+
+
+def _env(*names: str) -> AliasChoices:
+    return AliasChoices(*names)
+
+
+class Settings(BaseSettings):
+    """Everything configurable, from environment variables (see the README's configuration table)."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias=_env("SLACK_SIGNING_SECRET")
+    )
+    slack_app_token: SecretStr | None = Field(default=None, validation_alias=_env("SLACK_APP_TOKEN"))
+    database_url: str = Field(default=DEFAULT_DATABASE_URL, validation_alias=_env("BATON_DATABASE_URL"))
+    slack_api_url: str = Field(default=SLACK_API_URL, validation_alias=_env("BATON_SLACK_API_URL"))
+    host: str = Field(default="0.0.0.0", validation_alias=_env("BATON_HOST"))
+    port: int = Field(default=3000, ge=0, le=65535, validation_alias=_env("BATON_PORT"))
+    sandbox_port: int = Field(default=3001, ge=0, le=65535, validation_alias=_env("BATON_SANDBOX_PORT"))
+    config_path: Path | None = Field(default=None, validation_alias=_env("BATON_CONFIG"))
+    auto_migrate: bool = Field(default=True, validation_alias=_env("BATON_AUTO_MIGRATE"))
+    log_level: str = Field(default="INFO", validation_alias=_env("BATON_LOG_LEVEL"))
+
+    @model_validator(mode="after")
+    def _credentials_are_complete(self) -> Settings:
+        if self.mode is Mode.HTTP and self.slack_signing_secret is None:
+            raise ValueError("SLACK_BOT_TOKEN is set but SLACK_SIGNING_SECRET is not (needed for HTTP mode)")
+        if self.mode is Mode.SANDBOX and (self.slack_signing_secret or self.slack_app_token):
+            raise ValueError("SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set but SLACK_BOT_TOKEN is not")
+        if not self.slack_api_url.endswith("/"):
+            self.slack_api_url += "/"
+        return self
+
+    @property
+    def mode(self) -> Mode:
+        """Socket Mode with an app token, HTTP with a bot token, the sandbox with neither."""
+        if self.slack_bot_token is None:
+            return Mode.SANDBOX
+        return Mode.SOCKET if self.slack_app_token is not None else Mode.HTTP
+
+    def secret(self, name: str) -> str:
+        """The plain value of a secret setting, or an empty string."""
+        value = getattr(self, name)
+        return value.get_secret_value() if isinstance(value, SecretStr) else ""

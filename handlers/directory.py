@@ -1,0 +1,38 @@
+"""Which team a Slack user belongs to, when a payload does not say."""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+logger = logging.getLogger(__name__)
+
+
+class TeamDirectory:
+    """Asks Slack (`users.info`) once per user and remembers the answer, least recently used first out."""
+
+    def __init__(self, *, max_size: int = 10_000) -> None:
+        self._teams: OrderedDict[str, str] = OrderedDict()
+        self._max_size = max_size
+
+    async def team_of(self, client: AsyncWebClient, user_id: str) -> str | None:
+        """The user's team id, or None when Slack does not know the user."""
+        if user_id in self._teams:
+            self._teams.move_to_end(user_id)
+            return self._teams[user_id]
+        try:
+            response = await client.users_info(user=user_id)
+        except SlackApiError as error:
+            logger.warning("users.info %s failed: %s", user_id, error.response.get("error"))
+            return None
+        user = response.get("user") or {}
+        team = user.get("team_id") or (user.get("profile") or {}).get("team")
+        if not team:
+            return None
+        self._teams[user_id] = team
+        if len(self._teams) > self._max_size:
+            self._teams.popitem(last=False)
+        return str(team)

@@ -1,0 +1,134 @@
+"""Slack payloads -> domain facts. Pure functions: no I/O, so every payload shape is easy to test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from routing.models import AIAssessment, AuthorKind, MessageChange, MessageFacts, WatchedChannel
+
+# Subtypes that carry a customer-visible message. As of 2026, most bot posts arrive without a subtype,
+# with `bot_id` set; `bot_message` is still used by legacy integrations.
+NEW_MESSAGE_SUBTYPES = frozenset({None, "bot_message", "thread_broadcast", "file_share", "me_message"})
+AI_ASSESSMENT_EVENT = "ai_assessment"
+
+
+@dataclass(frozen=True, slots=True)
+class Installation:
+    """Who Baton is in this workspace (from the authorize result, never from the envelope's team_id)."""
+
+    team_id: str
+    bot_user_id: str
+    bot_id: str
+
+
+def message_facts(
+    event: dict[str, Any],
+    *,
+    channel: WatchedChannel,
+    installation: Installation,
+    received_at: datetime,
+    event_id: str | None = None,
+    author_team: str | None = None,
+) -> MessageFacts | None:
+    """Translate a `message` event; None for subtypes that are not messages (joins, topic changes…)."""
+    subtype = event.get("subtype")
+    if subtype == "message_changed":
+        message, change = event.get("message") or {}, MessageChange.EDITED
+    elif subtype == "message_deleted":
+        message = dict(event.get("previous_message") or {})
+        message["ts"] = event.get("deleted_ts") or message.get("ts")
+        change = MessageChange.DELETED
+    elif subtype in NEW_MESSAGE_SUBTYPES:
+        message, change = event, MessageChange.NEW
+    else:
+        return None
+    ts = message.get("ts")
+    if not isinstance(ts, str) or not ts:
+        return None
+    team = author_team or message_author_team(message) or ""
+    thread_ts = message.get("thread_ts") or ts
+    metadata = message.get("metadata") if isinstance(message.get("metadata"), dict) else None
+    return MessageFacts(
+        channel_id=channel.channel_id,
+        ts=ts,
+        thread_ts=thread_ts,
+        author_id=str(message.get("user") or message.get("bot_id") or ""),
+        author_team=team,
+        author_kind=author_kind(message, team=team, channel=channel, installation=installation),
+        text=message_text(message),
+        received_at=received_at,
+        event_id=event_id,
+        change=change,
+        assessment=ai_assessment(metadata),
+        metadata=metadata,
+    )
+
+
+def message_author_team(message: dict[str, Any]) -> str | None:
+    """The author's team as the payload states it: `user_team` first (Slack Connect), then `team`."""
+    for key in ("user_team", "team"):
+        value = message.get(key)
+        if isinstance(value, str) and value:
+            return value
+    return None
+
+
+def author_kind(
+    message: dict[str, Any], *, team: str, channel: WatchedChannel, installation: Installation
+) -> AuthorKind:
+    """Customer, internal member, the AI agent, another bot, or Baton itself."""
+    user, bot_id = message.get("user"), message.get("bot_id")
+    if bot_id == installation.bot_id or (user and user == installation.bot_user_id):
+        return AuthorKind.SELF
+    if bot_id in channel.ai_bot_ids or (user and user in channel.ai_bot_ids):
+        return AuthorKind.AI
+    if bot_id or message.get("subtype") == "bot_message":
+        return AuthorKind.OTHER_BOT
+    if team and team != installation.team_id and channel.is_shared:
+        return AuthorKind.CUSTOMER
+    return AuthorKind.INTERNAL
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """The message's text, falling back to attachment and file titles when the text is empty."""
+    text = message.get("text")
+    if isinstance(text, str) and text.strip():
+        return text
+    parts: list[str] = []
+    for attachment in message.get("attachments") or []:
+        if isinstance(attachment, dict):
+            parts.append(str(attachment.get("text") or attachment.get("fallback") or ""))
+    for file in message.get("files") or []:
+        if isinstance(file, dict):
+            parts.append(str(file.get("title") or file.get("name") or ""))
+    return "\n".join(p for p in parts if p)
+
+
+def ai_assessment(metadata: dict[str, Any] | None) -> AIAssessment | None:
+    """The AI agent's self-assessment carried in message metadata, if the message has one."""
+    if not metadata or metadata.get("event_type") != AI_ASSESSMENT_EVENT:
+        return None
+    payload = metadata.get("event_payload")
+    if not isinstance(payload, dict):
+        return None
+    confidence = payload.get("confidence")
+    try:
+        value = None if confidence is None else min(1.0, max(0.0, float(confidence)))
+    except (TypeError, ValueError):
+        value = None
+    return AIAssessment(
+        confidence=value, summary=str(payload.get("summary") or ""), intent=str(payload.get("intent") or "")
+    )
+
+
+def needs_team_lookup(event: dict[str, Any]) -> str | None:
+    """The user whose team must be looked up because the payload does not state it, if any."""
+    message = event.get("message") if event.get("subtype") == "message_changed" else event
+    if not isinstance(message, dict) or message.get("bot_id"):
+        return None
+    user = message.get("user")
+    if isinstance(user, str) and user and message_author_team(message) is None:
+        return user
+    return None

@@ -1,0 +1,95 @@
+"""The `baton` command as a newcomer runs it: `baton migrate`, and `baton run` with no Slack credentials."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sqlite3
+import sys
+from pathlib import Path
+
+import aiohttp
+
+BATON = [sys.executable, "-m", "bot"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BATON_"))}
+    env.update(extra)
+    return env
+
+
+async def run_baton(*args: str, env: dict[str, str]) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        *BATON, *args, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    out, err = await asyncio.wait_for(process.communicate(), timeout=60)
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_migrate_brings_a_new_database_to_the_head_revision(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    code, out, err = await run_baton("migrate", env=clean_env(BATON_DATABASE_URL=url))
+    assert code == 0, err
+    assert "database at revision" in out
+    tables = {
+        row[0] for row in sqlite3.connect(tmp_path / "fresh.db").execute("SELECT name FROM sqlite_master")
+    }
+    assert {"messages", "conversations", "handoffs", "handoff_events", "outbox", "processed_events"} <= tables
+
+
+async def test_incomplete_credentials_are_a_clear_error(tmp_path: Path):
+    code, _, err = await run_baton("run", env=clean_env(SLACK_BOT_TOKEN="xoxb-1"))
+    assert code == 2
+    assert "SLACK_SIGNING_SECRET" in err
+
+
+async def test_run_without_credentials_serves_a_sandbox_and_stores_a_message_once(tmp_path: Path):
+    port, sandbox_port = free_port(), free_port()
+    database = tmp_path / "baton.db"
+    env = clean_env(
+        BATON_PORT=str(port), BATON_SANDBOX_PORT=str(sandbox_port), BATON_DATABASE_URL=f"sqlite:///{database}"
+    )
+    process = await asyncio.create_subprocess_exec(
+        *BATON, "run", env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        async with aiohttp.ClientSession() as http:
+            health = await wait_for_health(http, f"http://127.0.0.1:{port}/healthz")
+            assert health == {"ok": True, "mode": "http", "database": "ok"}
+            post = {"user": "U0ACME1", "channel": "C0ACME", "text": "Hello, I need help with my invoice"}
+            async with http.post(f"http://127.0.0.1:{sandbox_port}/sandbox/post", json=post) as response:
+                posted = await response.json()
+            assert posted["delivery"]["ok"], posted
+            event_id = posted["delivery"]["attempts"][0]["id"]
+            async with http.post(
+                f"http://127.0.0.1:{sandbox_port}/sandbox/redeliver", json={"event_id": event_id}
+            ) as response:
+                assert (await response.json())["delivery"]["ok"]
+    finally:
+        process.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, err.decode()
+    assert "Post as the customer" in out.decode()
+    rows = sqlite3.connect(database).execute("SELECT text, author_kind FROM messages").fetchall()
+    assert rows == [("Hello, I need help with my invoice", "customer")]
+
+
+async def wait_for_health(http: aiohttp.ClientSession, url: str) -> dict:
+    for _ in range(200):
+        try:
+            async with http.get(url) as response:
+                if response.status == 200:
+                    return await response.json()
+        except aiohttp.ClientConnectionError:
+            pass
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{url} never became healthy")

@@ -1,0 +1,185 @@
+"""A customer's message travels from the sandbox to the database over signed Events API requests."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+
+import aiohttp
+
+from bot.runtime import Runtime, running
+from routing.models import AuthorKind
+from sandbox import Sandbox, SeedInfo, seed_demo_workspace
+from storage import SqlStore
+
+
+async def stored(runtime: Runtime, channel: str, thread_ts: str):
+    async with SqlStore(runtime.engine).transaction() as tx:
+        return await tx.conversations.messages(channel_id=channel, thread_ts=thread_ts)
+
+
+def event_id_of(result) -> str:
+    return result.outcome.attempts[0].id
+
+
+async def test_customer_message_is_stored_once_even_when_delivered_twice(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    posted = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Can I talk to a person?")
+    assert posted.outcome.ok
+    again = await sandbox.redeliver(event_id_of(posted))
+    assert again.ok and again.attempts[-1].status == 200
+
+    messages = await stored(baton, seed.shared_channel_id, posted.message.ts)
+    assert [(m.text, m.author_kind, m.author_team) for m in messages] == [
+        ("Can I talk to a person?", AuthorKind.CUSTOMER, seed.customer_team_id)
+    ]
+    async with SqlStore(baton.engine).transaction() as tx:
+        conversation = await tx.conversations.get(
+            channel_id=seed.shared_channel_id, thread_ts=posted.message.ts
+        )
+    assert conversation is not None and conversation.message_count == 1
+
+
+async def test_thread_replies_join_their_conversation_with_author_kinds(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    root = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Our invoices look wrong")
+    ts = root.message.ts
+    await sandbox.post_message(
+        seed.ai_bot_user_id, seed.shared_channel_id, "Let me check that.", thread_ts=ts
+    )
+    await sandbox.post_message(seed.rep_id, seed.shared_channel_id, "I'm on it.", thread_ts=ts)
+
+    messages = await stored(baton, seed.shared_channel_id, ts)
+    # The seeded AI bot is not configured as this channel's AI agent yet, so it counts as another bot.
+    assert [m.author_kind for m in messages] == [
+        AuthorKind.CUSTOMER,
+        AuthorKind.OTHER_BOT,
+        AuthorKind.INTERNAL,
+    ]
+
+
+async def test_edits_and_deletes_update_history_not_add_messages(baton, sandbox: Sandbox, seed: SeedInfo):
+    posted = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "helo")
+    await sandbox.edit_message(seed.customer_id, seed.shared_channel_id, posted.message.ts, "hello")
+    second = await sandbox.post_message(
+        seed.customer_id, seed.shared_channel_id, "oops", thread_ts=posted.message.ts
+    )
+    await sandbox.delete_message(seed.customer_id, seed.shared_channel_id, second.message.ts)
+
+    messages = await stored(baton, seed.shared_channel_id, posted.message.ts)
+    assert [(m.text, m.edited_at is not None, m.deleted) for m in messages] == [
+        ("hello", True, False),
+        ("oops", False, True),
+    ]
+
+
+async def test_messages_outside_watched_channels_are_acknowledged_and_not_stored(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    posted = await sandbox.post_message(seed.rep_id, seed.triage_channel_id, "internal chatter")
+    assert [a.status for a in posted.outcome.attempts] == [200]  # answered at once: no Slack retries
+    assert await stored(baton, seed.triage_channel_id, posted.message.ts) == []
+
+
+async def test_bot_joining_a_shared_channel_starts_watching_it(sandbox: Sandbox, settings):
+    seed = seed_demo_workspace(sandbox, bot_in_shared_channel=False)
+    async with running(settings) as runtime:
+        sandbox.set_request_url(runtime.events_url)
+        assert await runtime.service.watched_channel(seed.shared_channel_id) is None
+        joined = await sandbox.join_channel(seed.bot_user_id, seed.shared_channel_id, inviter=seed.admin_id)
+        assert joined.member_outcome.ok
+        channel = await runtime.service.watched_channel(seed.shared_channel_id)
+        assert channel is not None and channel.is_shared and channel.name == "acme-support"
+        assert [c.args["channel"] for c in sandbox.calls_to("conversations.info")] == [seed.shared_channel_id]
+
+
+def signed(secret: str, body: bytes, *, timestamp: int | None = None) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"v0:{ts}:".encode() + body, hashlib.sha256).hexdigest()
+    return {
+        "X-Slack-Request-Timestamp": ts,
+        "X-Slack-Signature": f"v0={digest}",
+        "Content-Type": "application/json",
+    }
+
+
+def message_envelope(seed: SeedInfo, text: str, ts: str = "1800000000.000100") -> bytes:
+    return json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": seed.customer_team_id,
+            "api_app_id": seed.app_id,
+            "event_id": f"Ev{ts.replace('.', '')}",
+            "event_time": 1800000000,
+            "is_ext_shared_channel": True,
+            "authorizations": [
+                {
+                    "team_id": seed.team_id,
+                    "user_id": seed.bot_user_id,
+                    "is_bot": True,
+                    "enterprise_id": None,
+                    "is_enterprise_install": False,
+                }
+            ],
+            "event": {
+                "type": "message",
+                "channel": seed.shared_channel_id,
+                "user": seed.customer_id,
+                "user_team": seed.customer_team_id,
+                "text": text,
+                "ts": ts,
+                "channel_type": "channel",
+            },
+        }
+    ).encode()
+
+
+async def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as session, session.post(url, data=body, headers=headers) as response:
+        return response.status, await response.text()
+
+
+async def test_bad_or_stale_signatures_are_refused_and_store_nothing(baton, sandbox: Sandbox, seed: SeedInfo):
+    body = message_envelope(seed, "forged")
+    wrong_secret = signed("not-the-secret", body)
+    stale = signed(sandbox.signing_secret, body, timestamp=int(time.time()) - 600)
+    tampered = signed(sandbox.signing_secret, body)
+    for headers, payload in (
+        (wrong_secret, body),
+        (stale, body),
+        (tampered, body.replace(b"forged", b"forgeD")),
+    ):
+        status, _ = await post(baton.events_url, payload, headers)
+        assert status == 401
+    status, _ = await post(baton.events_url, body, {"Content-Type": "application/json"})
+    assert status == 401
+    assert await stored(baton, seed.shared_channel_id, "1800000000.000100") == []
+
+    status, _ = await post(baton.events_url, body, signed(sandbox.signing_secret, body))
+    assert status == 200
+    assert [m.text for m in await stored(baton, seed.shared_channel_id, "1800000000.000100")] == ["forged"]
+
+
+async def test_malformed_payloads_get_a_clear_error_and_the_server_keeps_serving(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    for body in (b"{not json", b"[1, 2, 3]", b"\xff\xfe", b'{"type": "event_callback", "event": 5}'):
+        status, text = await post(baton.events_url, body, signed(sandbox.signing_secret, body))
+        assert status == 400 and "malformed request" in text, (body, status, text)
+    posted = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "still there?")
+    assert posted.outcome.ok
+    assert len(await stored(baton, seed.shared_channel_id, posted.message.ts)) == 1
+
+
+async def test_url_verification_echoes_the_challenge(baton, sandbox: Sandbox):
+    assert await sandbox.verify_url()
+
+
+async def test_healthz_reports_the_database(baton):
+    async with aiohttp.ClientSession() as session, session.get(f"{baton.url}healthz") as response:
+        assert response.status == 200
+        assert await response.json() == {"ok": True, "mode": "http", "database": "ok"}

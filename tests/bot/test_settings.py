@@ -1,0 +1,57 @@
+"""Settings: modes from the credentials present, clear errors for incomplete ones, secrets kept secret."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from bot.settings import DEFAULT_DATABASE_URL, Mode, Settings
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_APP_TOKEN",
+        "BATON_DATABASE_URL",
+        "BATON_PORT",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_no_credentials_means_the_sandbox_with_sqlite():
+    settings = Settings()
+    assert (settings.mode, settings.database_url, settings.port) == (Mode.SANDBOX, DEFAULT_DATABASE_URL, 3000)
+
+
+def test_bot_token_and_secret_mean_http_and_an_app_token_socket_mode(clean_env):
+    clean_env.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    clean_env.setenv("SLACK_SIGNING_SECRET", "s3cret")
+    assert Settings().mode is Mode.HTTP
+    clean_env.setenv("SLACK_APP_TOKEN", "xapp-1")
+    assert Settings().mode is Mode.SOCKET
+
+
+def test_secrets_do_not_show_in_repr(clean_env):
+    clean_env.setenv("SLACK_BOT_TOKEN", "xoxb-very-secret")
+    clean_env.setenv("SLACK_SIGNING_SECRET", "s3cret")
+    settings = Settings()
+    assert "xoxb-very-secret" not in repr(settings)
+    assert settings.secret("slack_bot_token") == "xoxb-very-secret"
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
+        ({"SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"),
+        ({"BATON_PORT": "99999"}, "BATON_PORT"),
+    ],
+)
+def test_incomplete_or_invalid_settings_name_the_variable(clean_env, env, message):
+    for name, value in env.items():
+        clean_env.setenv(name, value)
+    with pytest.raises(ValidationError, match=message):
+        Settings()
