@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-FaultKind = Literal["error", "http_500", "drop", "ratelimit", "slow"]
-FAULT_KINDS: tuple[str, ...] = ("error", "http_500", "drop", "ratelimit", "slow")
+FaultKind = Literal["error", "http_500", "drop", "drop_after", "ratelimit", "slow"]
+FAULT_KINDS: tuple[str, ...] = ("error", "http_500", "drop", "drop_after", "ratelimit", "slow")
 
 
 @dataclass
@@ -42,8 +42,9 @@ class Faults:
         """Fail the next `count` calls of `method`.
 
         kinds: "error" (HTTP 200, ok:false, `error`), "http_500" (HTTP `status`, any 5xx), "drop" (close the
-        connection without answering), "ratelimit" (HTTP 429, Retry-After `retry_after`), "slow" (sleep
-        `delay` seconds, then answer normally).
+        connection without answering), "drop_after" (do what the call asks, then close the connection
+        without answering: the caller can't know it worked), "ratelimit" (HTTP 429, Retry-After
+        `retry_after`), "slow" (sleep `delay` seconds, then answer normally).
         """
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault kind {kind!r}; expected one of {FAULT_KINDS}")

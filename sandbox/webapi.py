@@ -8,7 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox import api_chat, api_info, api_views
+from sandbox import api_chat, api_history, api_info, api_views
 from sandbox.api_common import ApiHost, Handler
 from sandbox.errors import ApiError
 from sandbox.faults import Fault, Faults
@@ -17,7 +17,12 @@ from sandbox.ratelimit import RATE_LIMITED_METHODS, RateLimiter
 
 logger = logging.getLogger(__name__)
 
-METHODS: dict[str, Handler] = {**api_chat.METHODS, **api_info.METHODS, **api_views.METHODS}
+METHODS: dict[str, Handler] = {
+    **api_chat.METHODS,
+    **api_info.METHODS,
+    **api_history.METHODS,
+    **api_views.METHODS,
+}
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 # Methods whose error responses carry response_metadata.messages (as in the reference samples).
 _MESSAGES_METHODS = frozenset(
@@ -83,6 +88,12 @@ class WebApi:
             args, token = await parse_args(request)
             self._authenticate(method, token)
             fault = self._faults.take(method)
+            if fault is not None and fault.kind == "drop_after":
+                done = METHODS[method](self._host, args)
+                self._calls.append(ApiCall(method, dict(args), done, 0))
+                if request.transport is not None:
+                    request.transport.abort()
+                return web.Response(status=500)
             if fault is not None:
                 faulted = await self._apply_fault(request, method, args, fault)
                 if faulted is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import aiohttp
+import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from sandbox import Sandbox, SeedInfo
@@ -180,3 +181,30 @@ async def test_usergroups_users_list(client: AsyncWebClient, seed: SeedInfo) -> 
 
     assert response["users"] == [seed.rep_id, seed.admin_id]
     assert await api_error(client.usergroups_users_list(usergroup="S0NOPE")) == "no_such_subteam"
+
+
+async def test_history_replies_and_open(sandbox, seed, client) -> None:
+    root = (await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "first")).message
+    await sandbox.post_message(seed.rep_id, seed.shared_channel_id, "reply", thread_ts=root.ts)
+    second = await client.chat_postMessage(
+        channel=seed.shared_channel_id, text="second", metadata={"event_type": "x", "event_payload": {"n": 1}}
+    )
+    history = await client.conversations_history(channel=seed.shared_channel_id, include_all_metadata=True)
+    assert [m["text"] for m in history["messages"]] == ["second", "first"]
+    assert history["messages"][0]["metadata"]["event_payload"] == {"n": 1}
+    plain = await client.conversations_history(channel=seed.shared_channel_id, oldest=second["ts"])
+    assert [m["text"] for m in plain["messages"]] == ["second"] and "metadata" not in plain["messages"][0]
+    replies = await client.conversations_replies(channel=seed.shared_channel_id, ts=root.ts)
+    assert [m["text"] for m in replies["messages"]] == ["first", "reply"]
+    dm = await client.conversations_open(users=seed.rep_id)
+    posted = await client.chat_postMessage(channel=seed.rep_id, text="hi")
+    assert dm["channel"]["id"] == posted["channel"]
+
+
+async def test_drop_after_does_the_work_but_loses_the_answer(sandbox, seed, client) -> None:
+    sandbox.faults.inject("chat.postMessage", kind="drop_after")
+    with pytest.raises(aiohttp.ClientError):
+        await AsyncWebClient(
+            token=sandbox.bot_token, base_url=sandbox.api_url, retry_handlers=[]
+        ).chat_postMessage(channel=seed.triage_channel_id, text="did it arrive?")
+    assert [m.text for m in sandbox.messages(seed.triage_channel_id)][-1] == "did it arrive?"

@@ -40,7 +40,7 @@ pytestmark = [
 ]
 
 FREE_LISTS = frozenset({"blocks", "attachments"})
-API_SAMPLE = {"conversations.join": "conversations.info"}
+API_SAMPLE = {"conversations.join": "conversations.info", "conversations.open": "conversations.info"}
 EVENT_SAMPLES: dict[tuple[str, str | None], list[str]] = {
     ("message", None): ["MessagePayload"],
     ("message", "thread_broadcast"): ["MessageThreadBroadcastPayload", "MessagePayload"],
@@ -193,6 +193,9 @@ async def scenario(sandbox: Sandbox, app: AppReceiver, client: AsyncWebClient, s
     await client.conversations_members(channel=shared, limit=2)
     await client.conversations_join(channel="C0GENERAL")
     await client.conversations_join(channel="C0GENERAL")
+    await client.conversations_history(channel=triage, include_all_metadata=True, limit=5)
+    await client.conversations_replies(channel=shared, ts=root.ts, include_all_metadata=True)
+    await client.conversations_open(users=seed.rep_id)
     for user in (seed.customer_id, seed.ai_bot_user_id, seed.admin_id):
         await client.users_info(user=user)
     await client.usergroups_users_list(usergroup=seed.support_group_id)
@@ -227,6 +230,9 @@ async def scenario(sandbox: Sandbox, app: AppReceiver, client: AsyncWebClient, s
         client.conversations_info(channel="C0NOPE"),
         client.conversations_members(channel="C0NOPE"),
         client.conversations_join(channel="C0NOPE"),
+        client.conversations_history(channel="C0NOPE"),
+        client.conversations_replies(channel=shared, ts="1.000001"),
+        client.conversations_open(users="U0NOBODY"),
         client.users_info(user="U0NOBODY"),
         client.usergroups_users_list(usergroup="S0NOPE"),
         client.views_open(trigger_id="1.2.bad", view=MODAL),
@@ -258,11 +264,7 @@ async def wire(
 async def test_web_api_responses_match_the_samples(wire: Wire) -> None:
     methods = {method for method, _ in wire.api}
     sampled = {path.stem for path in (SAMPLES / "api").glob("*.json")}
-    not_served = {
-        "conversations.history",
-        "conversations.replies",
-    }  # Baton never re-reads history (DESIGN.md)
-    assert methods == (sampled - not_served) | {"conversations.join"}
+    assert methods == sampled | {"conversations.join", "conversations.open"}
     assert {m for m, r in wire.api if not r["ok"]} == methods
     for method, response in wire.api:
         assert_conforms(response, sample_paths(f"api/{API_SAMPLE.get(method, method)}"), f"{method} response")
