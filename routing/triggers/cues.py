@@ -82,7 +82,7 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\bstill (?:not|no|waiting|haven't|hasn't|havent|hasnt|can't|cannot|cant|doesn't|doesnt|isn't|"
         r"unable|"
         r"broken|nothing|don't|dont|didn't|have not|has not|been|getting|showing|having|the same)\b|"
-        r"\b(?:for|over|in|past|last|almost|nearly) (?:the )?(?:\d+|two|three|four|five|six|several|many|"
+        r"\b(?:for|over|past|last|almost|nearly) (?:the )?(?:\d+|two|three|four|five|six|several|many|"
         r"multiple|a few|few) (?:\+ )?(?:days|weeks|months|hours|years|times|calls|emails|attempts)\b|"
         r"\b(?:yet )?again and again\b|\byet again\b|\bonce again\b|\bevery (?:single )?time\b|"
         r"\bkeeps? (?:on )?(?:asking|happening|failing|crashing|saying|telling|sending|charging|dropping|"
@@ -92,7 +92,9 @@ CUES: dict[str, re.Pattern[str]] = {
         r"\bnever (?:works|worked|fixed|received|got|answer|heard|respond|returned|arrived|get)\w*\b|"
         r"\bno (?:response|reply|answer|update|word|feedback)s?\b|\btoo often\b|\balways (?:have|has) to\b|"
         r"\b(?:long )?overdue\b|\bon hold for\b|\bwaited\b|\bhours? (?:on|of) (?:the )?(?:phone|hold)\b|"
-        r"\bstill\b.{0,30}\b(?:not|no|nothing|never)\b|\bnot (?:once|even once)\b|\bfor ages\b"
+        r"\bstill\b.{0,30}\b(?:not|no|nothing|never)\b|\bnot (?:once|even once)\b|\bfor ages\b|"
+        r"\bconstantly\b|\bcontinually\b|\b(?:always|keep|keeps) (?:having|getting|have|get) (?:problems|"
+        r"issues|trouble|errors?)\b"
     ),
     # about to walk away, or warning others to
     "churn": re.compile(
@@ -154,9 +156,9 @@ NARRATIVE: dict[str, re.Pattern[str]] = {
         r"\bhad to (?:pay|wait|buy|rebook|re-book|call|ring|throw|spend|sleep|take|queue|stand|cancel|"
         r"chase|fight|argue|beg)\b|"
         r"\b(?:cost|costing|charged?|charging) (?:me|us) (?:an? )?(?:extra|another|more|[$£€]|\d)|"
-        r"\b(?:ruined|stranded|out of pocket|lost (?:my|our) (?:bag|bags|luggage|money|deposit|booking|"
-        r"seat|connection)|missed (?:my|our|the) (?:connection|connecting|flight|train|meeting|wedding|"
-        r"appointment))\b|"
+        r"\b(?:ruined|stranded|out of pocket|missed (?:my|our|the) (?:connection|connecting|flight|train|"
+        r"meeting|wedding|appointment))\b|\b(?:you|they|you guys|airline|company) (?:have |has |had )?"
+        r"lost (?:my|our) (?:bag|bags|luggage|money|deposit|booking|seat|connection|order|parcel|package)\b|"
         r"\b(?:charged|billed|debited|taken) (?:twice|two times|double|three times)\b"
     ),
     # expectations broken: "was told ... but", "still hasn't arrived", "nobody has contacted me"
@@ -169,7 +171,8 @@ NARRATIVE: dict[str, re.Pattern[str]] = {
         r"\bno(?: ?one|body| one) (?:has |have |had |ever )?(?:contacted|called|replied|responded|"
         r"got back|gotten back|bothered|helped|cared|apologi[sz]ed|explained)\b|"
         r"\b(?:second|third|fourth|fifth|\d+(?:nd|rd|th)) time (?:i|we|that|this|in)\b|"
-        r"\b(?:multiple|several|many|numerous|countless|\d+) (?:times|calls|emails|attempts)\b"
+        r"\b(?:multiple|several|numerous|countless|\d+) (?:calls|emails|attempts|phone calls)\b|"
+        r"\b(?:multiple|several|numerous|countless) times\b"
     ),
     # it's not right: unfair, a rip-off, an outrage, money grabbing
     "unfair": re.compile(
@@ -178,15 +181,24 @@ NARRATIVE: dict[str, re.Pattern[str]] = {
         r"customers|everyone) off\b|\bmoney.?grab\w*\b|\bgreed(?:y)?\b|\bextortion\w*\b|\boutrageous\b|"
         r"\bdisgraceful\b|\bshameful\b|\bshame on\b|\bno (?:apology|compensation|explanation)\b|"
         r"\bwithout (?:any )?(?:apology|explanation|notice|warning|compensation)\b|\bmickey mouse\b|"
-        r"\bcowboys?\b|\bjoke\b|\binept\b|\bincompeten\w+\b|\bnegligen\w+\b|\bamateur\w*\b"
+        r"\bcowboys?\b|\binept\b|\bincompeten\w+\b|\bnegligen\w+\b|\bamateur\w*\b"
+    ),
+    # less than promised or paid for: "paying for 60mb and getting 20", "worse than ever", "too expensive"
+    "expectation": re.compile(
+        r"\b(?:worse|slower|more expensive|dearer) than\b|\bgetting worse\b|\b(?:only|barely) (?:getting|got|"
+        r"receiving|received|get|managed)\b|\bpay(?:ing)? for\b.{0,60}\b(?:not|n't|never) (?:get|getting|"
+        r"receiv\w+)\b|\bshould (?:be|have been|only be) (?:only|just)\b|\b(?:too|to|so|way too|far too) "
+        r"(?:expensive|complicated|slow|much money|high|confusing|difficult|hard)\b|\bjust (?:too|to) much\b|"
+        r"\bnot (?:as|what (?:was|we were|i was)) (?:advertised|described|promised|ordered|paid for)\b|"
+        r"\bno (?:way|option|choice) (?:to|but)\b|\bnothing works\b|\bdoesn't work at all\b"
     ),
     # time lost: "waited 35 mins", "3 hours in the queue", "delayed 22 hours"
     "time_lost": re.compile(
         rf"\b(?:wait(?:ed|ing)?|queu(?:ed|ing)|hold|delayed|late|stuck|sat|stood|line(?: ?up)?) "
         rf"(?:for |over |nearly |almost |about |around |by )?(?:an? )?{_SPAN}\+? ?"
         rf"(?:mins?|minutes|hours?|hrs?|days|weeks|months)\b|"
-        rf"\b{_SPAN}\+? ?(?:mins?|minutes|hours?|hrs?|days|weeks|months) (?:on hold|wait(?:ing)?|delay(?:ed)?|"
-        rf"late|queue|in (?:a |the )?(?:queue|line)|line ?up|later)\b|"
+        rf"\b{_SPAN}\+? ?(?:mins?|minutes|hours?|hrs?|days|weeks|months) (?:on hold|wait(?:ing)?|"
+        rf"delay(?:ed)?|late|queue|in (?:a |the )?(?:queue|line)|line ?up|later)\b|"
         r"\b(?:all day|all night|all week|since (?:last|yesterday|monday|tuesday|wednesday|thursday|friday|"
         r"saturday|sunday))\b"
     ),
@@ -201,8 +213,16 @@ SERVICE_FRAME = re.compile(
     r"deposit|contract|policy|product|item|purchase|fee|fees|charge|charges|fare|fares|price|check-?in|"
     r"boarding pass|upgrade|voucher|password|login|email|cable|tv|speed|download|connection|data|"
     r"call|calls|complaint|case|request|application|membership|cancellation|warranty|repair|"
-    r"replacement|installation|appointment|train|hotel|room)\b|"
+    r"replacement|installation|appointment|train|hotel|room|mail|e-?mail|username|user name|tv|"
+    r"sight|web ?page|page|signal|coverage|line|bag drop|stroller|pram|car seat|miles|login)s?\b|"
+    r"\b(?:no|bad|slow|poor) (?:internet|wi-?fi|broadband|signal|coverage|reception|connection)\b|"
+    r"\b(?:internet|wi-?fi|broadband|refund|invoice|billing|booking|reservation|flight|luggage|baggage|"
+    r"delivery|subscription|account|mileage|voucher|check-?in|boarding pass)s?\b|"
     r"\b(?:customer (?:service|support|care|services)|support team|help ?desk|call cent(?:er|re)|"
     r"airline|airlines|airways|air|bank|carrier|provider|company|staff|agent|representative|rep|"
-    r"operator|cashier|counter|gate|check-?in|website|app|online|helpline|hotline|manager)s?\b"
+    r"operator|cashier|counter|gate|check-?in|website|app|online|helpline|hotline|manager)s?\b|"
+    # a verdict on the situation at hand, opening the message: "this is unacceptable"
+    r"^\W*(?:this|that|it)(?:'s| is| was) (?:so |just |absolutely |totally |completely |really |beyond )?"
+    r"(?:unacceptable|ridiculous|outrageous|a disgrace|disgraceful|absurd|ludicrous|appalling|pathetic|"
+    r"a scam|a rip.?off|not (?:ok|okay|good enough|acceptable|fair))\b"
 )

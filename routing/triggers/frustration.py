@@ -14,10 +14,10 @@ from routing.decision import TriggerHit, TriggerKind
 from routing.models import AuthorKind
 from routing.rules import RuleSet, TriggerRule
 from routing.triggers.context import Context
-from routing.triggers.cues import CUES, POLITE
+from routing.triggers.cues import CUES, NARRATIVE, POLITE, SERVICE_FRAME
 from routing.triggers.sentiment import Sentiment
 from routing.triggers.text import Text
-from routing.triggers.tone_weights import OPERATING_POINTS, STEEPNESS, WEIGHTS
+from routing.triggers.tone_weights import NO_FRAME_FACTOR, OPERATING_POINTS, STEEPNESS, WEIGHTS
 
 STANDALONE = {"complaint": 0.9, "abuse": 0.85, "unhelpful": 0.75}
 TONE_CUES = ("accusation", "emotion", "persistence", "churn", "failure", "why", "profanity")
@@ -40,12 +40,16 @@ _STOP = frozenset(
 )
 
 
-def features(text: Text, sentiment: Sentiment) -> dict[str, float]:
-    """The tone model's named inputs for one message."""
+def analyse(text: Text, sentiment: Sentiment) -> tuple[dict[str, float], dict[str, list[str]]]:
+    """The tone model's named inputs for one message, and the words each cue family matched."""
     lower = text.lower
     out: dict[str, float] = {}
+    matched: dict[str, list[str]] = {}
     for name in TONE_CUES:
-        out[name] = float(min(3, len(CUES[name].findall(lower))))
+        found = CUES[name].findall(lower)
+        out[name] = float(min(3, len(found)))
+        if found:
+            matched[name] = found
     out["polite"] = float(min(3, len(POLITE.findall(lower))))
     out["negative_valence"] = max(-8.0, sentiment.negative)
     out["positive_valence"] = min(8.0, sentiment.positive)
@@ -55,16 +59,43 @@ def features(text: Text, sentiment: Sentiment) -> dict[str, float]:
     out["length"] = min(len(text.tokens), 120) / 40
     out["addresses_us"] = 1.0 if _YOU.search(lower) else 0.0
     out["questions"] = float(min(3, lower.count("?")))
-    return out
+    for name, pattern in NARRATIVE.items():
+        found = pattern.findall(lower)
+        out[name] = float(min(3, len(found)))
+        if found:
+            matched[name] = found
+    frame = SERVICE_FRAME.search(lower)
+    out["service_frame"] = 1.0 if frame else 0.0
+    if frame:
+        matched["service_frame"] = [frame.group(0)]
+    return out, matched
 
 
-def tone(text: Text, sentiment: Sentiment) -> tuple[float, list[tuple[str, float]]]:
-    """Tone score in [0, 1] (0.5 at the operating point) and each feature's points, largest first."""
-    feats = features(text, sentiment)
+def features(text: Text, sentiment: Sentiment) -> dict[str, float]:
+    """The tone model's named inputs for one message."""
+    return analyse(text, sentiment)[0]
+
+
+def points(feats: dict[str, float]) -> tuple[float, list[tuple[str, float]]]:
+    """The tone points of a message's features and each feature's points, largest first.
+
+    Without a customer-service frame only NO_FRAME_FACTOR of positive points count.
+    """
     contributions = [(name, WEIGHTS.get(name, 0.0) * value) for name, value in feats.items() if value]
-    z = STEEPNESS * (sum(c for _, c in contributions) - OPERATING_POINTS)
-    z = max(-30.0, min(30.0, z))
-    return 1.0 / (1.0 + math.exp(-z)), sorted(contributions, key=lambda c: -c[1])
+    total = sum(c for _, c in contributions)
+    if total > 0 and not feats.get("service_frame"):
+        total *= NO_FRAME_FACTOR
+    return total, sorted(contributions, key=lambda c: -c[1])
+
+
+def tone(text: Text, sentiment: Sentiment) -> tuple[float, list[tuple[str, float]], list[str]]:
+    """Tone score in [0, 1] (0.5 at the operating point), each feature's points largest first, and the
+    words matched by the cue families that add the most points."""
+    feats, matched = analyse(text, sentiment)
+    total, contributions = points(feats)
+    z = max(-30.0, min(30.0, STEEPNESS * (total - OPERATING_POINTS)))
+    words = [w.strip() for name, value in contributions if value > 0 for w in matched.get(name, ())]
+    return 1.0 / (1.0 + math.exp(-z)), contributions, words
 
 
 def strong_cues(text: Text) -> dict[str, list[str]]:
@@ -79,13 +110,6 @@ def strong_cues(text: Text) -> dict[str, list[str]]:
                 continue
             found.setdefault(name, []).append(match.group(0).strip())
     return found
-
-
-def _cue_words(text: Text, names: tuple[str, ...]) -> list[str]:
-    words: list[str] = []
-    for name in names:
-        words.extend(m.group(0).strip() for m in CUES[name].finditer(text.lower))
-    return words
 
 
 def repeated_ask(ctx: Context) -> tuple[float, str] | None:
@@ -140,9 +164,11 @@ def detect(ctx: Context, rule: TriggerRule, rules: RuleSet) -> TriggerHit | None
             label = {"complaint": "wants to file a complaint", "abuse": "insults or condemns us",
                      "unhelpful": "says the answers don't help"}[name]  # fmt: skip
             candidates.append((STANDALONE[name], label, tuple(f'"{w}"' for w in words[:3])))
-        score, contributions = tone(ctx.text, ctx.sentiment)
+        score, contributions, cue_words = tone(ctx.text, ctx.sentiment)
         top = [f"{name}{value:+.1f}" for name, value in contributions[:4] if value > 0]
-        words = _cue_words(ctx.text, TONE_CUES)[:4] + list(ctx.sentiment.negative_words[:3])
+        if top and not any(name == "service_frame" for name, _ in contributions):
+            top.append(f"no service frame x{NO_FRAME_FACTOR}")
+        words = cue_words[:4] + list(ctx.sentiment.negative_words[:3])
         candidates.append((score, "angry or fed-up tone", (*(f'"{w}"' for w in dict.fromkeys(words)), *top)))
         for signal in (repeated_ask(ctx), worsening(ctx)):
             if signal is not None:

@@ -86,3 +86,44 @@ def test_worsening_sentiment_fires_with_the_trend_as_evidence() -> None:
 
 def test_no_history_means_no_conversation_signal() -> None:
     assert not run("any update?").escalate
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I was told my refund would be processed in 5 days but it still hasn't been refunded",
+        "We were stranded at the airport for 9 hours and had to pay for a hotel ourselves, no apology",
+        "I am paying for 60mb and only getting 20mb, this is not fair",
+        "Third time I'm asking: nobody has contacted me about my claim and I waited 40 minutes on hold",
+    ],
+)
+def test_complaint_narratives_escalate_with_their_words_as_evidence(text: str) -> None:
+    decision = run(text)
+    assert "frustration" in decision.reasons, text
+    hit = next(h for h in decision.hits if h.kind is TriggerKind.FRUSTRATION)
+    assert any(e.startswith('"') for e in hit.evidence)
+    assert any(e.startswith("sentiment") for e in hit.evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no need to talk to a person",
+        "I don't want an agent",
+        "thanks, that worked!",
+        "That sounds terrible, man. Have you been to a doctor yet?",
+        "Poor kitty! I'm sure she'll feel okay again soon.",
+        "I lost my luggage",
+    ],
+)
+def test_negations_politeness_and_off_domain_negativity_do_not_escalate(text: str) -> None:
+    assert not run(text).escalate, text
+
+
+def test_the_frustration_threshold_is_tunable() -> None:
+    from routing.rules import parse_rules
+
+    text = "We were stranded at the airport for 9 hours and had to pay for a hotel ourselves, no apology"
+    assert run(text).escalate
+    strict = parse_rules({"triggers": [{"id": "frustration", "threshold": 0.99}]}, source="t")
+    assert "frustration" not in run(text, rules=strict).reasons
