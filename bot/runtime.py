@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,8 +18,13 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.app import build_bolt_app
+from bot.client import build_web_client
+from bot.config import load_config
+from bot.outbox import OutboxWorker
 from bot.server import build_web_app
 from bot.settings import Mode, Settings
+from handlers.notifier import Notifier
+from routing.config import BatonConfig
 from routing.service import BatonService
 from storage import SqlStore, create_engine, migrate
 
@@ -37,6 +44,7 @@ class Runtime:
     engine: AsyncEngine
     service: BatonService
     bolt: AsyncApp
+    worker: OutboxWorker
     port: int
 
     @property
@@ -49,30 +57,47 @@ class Runtime:
 
 
 @asynccontextmanager
-async def running(settings: Settings) -> AsyncIterator[Runtime]:
-    """Run Baton until the block exits: migrate, serve HTTP, and connect Socket Mode if configured."""
+async def running(settings: Settings, *, config: BatonConfig | None = None) -> AsyncIterator[Runtime]:
+    """Run Baton until the block exits: migrate, serve HTTP, deliver the outbox, connect Socket Mode."""
+    config = config or load_config(settings.config_path)
     engine = create_engine(settings.database_url)
     try:
         if settings.auto_migrate:
             await migrate(engine)
-        service = BatonService(store=SqlStore(engine), clock=utc_now)
+        store = SqlStore(engine)
+        service = BatonService(store=store, clock=utc_now, config=config)
         bolt = build_bolt_app(settings, service=service)
+        # The outbox's client retries nothing itself: the worker owns retries, so that it can tell whether an
+        # ambiguous failure already posted before it tries again.
+        client = build_web_client(
+            token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url, retries=False
+        )
+        worker = OutboxWorker(store=store, notifier=Notifier(client=client, service=service), clock=utc_now)
+        service.on_outbox(worker.wake)
         runner = web.AppRunner(build_web_app(bolt=bolt, health=_health_check(engine, settings)))
         await runner.setup()
-        site = web.TCPSite(runner, settings.host, settings.port)
-        await site.start()
+        await web.TCPSite(runner, settings.host, settings.port).start()
+        delivery = asyncio.create_task(worker.run(), name="baton-outbox")
         socket = None
         try:
             if settings.mode is Mode.SOCKET:
                 socket = AsyncSocketModeHandler(bolt, settings.secret("slack_app_token"))
                 await socket.connect_async()
             yield Runtime(
-                settings=settings, engine=engine, service=service, bolt=bolt, port=runner.addresses[0][1]
+                settings=settings,
+                engine=engine,
+                service=service,
+                bolt=bolt,
+                worker=worker,
+                port=runner.addresses[0][1],
             )
         finally:
             if socket is not None:
                 await socket.close_async()
             await runner.cleanup()
+            delivery.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await delivery
     finally:
         await engine.dispose()
 

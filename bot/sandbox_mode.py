@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 
 from pydantic import SecretStr
 
-from bot.runtime import running
+from bot.config import load_config
+from bot.runtime import Runtime, running
 from bot.settings import Settings
-from sandbox import Sandbox, seed_demo_workspace
+from routing.config import BatonConfig
+from routing.models import Account
+from routing.routes import Route, RoutingTable, Target, TargetKind
+from sandbox import Sandbox, SeedInfo, seed_demo_workspace
 
 logger = logging.getLogger(__name__)
 
@@ -21,10 +26,12 @@ async def run_with_sandbox(settings: Settings, *, until: asyncio.Future[None]) -
     try:
         seed = seed_demo_workspace(sandbox, bot_in_shared_channel=False)
         app_settings = sandbox_settings(settings, sandbox)
-        async with running(app_settings) as runtime:
+        config = load_config(settings.config_path) if settings.config_path else sandbox_config(seed)
+        async with running(app_settings, config=config) as runtime:
             sandbox.set_request_url(runtime.events_url)
             # Invite the bot the way an admin would: Baton starts watching the shared channel on the event.
             await sandbox.join_channel(seed.bot_user_id, seed.shared_channel_id, inviter=seed.admin_id)
+            await describe_acme(runtime, seed)
             print(
                 _instructions(
                     sandbox.url, runtime.url, settings.database_url, seed.customer_id, seed.shared_channel_id
@@ -47,6 +54,33 @@ def sandbox_settings(settings: Settings, sandbox: Sandbox) -> Settings:
             "slack_api_url": sandbox.api_url,
             "host": "127.0.0.1",
         }
+    )
+
+
+def sandbox_config(seed: SeedInfo) -> BatonConfig:
+    """The demo workspace's routes: sales moments to the account owner, everything else to #baton-triage."""
+    triage = Target(TargetKind.CHANNEL, seed.triage_channel_id)
+    routes = (
+        Route(
+            id="sales-to-owner",
+            escalation_types=("sales_opportunity",),
+            target=Target(TargetKind.ACCOUNT_OWNER, fallback=triage),
+        ),
+    )
+    return BatonConfig(routing=RoutingTable(routes=routes, default=triage))
+
+
+async def describe_acme(runtime: Runtime, seed: SeedInfo) -> None:
+    """Tell Baton who Acme is and which bot is the AI agent, as an admin would with /baton channel."""
+    channel = await runtime.service.watched_channel(seed.shared_channel_id)
+    if channel is None:
+        raise RuntimeError("the sandbox's shared channel is not watched: the join event was not handled")
+    await runtime.service.save_channel(
+        replace(
+            channel,
+            account=Account(name="Acme", tier="enterprise", value=120_000, owner_user_id=seed.rep_id),
+            ai_bot_ids=(seed.ai_bot_id,),
+        )
     )
 
 

@@ -6,7 +6,7 @@ import re
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import errors, membership, messages
+from handlers import actions, errors, membership, messages
 from handlers.context import install_context
 from handlers.directory import TeamDirectory
 from routing.service import BatonService
@@ -18,6 +18,7 @@ def register_all(app: AsyncApp, *, service: BatonService) -> None:
     errors.register(app)
     membership.register(app)
     messages.register(app)
+    actions.register(app)
     # Last: acknowledge every other event quietly. Bolt answers 404 to an event no listener matched,
     # and Slack retries non-2xx answers, so an unmatched event would otherwise come back three times.
     app.event(re.compile(".*"))(_acknowledge)

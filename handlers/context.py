@@ -34,10 +34,13 @@ def service_of(context: AsyncBoltContext) -> BatonService:
 
 
 def installation_of(context: AsyncBoltContext) -> Installation:
-    """Baton's own ids in this workspace, from the authorize result."""
-    return Installation(
-        team_id=context.team_id or "", bot_user_id=context.bot_user_id or "", bot_id=context.bot_id or ""
-    )
+    """Baton's own ids in this workspace, from the authorize result (auth.test of our token).
+
+    Never from a payload's team id: in a Slack Connect channel that can be the other organisation's.
+    """
+    result = context.authorize_result
+    team = (result.team_id if result is not None else None) or context.team_id or ""
+    return Installation(team_id=team, bot_user_id=context.bot_user_id or "", bot_id=context.bot_id or "")
 
 
 async def in_watched_channel(event: dict[str, Any], context: AsyncBoltContext) -> bool:

@@ -31,8 +31,8 @@ async def on_message(
     )
     if facts is None:
         return
-    outcome = await service.record_message(facts)
-    logger.debug("message %s/%s by %s: %s", facts.channel_id, facts.ts, facts.author_kind, outcome)
+    result = await service.handle_message(facts)
+    logger.debug("message %s/%s by %s: %s", facts.channel_id, facts.ts, facts.author_kind, result.outcome)
 
 
 def register(app: AsyncApp) -> None:

@@ -45,8 +45,9 @@ class EscalationType:
     description: str = ""
 
 
-# Precedence when several triggers fire: the first type in this order wins (an upset customer who also asks
-# for a person is handled as upset; a sales moment outranks a merely complex question).
+# Precedence when several triggers fire: the first type in this order wins. An upset customer who also asks
+# for a person is handled as upset; someone asking for a person *about pricing* goes to the account owner as
+# a sales opportunity; a sales moment outranks a merely complex question.
 DEFAULT_ESCALATION_TYPES: tuple[EscalationType, ...] = (
     EscalationType(
         "upset_customer",
@@ -56,18 +57,18 @@ DEFAULT_ESCALATION_TYPES: tuple[EscalationType, ...] = (
         "the customer is frustrated or angry: immediate",
     ),
     EscalationType(
-        "human_request",
-        Urgency.HIGH,
-        "Introduce yourself by name, confirm you have read the thread, and pick up from the customer's last "
-        "question; don't make them repeat themselves.",
-        "the customer asked for a person",
-    ),
-    EscalationType(
         "sales_opportunity",
         Urgency.HIGH,
         "Route to the account owner. Answer the commercial question directly, propose a call, and bring the "
         "numbers (seats, plan, renewal date) with you.",
         "pricing, contract, renewal, churn risk or buying signals: the account owner",
+    ),
+    EscalationType(
+        "human_request",
+        Urgency.HIGH,
+        "Introduce yourself by name, confirm you have read the thread, and pick up from the customer's last "
+        "question; don't make them repeat themselves.",
+        "the customer asked for a person",
     ),
     EscalationType(
         "complex_question",

@@ -174,8 +174,9 @@ class Handoff:
     urgency: Urgency
     opened_at: datetime
     state: HandoffState = HandoffState.OPEN
-    assignee_id: str | None = None
-    target: str = ""  # where the card was routed: "user:U…", "channel:C…", "group:S…"
+    assignee_id: str | None = None  # who claimed it (or was handed it)
+    target: str = ""  # where the card was routed: "user:U…", "owner:U…", "channel:C…", "group:S…"
+    routed_to: str | None = None  # the rep the card was meant for (a user target, or the group member picked)
     level: int = 0  # escalation chain tier reached
     claim_due_at: datetime | None = None
     resolve_due_at: datetime | None = None

@@ -6,6 +6,7 @@ when it raises, so a state change, its events and its outbox rows land together 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -93,6 +94,18 @@ class Handoffs(Protocol):
         """The open, claimed or snoozed handoff of a conversation, if any."""
         ...
 
+    async def last_closed_for(self, *, channel_id: str, thread_ts: str) -> Handoff | None:
+        """The conversation's most recently closed (resolved or dismissed) handoff, if any."""
+        ...
+
+    async def live_counts(self, *, user_ids: Sequence[str]) -> dict[str, int]:
+        """Live handoffs per user: claimed by them, or routed to them and not claimed by someone else."""
+        ...
+
+    async def last_routed(self, *, target: str) -> str | None:
+        """The member the latest handoff with this target was routed to (round robin's cursor)."""
+        ...
+
     async def update(self, handoff: Handoff, *, expected_version: int) -> Handoff | None:
         """Write `handoff` if the stored version is still `expected_version`; the stored row or None."""
         ...
@@ -118,7 +131,7 @@ class Outbox(Protocol):
         ...
 
     async def claim_due(self, *, now: datetime, limit: int, lease: timedelta) -> list[OutboxItem]:
-        """Lease up to `limit` deliverable rows: per channel key only the oldest undelivered one."""
+        """Lease up to `limit` deliverable rows (per channel key only the oldest); each counts an attempt."""
         ...
 
     async def mark_delivered(self, *, item_id: int, at: datetime, result: dict[str, Any] | None) -> None:
@@ -126,7 +139,7 @@ class Outbox(Protocol):
         ...
 
     async def reschedule(self, *, item_id: int, available_at: datetime, error: str) -> None:
-        """Release a leased row to be tried again later, counting the attempt."""
+        """Release a leased row to be tried again later."""
         ...
 
     async def mark_failed(self, *, item_id: int, at: datetime, error: str) -> None:

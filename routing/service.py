@@ -1,19 +1,41 @@
-"""The use-case service: every change to Baton's state goes through here, over the storage ports."""
+"""The use-case service: every change to Baton's state goes through here, over the storage ports.
+
+Each use case is one transaction: the state change, its events and its outbox rows commit together, and Slack
+is told afterwards by the outbox worker.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from routing.models import MessageChange, MessageFacts, StoredMessage, WatchedChannel
-from routing.ports import Store
+from routing import notifications as notify
+from routing.config import BatonConfig
+from routing.decision import Decision
+from routing.errors import Conflict, NotFound
+from routing.handoffs import Action, Change, apply, in_cooldown, merge, open_handoff
+from routing.models import (
+    EventSource,
+    Handoff,
+    HandoffEvent,
+    MessageChange,
+    MessageFacts,
+    StoredMessage,
+    WatchedChannel,
+)
+from routing.ports import Store, UnitOfWork
+from routing.routes import Strategy, pick_member, resolve
+from routing.triggers.engine import decide
+from routing.views import CardView, sentiment_trend
 
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+HISTORY_FOR_DECISIONS = 20
+UNROUTED = "unrouted"
 
 
 class IntakeOutcome(StrEnum):
@@ -24,20 +46,48 @@ class IntakeOutcome(StrEnum):
     EDITED = "edited"
     DELETED = "deleted"
     UNKNOWN_MESSAGE = "unknown_message"  # an edit or delete of a message Baton never stored
+    OPENED = "opened"  # stored, and a handoff opened
+    MERGED = "merged"  # stored, and added to the conversation's live handoff
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeResult:
+    outcome: IntakeOutcome
+    decision: Decision | None = None
+    handoff: Handoff | None = None
 
 
 class BatonService:
-    """Records what happens in watched channels and keeps Baton's state consistent."""
+    """Records what happens in watched channels, opens and updates handoffs, queues what Slack must see."""
 
-    def __init__(self, *, store: Store, clock: Clock, channel_cache_ttl: timedelta = timedelta(seconds=30)):
+    def __init__(
+        self,
+        *,
+        store: Store,
+        clock: Clock,
+        config: BatonConfig | None = None,
+        channel_cache_ttl: timedelta = timedelta(seconds=30),
+    ):
         self._store = store
         self._clock = clock
+        self.config = config or BatonConfig()
         self._channel_cache_ttl = channel_cache_ttl
         self._channel_cache: dict[str, tuple[WatchedChannel | None, datetime]] = {}
+        self._outbox_listeners: list[Callable[[], None]] = []
 
     def now(self) -> datetime:
         """The service clock's current time."""
         return self._clock()
+
+    def on_outbox(self, callback: Callable[[], None]) -> None:
+        """Call `callback` after a transaction that queued Slack writes commits (wakes the worker)."""
+        self._outbox_listeners.append(callback)
+
+    def _outbox_written(self) -> None:
+        for callback in self._outbox_listeners:
+            callback()
+
+    # ---- channels ----
 
     async def watched_channel(self, channel_id: str) -> WatchedChannel | None:
         """The channel if Baton watches it; cached briefly because every message event asks."""
@@ -66,30 +116,284 @@ class BatonService:
         logger.info("watching channel %s (%s, shared=%s)", channel_id, name, is_shared)
         return saved
 
-    async def unwatch_channel(self, *, channel_id: str) -> WatchedChannel | None:
-        """Stop watching a channel; its history and settings are kept."""
+    async def save_channel(self, channel: WatchedChannel) -> WatchedChannel:
+        """Store a channel's settings (account, AI agent bots, watched or not)."""
         async with self._store.transaction() as tx:
-            known = await tx.channels.get(channel_id=channel_id)
-            saved = None if known is None else await tx.channels.save(replace(known, watched=False))
-        self._channel_cache.pop(channel_id, None)
+            saved = await tx.channels.save(channel)
+        self._channel_cache.pop(channel.channel_id, None)
         return saved
 
-    async def record_message(self, facts: MessageFacts) -> IntakeOutcome:
-        """Store a message event once: a redelivered event or an already stored message is a duplicate."""
+    # ---- intake ----
+
+    async def handle_message(self, facts: MessageFacts) -> IntakeResult:
+        """Store a message once, and for a customer's message decide, then open or merge a handoff."""
         async with self._store.transaction() as tx:
-            if facts.event_id is not None and not await tx.processed_events.remember(
-                event_id=facts.event_id, at=facts.received_at
-            ):
-                return IntakeOutcome.DUPLICATE
-            if facts.change is MessageChange.EDITED:
-                edited = await tx.conversations.edit_message(
-                    channel_id=facts.channel_id, ts=facts.ts, text=facts.text, at=facts.received_at
+            result = await self._intake(tx, facts)
+        if result.handoff is not None:
+            self._outbox_written()
+        return result
+
+    async def _intake(self, tx: UnitOfWork, facts: MessageFacts) -> IntakeResult:
+        if facts.event_id is not None and not await tx.processed_events.remember(
+            event_id=facts.event_id, at=facts.received_at
+        ):
+            return IntakeResult(IntakeOutcome.DUPLICATE)
+        if facts.change is MessageChange.EDITED:
+            edited = await tx.conversations.edit_message(
+                channel_id=facts.channel_id, ts=facts.ts, text=facts.text, at=facts.received_at
+            )
+            return IntakeResult(IntakeOutcome.UNKNOWN_MESSAGE if edited is None else IntakeOutcome.EDITED)
+        if facts.change is MessageChange.DELETED:
+            deleted = await tx.conversations.delete_message(
+                channel_id=facts.channel_id, ts=facts.ts, at=facts.received_at
+            )
+            return IntakeResult(IntakeOutcome.UNKNOWN_MESSAGE if deleted is None else IntakeOutcome.DELETED)
+        if not await tx.conversations.add_message(StoredMessage.from_facts(facts)):
+            return IntakeResult(IntakeOutcome.DUPLICATE)
+        if not facts.is_customer:
+            return IntakeResult(IntakeOutcome.STORED)
+        channel = await tx.channels.get(channel_id=facts.channel_id)
+        if channel is None:
+            return IntakeResult(IntakeOutcome.STORED)
+        history = [
+            m
+            for m in await tx.conversations.messages(
+                channel_id=facts.channel_id, thread_ts=facts.thread_ts, limit=HISTORY_FOR_DECISIONS
+            )
+            if m.ts != facts.ts
+        ]
+        now = facts.received_at
+        decision = decide(facts, history=history, rules=self.config.rules, account=channel.account, now=now)
+        live = await tx.handoffs.live_for(channel_id=facts.channel_id, thread_ts=facts.thread_ts)
+        if live is not None:
+            return await self._merge(tx, live, decision, facts, now)
+        if not decision.escalate:
+            return IntakeResult(IntakeOutcome.STORED, decision)
+        last = await tx.handoffs.last_closed_for(channel_id=facts.channel_id, thread_ts=facts.thread_ts)
+        if in_cooldown(last, cooldown=self.config.handoffs.cooldown, now=now):
+            logger.info(
+                "conversation %s/%s is in cooldown: no new handoff", facts.channel_id, facts.thread_ts
+            )
+            return IntakeResult(IntakeOutcome.STORED, decision)
+        handoff = await self._open(tx, decision, facts, channel, now)
+        return IntakeResult(IntakeOutcome.OPENED, decision, handoff)
+
+    async def _open(
+        self, tx: UnitOfWork, decision: Decision, facts: MessageFacts, channel: WatchedChannel, now: datetime
+    ) -> Handoff:
+        assert decision.escalation_type is not None
+        route_id, target = self.config.routing.choose(
+            escalation_type=decision.escalation_type, account=channel.account, channel_id=channel.channel_id
+        )
+        destination = None if target is None else resolve(target, account=channel.account)
+        draft = open_handoff(
+            decision,
+            facts,
+            target=destination.label if destination else UNROUTED,
+            route_id=route_id,
+            claim_within=self.config.handoffs.claim_within(decision.escalation_type),
+            now=now,
+        )
+        if destination is not None:
+            context = {
+                **draft.context,
+                "card_key": destination.key,
+                "card_channel": destination.channel,
+                "group": destination.group,
+                "strategy": destination.strategy.value,
+            }
+            draft = replace(draft, context=context, routed_to=destination.user)
+        handoff = await tx.handoffs.add(draft)
+        await self._event(
+            tx,
+            handoff,
+            "opened",
+            EventSource.MESSAGE,
+            facts.author_id,
+            type=handoff.escalation_type,
+            urgency=handoff.urgency.value,
+            reasons=list(handoff.reasons),
+            route=route_id,
+            target=handoff.target,
+        )
+        if destination is None:
+            logger.warning("handoff %s has no route and no default target: no card is posted", handoff.id)
+        else:
+            await tx.outbox.enqueue(notify.post_card(handoff, now=now))
+        warm = self.config.handoffs.warm_messages.get(handoff.escalation_type, "")
+        if warm:
+            await tx.outbox.enqueue(
+                notify.customer_message(handoff, text=warm, now=now, dedupe=f"warm:{handoff.id}")
+            )
+        return handoff
+
+    async def _merge(
+        self, tx: UnitOfWork, live: Handoff, decision: Decision, facts: MessageFacts, now: datetime
+    ) -> IntakeResult:
+        await tx.outbox.enqueue(notify.mirror(live, ts=facts.ts, now=now))
+        change = merge(live, decision, facts) if decision.escalate else None
+        if change is None:
+            return IntakeResult(IntakeOutcome.STORED, decision, live)
+        merged = await self._commit_change(tx, live, change, EventSource.MESSAGE, facts.author_id, now)
+        return IntakeResult(IntakeOutcome.MERGED, decision, merged)
+
+    # ---- actions ----
+
+    async def act(
+        self,
+        *,
+        handoff_id: int,
+        action: Action,
+        actor: str,
+        source: EventSource,
+        assignee: str | None = None,
+        snooze_minutes: int | None = None,
+    ) -> Handoff:
+        """Claim, reassign, snooze, resolve or dismiss: a conditional update, an event, a card update."""
+        now = self._clock()
+        until = now + timedelta(minutes=snooze_minutes) if snooze_minutes else None
+        async with self._store.transaction() as tx:
+            for _ in range(3):
+                handoff = await tx.handoffs.get(handoff_id=handoff_id)
+                if handoff is None:
+                    raise NotFound(f"handoff {handoff_id} does not exist")
+                change = apply(handoff, action, actor=actor, now=now, assignee=assignee, until=until)
+                if change is None:
+                    return handoff
+                try:
+                    updated = await self._commit_change(tx, handoff, change, source, actor, now)
+                except Conflict:
+                    continue  # someone changed it between our read and write: decide again on fresh state
+                await self._after_action(tx, updated, action, actor, now)
+                break
+            else:
+                raise Conflict(f"handoff {handoff_id} kept changing; try again")
+        self._outbox_written()
+        return updated
+
+    async def _after_action(
+        self, tx: UnitOfWork, handoff: Handoff, action: Action, actor: str, now: datetime
+    ) -> None:
+        note = {
+            Action.CLAIM: f"<@{actor}> claimed this handoff.",
+            Action.REASSIGN: f"<@{actor}> handed this to <@{handoff.assignee_id}>.",
+            Action.SNOOZE: f"<@{actor}> snoozed this until <!date^{int(handoff.snoozed_until.timestamp())}"
+            f"^{{date_short_pretty}} {{time}}|{handoff.snoozed_until:%Y-%m-%d %H:%M} UTC>."
+            if handoff.snoozed_until
+            else "",
+            Action.RESOLVE: f"<@{actor}> resolved this handoff.",
+            Action.DISMISS: f"<@{actor}> marked this handoff not needed.",
+        }[action]
+        await tx.outbox.enqueue(notify.thread_note(handoff, text=note, now=now))
+        claim_message = self.config.handoffs.claim_message
+        if action in (Action.CLAIM, Action.REASSIGN) and claim_message and handoff.assignee_id:
+            await tx.outbox.enqueue(
+                notify.customer_message(
+                    handoff,
+                    text=claim_message.format(rep=f"<@{handoff.assignee_id}>"),
+                    now=now,
+                    dedupe=f"claimed:{handoff.id}:{handoff.assignee_id}",
                 )
-                return IntakeOutcome.UNKNOWN_MESSAGE if edited is None else IntakeOutcome.EDITED
-            if facts.change is MessageChange.DELETED:
-                deleted = await tx.conversations.delete_message(
-                    channel_id=facts.channel_id, ts=facts.ts, at=facts.received_at
+            )
+
+    async def _commit_change(
+        self, tx: UnitOfWork, before: Handoff, change: Change, source: EventSource, actor: str, now: datetime
+    ) -> Handoff:
+        updated = await tx.handoffs.update(change.handoff, expected_version=before.version)
+        if updated is None:
+            raise Conflict(f"handoff {before.id} changed meanwhile")
+        await self._event(tx, updated, change.event, source, actor, **change.data)
+        await tx.outbox.enqueue(notify.update_card(updated, now=now))
+        return updated
+
+    async def _event(
+        self, tx: UnitOfWork, handoff: Handoff, kind: str, source: EventSource, actor: str, **data: object
+    ) -> None:
+        assert handoff.id is not None
+        at = self._clock()
+        await tx.handoff_events.append(
+            HandoffEvent(handoff_id=handoff.id, kind=kind, at=at, source=source, actor=actor, data=dict(data))
+        )
+
+    # ---- what the notifier needs ----
+
+    async def card_view(self, handoff_id: int) -> CardView | None:
+        """What the handoff's card shows now."""
+        async with self._store.transaction() as tx:
+            handoff = await tx.handoffs.get(handoff_id=handoff_id)
+            if handoff is None:
+                return None
+            channel = await tx.channels.get(channel_id=handoff.channel_id) or WatchedChannel(
+                handoff.channel_id
+            )
+            messages = await tx.conversations.messages(
+                channel_id=handoff.channel_id,
+                thread_ts=handoff.thread_ts,
+                limit=self.config.handoffs.card_history,
+            )
+        description = next(
+            (t.description for t in self.config.rules.escalation_types if t.name == handoff.escalation_type),
+            "",
+        )
+        return CardView(
+            handoff=handoff,
+            channel=channel,
+            messages=tuple(messages),
+            sentiment=sentiment_trend(messages),
+            type_description=description,
+        )
+
+    async def message(self, *, channel_id: str, ts: str) -> StoredMessage | None:
+        """One stored message (the notifier mirrors customer messages into card threads)."""
+        async with self._store.transaction() as tx:
+            return await tx.conversations.get_message(channel_id=channel_id, ts=ts)
+
+    async def card_posted(self, *, handoff_id: int, channel: str, ts: str) -> None:
+        """Remember where a handoff's card was posted (the worker calls this after chat.postMessage)."""
+        async with self._store.transaction() as tx:
+            for _ in range(3):
+                handoff = await tx.handoffs.get(handoff_id=handoff_id)
+                if handoff is None or (handoff.card_channel, handoff.card_ts) == (channel, ts):
+                    return
+                updated = await tx.handoffs.update(
+                    replace(handoff, card_channel=channel, card_ts=ts), expected_version=handoff.version
                 )
-                return IntakeOutcome.UNKNOWN_MESSAGE if deleted is None else IntakeOutcome.DELETED
-            stored = await tx.conversations.add_message(StoredMessage.from_facts(facts))
-        return IntakeOutcome.STORED if stored else IntakeOutcome.DUPLICATE
+                if updated is not None:
+                    await self._event(
+                        tx, updated, "card_posted", EventSource.MESSAGE, "", channel=channel, ts=ts
+                    )
+                    return
+
+    async def route_to_member(self, *, handoff_id: int, members: list[str]) -> str | None:
+        """Pick the group member a handoff's card goes to (round robin or least loaded), and remember it."""
+        async with self._store.transaction() as tx:
+            handoff = await tx.handoffs.get(handoff_id=handoff_id)
+            if handoff is None:
+                raise NotFound(f"handoff {handoff_id} does not exist")
+            if handoff.routed_to:
+                return handoff.routed_to
+            strategy = Strategy(handoff.context.get("strategy") or Strategy.ROUND_ROBIN.value)
+            load = (
+                await tx.handoffs.live_counts(user_ids=members) if strategy is Strategy.LEAST_LOADED else {}
+            )
+            last = await tx.handoffs.last_routed(target=handoff.target)
+            member = pick_member(members, strategy=strategy, last_picked=last, load=load)
+            if member is None:
+                return None
+            updated = await tx.handoffs.update(
+                replace(handoff, routed_to=member), expected_version=handoff.version
+            )
+            if updated is None:
+                raise Conflict(f"handoff {handoff_id} changed meanwhile")
+            await self._event(tx, updated, "routed", EventSource.MESSAGE, "", member=member)
+            return member
+
+    async def handoff(self, handoff_id: int) -> Handoff | None:
+        """One handoff."""
+        async with self._store.transaction() as tx:
+            return await tx.handoffs.get(handoff_id=handoff_id)
+
+    async def events(self, handoff_id: int) -> list[HandoffEvent]:
+        """A handoff's history."""
+        async with self._store.transaction() as tx:
+            return await tx.handoff_events.for_handoff(handoff_id=handoff_id)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, select, text, update
+from sqlalchemy import Row, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -50,6 +51,41 @@ class SqlHandoffs:
         )
         row = (await self._connection.execute(statement)).first()
         return None if row is None else _handoff(row)
+
+    async def last_closed_for(self, *, channel_id: str, thread_ts: str) -> Handoff | None:
+        """The conversation's most recently closed (resolved or dismissed) handoff, if any."""
+        statement = (
+            select(HANDOFFS)
+            .where(
+                HANDOFFS.c.channel_id == channel_id,
+                HANDOFFS.c.thread_ts == thread_ts,
+                HANDOFFS.c.closed_at.is_not(None),
+            )
+            .order_by(HANDOFFS.c.closed_at.desc())
+            .limit(1)
+        )
+        row = (await self._connection.execute(statement)).first()
+        return None if row is None else _handoff(row)
+
+    async def live_counts(self, *, user_ids: Sequence[str]) -> dict[str, int]:
+        """Live handoffs per user: claimed by them, or routed to them and not claimed by someone else."""
+        owner = func.coalesce(HANDOFFS.c.assignee_id, HANDOFFS.c.routed_to)
+        statement = (
+            select(owner, func.count())
+            .where(text(LIVE_HANDOFF_SQL), owner.in_(list(user_ids)))
+            .group_by(owner)
+        )
+        return {str(user): int(count) for user, count in await self._connection.execute(statement)}
+
+    async def last_routed(self, *, target: str) -> str | None:
+        """The member the latest handoff with this target was routed to (round robin's cursor)."""
+        statement = (
+            select(HANDOFFS.c.routed_to)
+            .where(HANDOFFS.c.target == target, HANDOFFS.c.routed_to.is_not(None))
+            .order_by(HANDOFFS.c.id.desc())
+            .limit(1)
+        )
+        return (await self._connection.execute(statement)).scalar()
 
     async def update(self, handoff: Handoff, *, expected_version: int) -> Handoff | None:
         """Write `handoff` if the stored version is still `expected_version`; the stored row or None.
@@ -124,6 +160,7 @@ def _values(handoff: Handoff) -> dict[str, Any]:
         "opened_at": handoff.opened_at,
         "state": handoff.state.value,
         "assignee_id": handoff.assignee_id,
+        "routed_to": handoff.routed_to,
         "target": handoff.target,
         "level": handoff.level,
         "claim_due_at": handoff.claim_due_at,
@@ -150,6 +187,7 @@ def _handoff(row: Row[Any]) -> Handoff:
         opened_at=m["opened_at"],
         state=HandoffState(m["state"]),
         assignee_id=m["assignee_id"],
+        routed_to=m["routed_to"],
         target=m["target"],
         level=m["level"],
         claim_due_at=m["claim_due_at"],

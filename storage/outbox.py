@@ -66,7 +66,9 @@ class SqlOutbox:
         statement = (
             update(OUTBOX)
             .where(OUTBOX.c.id.in_(select(chosen.c.id)), _pending(OUTBOX.c), _unleased(OUTBOX.c, now))
-            .values(leased_until=now + lease)
+            # Counting the attempt when it starts (not when it fails) lets a worker that restarts after a
+            # crash see that a row was tried before, and check whether Slack took the write already.
+            .values(leased_until=now + lease, attempts=OUTBOX.c.attempts + 1)
             .returning(*OUTBOX.c)
         )
         rows = await self._connection.execute(statement)
@@ -77,10 +79,9 @@ class SqlOutbox:
         await self._set(item_id, delivered_at=at, result=result, leased_until=None)
 
     async def reschedule(self, *, item_id: int, available_at: datetime, error: str) -> None:
-        """Release a leased row to be tried again later, counting the attempt."""
+        """Release a leased row to be tried again later (its attempt was counted when it was claimed)."""
         await self._set(
             item_id,
-            attempts=OUTBOX.c.attempts + 1,
             last_error=error,
             available_at=available_at,
             leased_until=None,

@@ -117,6 +117,7 @@ class HandoffRow(Row, table=True):
     opened_at: datetime = Field(sa_type=UTCDateTime)
     state: str
     assignee_id: str | None = None
+    routed_to: str | None = None
     target: str = ""
     level: int = 0
     claim_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

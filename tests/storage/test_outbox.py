@@ -49,7 +49,7 @@ async def test_only_the_oldest_pending_row_of_each_channel_is_claimed(store: Sql
     )
     claimed = await _claim(store, minutes=0)
     assert _ids(claimed) == _ids([c1_first, c2_first, c3_first])
-    assert claimed[0] == c1_first
+    assert claimed[0] == replace(c1_first, attempts=1)
     # Their heads are leased: nothing behind them in C1 goes out of order.
     assert await _claim(store, minutes=0.5) == []
 
@@ -60,7 +60,7 @@ async def test_only_the_oldest_pending_row_of_each_channel_is_claimed(store: Sql
     assert _ids(await _claim(store, minutes=0.5)) == [c1_second.id]
     async with store.transaction() as uow:
         delivered = await uow.outbox.get(item_id=c1_first.id or 0)
-    assert delivered == replace(c1_first, delivered_at=at(0.2), result={"ok": True, "ts": "1.2"})
+    assert delivered == replace(c1_first, attempts=1, delivered_at=at(0.2), result={"ok": True, "ts": "1.2"})
 
 
 async def test_claims_respect_the_limit_oldest_first(store: SqlStore) -> None:
@@ -87,9 +87,10 @@ async def test_an_expired_lease_makes_the_row_claimable_again(store: SqlStore) -
     assert _ids(await _claim(store, minutes=1)) == [item.id]
 
 
-async def test_reschedule_counts_the_attempt_and_releases_the_lease(store: SqlStore) -> None:
+async def test_claims_count_attempts_and_reschedule_releases_the_lease(store: SqlStore) -> None:
     (item,) = await _enqueue(store, outbox_item("C1"))
-    await _claim(store, minutes=0)
+    (claimed,) = await _claim(store, minutes=0)
+    assert claimed.attempts == 1
     async with store.transaction() as uow:
         await uow.outbox.reschedule(item_id=item.id or 0, available_at=at(0.5), error="ratelimited")
         rescheduled = await uow.outbox.get(item_id=item.id or 0)
@@ -108,7 +109,7 @@ async def test_a_failed_row_stops_blocking_its_channel(store: SqlStore) -> None:
     async with store.transaction() as uow:
         await uow.outbox.mark_failed(item_id=doomed.id or 0, at=at(1.1), error="channel_not_found")
         failed = await uow.outbox.get(item_id=doomed.id or 0)
-    assert failed == replace(doomed, failed_at=at(1.1), last_error="channel_not_found")
+    assert failed == replace(doomed, attempts=1, failed_at=at(1.1), last_error="channel_not_found")
     assert _ids(await _claim(store, minutes=1.2)) == [next_one.id]
 
 

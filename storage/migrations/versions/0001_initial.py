@@ -106,6 +106,7 @@ def upgrade() -> None:
         sa.Column("opened_at", _utc(), nullable=False),
         sa.Column("state", sa.String(), nullable=False),
         sa.Column("assignee_id", sa.String(), nullable=True),
+        sa.Column("routed_to", sa.String(), nullable=True),
         sa.Column("target", sa.String(), nullable=False),
         sa.Column("level", sa.Integer(), nullable=False),
         sa.Column("claim_due_at", _utc(), nullable=True),

@@ -1,0 +1,116 @@
+"""The outbox worker: delivers queued Slack writes in order per channel, and never drops one.
+
+Retries live here and only here: a 429 waits the Retry-After Slack gave for that channel, 5xx answers and
+connection errors back off exponentially, Slack's definite refusals are kept as failed rows. Several replicas
+can run a worker against one PostgreSQL database: rows are leased with FOR UPDATE SKIP LOCKED.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from handlers.delivery_errors import InternalPostRefused, Permanent, RateLimited, Transient
+from handlers.notifier import Notifier
+from routing.models import OutboxItem
+from routing.ports import Store
+
+logger = logging.getLogger(__name__)
+
+MAX_BACKOFF = 300.0
+
+
+def backoff(attempts: int) -> float:
+    """Seconds to wait after the `attempts`-th failed try: 0.5, 1, 2, 4… up to five minutes, with jitter."""
+    base = min(MAX_BACKOFF, 0.5 * 2 ** max(0, attempts - 1))
+    return base * random.uniform(0.8, 1.2)
+
+
+class OutboxWorker:
+    """Claims due rows, hands each to the notifier, and records the outcome."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        notifier: Notifier,
+        clock: Callable[[], datetime],
+        batch: int = 50,
+        lease: timedelta = timedelta(seconds=60),
+        idle_seconds: float = 0.5,
+    ) -> None:
+        self._store = store
+        self._notifier = notifier
+        self._clock = clock
+        self._batch = batch
+        self._lease = lease
+        self._idle = idle_seconds
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Look for work now (the service calls this after committing outbox rows)."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Deliver until cancelled; a database outage pauses delivery, it does not stop the worker."""
+        while True:
+            try:
+                delivered = await self.deliver_due()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("outbox sweep failed; retrying shortly")
+                delivered = 0
+            if delivered:
+                continue  # there may be more behind what was just delivered
+            try:
+                await asyncio.wait_for(self._wake.wait(), timeout=self._idle)
+            except TimeoutError:
+                pass
+            self._wake.clear()
+
+    async def deliver_due(self) -> int:
+        """Claim one batch of due rows and deliver them (different channels concurrently); how many."""
+        async with self._store.transaction() as tx:
+            items = await tx.outbox.claim_due(now=self._clock(), limit=self._batch, lease=self._lease)
+        if items:
+            await asyncio.gather(*(self._deliver(item) for item in items))
+        return len(items)
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        assert item.id is not None
+        try:
+            result = await self._notifier.deliver(item)
+        except RateLimited as limited:
+            await self._retry(item, limited.retry_after, f"ratelimited: retry after {limited.retry_after:g}s")
+        except Transient as error:
+            kind = "ambiguous" if error.ambiguous else "transient"
+            await self._retry(item, backoff(item.attempts), f"{kind}: {error}")
+        except InternalPostRefused as error:
+            logger.error("outbox row %s refused: %s", item.id, error)
+            await self._fail(item, f"refused: {error}")
+        except Permanent as error:
+            logger.warning("outbox row %s (%s) failed for good: %s", item.id, item.method, error)
+            await self._fail(item, str(error))
+        except Exception as error:  # a bug or the database: keep the row and try again later
+            logger.exception("outbox row %s (%s) raised", item.id, item.method)
+            await self._retry(item, backoff(item.attempts), f"error: {type(error).__name__}: {error}")
+        else:
+            async with self._store.transaction() as tx:
+                await tx.outbox.mark_delivered(item_id=item.id, at=self._clock(), result=result)
+
+    async def _retry(self, item: OutboxItem, delay: float, error: str) -> None:
+        assert item.id is not None
+        logger.info("outbox row %s (%s) retries in %.1fs: %s", item.id, item.method, delay, error)
+        async with self._store.transaction() as tx:
+            await tx.outbox.reschedule(
+                item_id=item.id, available_at=self._clock() + timedelta(seconds=delay), error=error[:500]
+            )
+
+    async def _fail(self, item: OutboxItem, error: str) -> None:
+        assert item.id is not None
+        async with self._store.transaction() as tx:
+            await tx.outbox.mark_failed(item_id=item.id, at=self._clock(), error=error[:500])

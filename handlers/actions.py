@@ -1,0 +1,77 @@
+"""Card buttons: claim, reassign, snooze, resolve, not needed. Only our own workspace's members may act."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+
+from handlers.context import installation_of, service_of
+from routing.errors import BatonError
+from routing.handoffs import Action
+from routing.models import EventSource
+
+logger = logging.getLogger(__name__)
+
+ACTIONS = {
+    "baton_claim": Action.CLAIM,
+    "baton_reassign": Action.REASSIGN,
+    "baton_snooze": Action.SNOOZE,
+    "baton_resolve": Action.RESOLVE,
+    "baton_dismiss": Action.DISMISS,
+}
+BLOCK_ID = re.compile(r"^baton_handoff:(\d+)$")
+
+
+async def on_card_action(
+    ack: AsyncAck,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    context: AsyncBoltContext,
+    respond: AsyncRespond,
+) -> None:
+    """Apply a rep's click; tell them privately when someone was faster or the click no longer applies."""
+    await ack()
+    user = body.get("user") or {}
+    if user.get("team_id") and user.get("team_id") != installation_of(context).team_id:
+        await respond(text="Only members of our team can act on handoffs.", replace_original=False)
+        return
+    handoff_id = handoff_id_of(action)
+    if handoff_id is None:
+        await respond(text="This button does not belong to a handoff card.", replace_original=False)
+        return
+    selected = (action.get("selected_option") or {}).get("value")
+    try:
+        await service_of(context).act(
+            handoff_id=handoff_id,
+            action=ACTIONS[action["action_id"]],
+            actor=str(user.get("id") or ""),
+            source=EventSource.SLACK_ACTION,
+            assignee=action.get("selected_user"),
+            snooze_minutes=int(selected) if selected and str(selected).isdigit() else None,
+        )
+    except BatonError as error:
+        await respond(text=str(error), replace_original=False, response_type="ephemeral")
+
+
+def handoff_id_of(action: dict[str, Any]) -> int | None:
+    """The handoff a card element belongs to: its block id, else a button's value."""
+    match = BLOCK_ID.match(str(action.get("block_id") or ""))
+    if match:
+        return int(match.group(1))
+    value = str(action.get("value") or "")
+    return int(value) if value.isdigit() else None
+
+
+def register(app: AsyncApp) -> None:
+    """Listen to the card's buttons and menus."""
+    app.action(re.compile(r"^baton_(claim|reassign|snooze|resolve|dismiss)$"))(on_card_action)
+    # The card's "Open thread" link button still sends block_actions; unanswered, Slack shows a warning.
+    app.action("baton_open_thread")(_acknowledge)
+
+
+async def _acknowledge(ack: AsyncAck) -> None:
+    """A link button: the browser opens the link, nothing to do here."""
+    await ack()

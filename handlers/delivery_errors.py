@@ -1,0 +1,72 @@
+"""Slack's answers to a write, as typed errors: what the outbox worker should do next."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+# ok:false codes that mean "try again later". As of 2026 Slack documents internal_error and fatal_error as
+# "the server could not complete your operation(s) without encountering an error": the write may have landed.
+TRANSIENT_CODES = frozenset(
+    {
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+        "ratelimited",
+        "team_not_ready",
+    }
+)
+
+
+class DeliveryError(Exception):
+    """A Slack write that did not (knowingly) succeed."""
+
+
+class RateLimited(DeliveryError):
+    """Slack answered 429: wait `retry_after` seconds before writing to this channel again."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited for {retry_after:g}s")
+        self.retry_after = retry_after
+
+
+class Transient(DeliveryError):
+    """A 5xx, a dropped connection or a timeout. `ambiguous`: Slack may have done the write anyway."""
+
+    def __init__(self, reason: str, *, ambiguous: bool) -> None:
+        super().__init__(reason)
+        self.ambiguous = ambiguous
+
+
+class Permanent(DeliveryError):
+    """Slack refused for good (channel_not_found, invalid_blocks…): retrying can't help."""
+
+
+class InternalPostRefused(Permanent):
+    """Baton refused to post something internal into a shared (Slack Connect) channel."""
+
+
+async def slack_call(call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
+    """Await a Web API call, translating failures into DeliveryError subclasses."""
+    try:
+        return await call
+    except SlackApiError as error:
+        response: Any = error.response
+        status = int(getattr(response, "status_code", 200) or 200)
+        code = str(response.get("error") or "") if response is not None else ""
+        if status == 429:
+            headers = getattr(response, "headers", {}) or {}
+            retry_after = headers.get("Retry-After") or headers.get("retry-after") or 1
+            raise RateLimited(float(retry_after)) from error
+        if status >= 500:
+            raise Transient(f"HTTP {status} {code}".strip(), ambiguous=True) from error
+        if code in TRANSIENT_CODES:
+            raise Transient(code, ambiguous=code in ("internal_error", "fatal_error")) from error
+        raise Permanent(code or f"HTTP {status}") from error
+    except (TimeoutError, aiohttp.ClientError) as error:
+        raise Transient(f"{type(error).__name__}: {error}", ambiguous=True) from error

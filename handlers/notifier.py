@@ -1,0 +1,252 @@
+"""The Notifier turns outbox rows (domain notifications) into Slack Web API calls.
+
+It renders from the current state at delivery time, refuses to post anything internal into a shared channel,
+and makes retried posts idempotent: every post carries message metadata naming its outbox row, so after an
+ambiguous failure (the connection dropped, a 5xx) it looks for the post before posting again.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from handlers.cards import render_card, render_mirror
+from handlers.delivery_errors import InternalPostRefused, Permanent, slack_call
+from routing.models import OutboxItem
+from routing.notifications import Notice
+from routing.service import BatonService
+from routing.views import CardView
+
+logger = logging.getLogger(__name__)
+
+CARD_EVENT = "baton_card"
+NOTE_EVENT = "baton_note"
+CUSTOMER_EVENT = "baton_handoff"  # on customer-facing messages: the AI agent can see a human took over
+DIRECT = ("U", "W", "D")  # user ids (a DM) and DM channel ids
+CACHE_SECONDS = 300.0
+
+Result = dict[str, Any]
+
+
+class Notifier:
+    """Delivers one outbox row to Slack; raises a DeliveryError when it could not."""
+
+    def __init__(self, *, client: AsyncWebClient, service: BatonService) -> None:
+        self._client = client
+        self._service = service
+        self._shared: dict[str, tuple[bool, float]] = {}
+        self._groups: dict[str, tuple[list[str], float]] = {}
+        self._permalinks: dict[tuple[str, str], str] = {}
+        self._handlers: dict[Notice, Callable[[OutboxItem], Awaitable[Result]]] = {
+            Notice.POST_CARD: self._post_card,
+            Notice.UPDATE_CARD: self._update_card,
+            Notice.THREAD_NOTE: self._thread_note,
+            Notice.MIRROR: self._mirror,
+            Notice.CUSTOMER_MESSAGE: self._customer_message,
+        }
+
+    async def deliver(self, item: OutboxItem) -> Result:
+        """Send one row; the result to keep on the row."""
+        try:
+            notice = Notice(item.method)
+        except ValueError:
+            raise Permanent(f"unknown outbox method {item.method!r}") from None
+        return await self._handlers[notice](item)
+
+    # ---- per notice ----
+
+    async def _post_card(self, item: OutboxItem) -> Result:
+        view = await self._view(item)
+        handoff = view.handoff
+        if handoff.card_ts:
+            return {"skipped": "card already posted", "channel": handoff.card_channel, "ts": handoff.card_ts}
+        channel, mention = await self._card_destination(view)
+        await self.guard(channel)
+        found = await self._already_posted(item, channel=channel)
+        if found is None:
+            text, blocks = render_card(
+                view,
+                permalink=await self._permalink(handoff.channel_id, handoff.thread_ts),
+                snooze_minutes=self._service.config.handoffs.snooze_minutes,
+                mention=mention,
+            )
+            response = await slack_call(
+                self._client.chat_postMessage(
+                    channel=channel,
+                    text=text,
+                    blocks=blocks,
+                    metadata=_metadata(CARD_EVENT, item, handoff_id=handoff.id),
+                    unfurl_links=False,
+                    unfurl_media=False,
+                )
+            )
+            found = (str(response["channel"]), str(response["ts"]))
+        assert handoff.id is not None
+        await self._service.card_posted(handoff_id=handoff.id, channel=found[0], ts=found[1])
+        return {"channel": found[0], "ts": found[1]}
+
+    async def _update_card(self, item: OutboxItem) -> Result:
+        view = await self._view(item)
+        handoff = view.handoff
+        if not (handoff.card_channel and handoff.card_ts):
+            return {"skipped": "no card to update"}
+        await self.guard(handoff.card_channel)
+        text, blocks = render_card(
+            view,
+            permalink=await self._permalink(handoff.channel_id, handoff.thread_ts),
+            snooze_minutes=self._service.config.handoffs.snooze_minutes,
+            mention=f"<@{handoff.routed_to}>" if handoff.routed_to and handoff.context.get("group") else None,
+        )
+        await slack_call(
+            self._client.chat_update(
+                channel=handoff.card_channel, ts=handoff.card_ts, text=text, blocks=blocks
+            )
+        )
+        return {"channel": handoff.card_channel, "ts": handoff.card_ts, "version": handoff.version}
+
+    async def _thread_note(self, item: OutboxItem) -> Result:
+        return await self._post_in_card_thread(item, str(item.payload.get("text") or ""))
+
+    async def _mirror(self, item: OutboxItem) -> Result:
+        message = await self._service.message(channel_id=item.payload["channel"], ts=item.payload["ts"])
+        if message is None:
+            return {"skipped": "message not stored"}
+        return await self._post_in_card_thread(item, render_mirror(message))
+
+    async def _customer_message(self, item: OutboxItem) -> Result:
+        handoff = await self._service.handoff(int(item.payload["handoff_id"]))
+        channel, thread_ts = str(item.payload["channel"]), str(item.payload["thread_ts"])
+        found = await self._already_posted(item, channel=channel, thread_ts=thread_ts)
+        if found is not None:
+            return {"channel": found[0], "ts": found[1], "found": True}
+        state = handoff.state.value if handoff else "unknown"
+        response = await slack_call(
+            self._client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                text=str(item.payload["text"]),
+                metadata=_metadata(CUSTOMER_EVENT, item, handoff_id=item.payload["handoff_id"], state=state),
+            )
+        )
+        return {"channel": str(response["channel"]), "ts": str(response["ts"])}
+
+    async def _post_in_card_thread(self, item: OutboxItem, text: str) -> Result:
+        handoff = await self._service.handoff(int(item.payload["handoff_id"]))
+        if handoff is None or not (handoff.card_channel and handoff.card_ts):
+            return {"skipped": "no card thread"}
+        await self.guard(handoff.card_channel)
+        found = await self._already_posted(item, channel=handoff.card_channel, thread_ts=handoff.card_ts)
+        if found is not None:
+            return {"channel": found[0], "ts": found[1], "found": True}
+        response = await slack_call(
+            self._client.chat_postMessage(
+                channel=handoff.card_channel,
+                thread_ts=handoff.card_ts,
+                text=text[:3000],
+                metadata=_metadata(NOTE_EVENT, item, handoff_id=handoff.id),
+                unfurl_links=False,
+            )
+        )
+        return {"channel": str(response["channel"]), "ts": str(response["ts"])}
+
+    # ---- helpers ----
+
+    async def guard(self, channel: str) -> None:
+        """Refuse internal content for a shared (Slack Connect) channel: the one invariant never to break."""
+        if channel.startswith(DIRECT):
+            return
+        watched = await self._service.watched_channel(channel)
+        if (watched is not None and watched.is_shared) or await self._is_shared(channel):
+            logger.error("refused to post internal content into shared channel %s", channel)
+            raise InternalPostRefused(
+                f"{channel} is a shared channel: internal content is never posted there"
+            )
+
+    async def _is_shared(self, channel: str) -> bool:
+        cached = self._shared.get(channel)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        info = (await slack_call(self._client.conversations_info(channel=channel))).get("channel") or {}
+        shared = bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))
+        self._shared[channel] = (shared, time.monotonic() + CACHE_SECONDS)
+        return shared
+
+    async def _view(self, item: OutboxItem) -> CardView:
+        view = await self._service.card_view(int(item.payload["handoff_id"]))
+        if view is None:
+            raise Permanent(f"handoff {item.payload['handoff_id']} does not exist")
+        return view
+
+    async def _card_destination(self, view: CardView) -> tuple[str, str | None]:
+        handoff = view.handoff
+        channel = str(handoff.context.get("card_channel") or "")
+        group = handoff.context.get("group")
+        if not group:
+            if not channel:
+                raise Permanent(f"handoff {handoff.id} has no destination")
+            return channel, None
+        assert handoff.id is not None
+        member = await self._service.route_to_member(
+            handoff_id=handoff.id, members=await self._group_members(str(group))
+        )
+        if member is None:
+            if not channel:
+                raise Permanent(f"user group {group} has no members to route handoff {handoff.id} to")
+            return channel, None
+        return channel or member, f"<@{member}>"
+
+    async def _group_members(self, group: str) -> list[str]:
+        cached = self._groups.get(group)
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        response = await slack_call(self._client.usergroups_users_list(usergroup=group))
+        members = [str(user) for user in response.get("users") or []]
+        self._groups[group] = (members, time.monotonic() + CACHE_SECONDS)
+        return members
+
+    async def _permalink(self, channel: str, ts: str) -> str | None:
+        key = (channel, ts)
+        if key not in self._permalinks:
+            try:
+                response = await slack_call(self._client.chat_getPermalink(channel=channel, message_ts=ts))
+            except Permanent as error:
+                logger.warning("no permalink for %s/%s: %s", channel, ts, error)
+                return None
+            self._permalinks[key] = str(response.get("permalink") or "")
+        return self._permalinks[key] or None
+
+    async def _already_posted(
+        self, item: OutboxItem, *, channel: str, thread_ts: str | None = None
+    ) -> tuple[str, str] | None:
+        """After an earlier try of this row, find its post by metadata (Slack may have taken it)."""
+        if item.attempts <= 1:
+            return None
+        if channel.startswith(("U", "W")):
+            channel = str((await slack_call(self._client.conversations_open(users=channel)))["channel"]["id"])
+        oldest = f"{item.created_at.timestamp() - 1:.6f}"
+        if thread_ts is None:
+            response = await slack_call(
+                self._client.conversations_history(
+                    channel=channel, oldest=oldest, include_all_metadata=True, limit=200
+                )
+            )
+        else:
+            response = await slack_call(
+                self._client.conversations_replies(
+                    channel=channel, ts=thread_ts, oldest=oldest, include_all_metadata=True, limit=200
+                )
+            )
+        for message in response.get("messages") or []:
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("outbox_id") == item.id:
+                logger.info("outbox row %s was already delivered as %s/%s", item.id, channel, message["ts"])
+                return channel, str(message["ts"])
+        return None
+
+
+def _metadata(event_type: str, item: OutboxItem, **payload: Any) -> dict[str, Any]:
+    return {"event_type": event_type, "event_payload": {**payload, "outbox_id": item.id}}

@@ -1,0 +1,262 @@
+"""Baton's whole configuration as data: trigger rules, routes and handoff behaviour, validated together."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import timedelta
+from typing import Any
+
+from routing.routes import Route, RoutingTable, Strategy, Target, TargetKind, target_to_data
+from routing.rules import RulesError, RuleSet, default_rules, parse_rules, rules_to_data
+
+WARM_MESSAGES: dict[str, str] = {
+    "upset_customer": "I'm sorry this has been frustrating. I'm bringing in someone from our team right now "
+    "to sort it out with you, here in this thread.",
+    "human_request": "Of course. I'm connecting you with a member of our team; they'll pick it up right here "
+    "in this thread.",
+    "sales_opportunity": "I'll connect you with our pricing specialist who can help with custom "
+    "arrangements.",
+    "complex_question": "This one deserves a specialist's eye. I've asked a member of our team to follow up "
+    "here today.",
+    "uncertain_ai": "I want to be sure you get the right answer, so I've asked a colleague to double-check "
+    "this for you.",
+}
+CLAIM_WITHIN_MINUTES: dict[str, int] = {
+    "upset_customer": 5,
+    "human_request": 15,
+    "sales_opportunity": 60,
+    "complex_question": 240,
+    "uncertain_ai": 60,
+    "routine_review": 24 * 60,
+}
+CLAIM_MESSAGE = "{rep} from our team is taking it from here."
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffSettings:
+    """How handoffs behave: the customer-facing words, cooldown, card size, snooze choices."""
+
+    warm_messages: Mapping[str, str] = field(default_factory=lambda: dict(WARM_MESSAGES))  # "" or absent: off
+    claim_message: str = CLAIM_MESSAGE  # "" turns it off; {rep} is the rep's mention
+    claim_within_minutes: Mapping[str, int] = field(default_factory=lambda: dict(CLAIM_WITHIN_MINUTES))
+    cooldown_minutes: int = 30  # after a resolve or dismiss, no new handoff for the conversation this long
+    card_history: int = 8  # conversation messages shown on a card
+    snooze_minutes: tuple[int, ...] = (30, 60, 240, 24 * 60)
+
+    @property
+    def cooldown(self) -> timedelta:
+        return timedelta(minutes=self.cooldown_minutes)
+
+    def claim_within(self, escalation_type: str) -> timedelta:
+        """How long a handoff of this type may wait for a claim."""
+        return timedelta(minutes=self.claim_within_minutes.get(escalation_type, 60))
+
+
+@dataclass(frozen=True, slots=True)
+class BatonConfig:
+    """Everything an admin configures."""
+
+    rules: RuleSet = field(default_factory=default_rules)
+    routing: RoutingTable = field(default_factory=RoutingTable)
+    handoffs: HandoffSettings = field(default_factory=HandoffSettings)
+
+
+def parse_config(data: Any, *, source: str) -> BatonConfig:
+    """Validate a configuration mapping; errors name the source, the field and what is wrong."""
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise RulesError(source, "", f"expected a mapping at the top level, got {type(data).__name__}")
+    rules_part = {k: v for k, v in data.items() if k not in ("routing", "handoffs")}
+    rules = parse_rules(rules_part, source=source)
+    type_names = {t.name for t in rules.escalation_types}
+    return BatonConfig(
+        rules=rules,
+        routing=_parse_routing(data.get("routing"), source, type_names),
+        handoffs=_parse_handoffs(data.get("handoffs"), source, type_names),
+    )
+
+
+def config_to_data(config: BatonConfig) -> dict[str, Any]:
+    """The whole configuration as plain data: parse_config(config_to_data(c)) == c."""
+    data = rules_to_data(config.rules)
+    routing = config.routing
+    data["routing"] = {
+        "routes": [
+            {
+                "id": r.id,
+                "target": target_to_data(r.target),
+                **({"escalation_types": list(r.escalation_types)} if r.escalation_types else {}),
+                **({"tiers": list(r.tiers)} if r.tiers else {}),
+                **({"channels": list(r.channels)} if r.channels else {}),
+            }
+            for r in routing.routes
+        ],
+        **({"default": target_to_data(routing.default)} if routing.default else {}),
+    }
+    h = config.handoffs
+    data["handoffs"] = {
+        "warm_messages": dict(h.warm_messages),
+        "claim_message": h.claim_message,
+        "claim_within_minutes": dict(h.claim_within_minutes),
+        "cooldown_minutes": h.cooldown_minutes,
+        "card_history": h.card_history,
+        "snooze_minutes": list(h.snooze_minutes),
+    }
+    return data
+
+
+def _parse_routing(raw: Any, source: str, type_names: set[str]) -> RoutingTable:
+    if raw is None:
+        return RoutingTable()
+    _mapping(raw, source, "routing", ("routes", "default"))
+    routes: list[Route] = []
+    seen: set[str] = set()
+    for index, item in enumerate(raw.get("routes") or []):
+        path = f"routing.routes[{index}]"
+        _mapping(item, source, path, ("id", "target", "escalation_types", "tiers", "channels"))
+        route_id = str(item.get("id") or f"route-{index + 1}")
+        if route_id in seen:
+            raise RulesError(source, f"{path}.id", f"duplicate route id {route_id!r}")
+        seen.add(route_id)
+        types = _strings(item.get("escalation_types"), source, f"{path}.escalation_types")
+        unknown = [t for t in types if t not in type_names]
+        if unknown:
+            raise RulesError(source, f"{path}.escalation_types", f"unknown escalation type {unknown[0]!r}")
+        if "target" not in item:
+            raise RulesError(source, f"{path}.target", "a route needs a target")
+        routes.append(
+            Route(
+                id=route_id,
+                target=_target(item["target"], source, f"{path}.target"),
+                escalation_types=types,
+                tiers=_strings(item.get("tiers"), source, f"{path}.tiers"),
+                channels=_strings(item.get("channels"), source, f"{path}.channels"),
+            )
+        )
+    default = raw.get("default")
+    return RoutingTable(
+        routes=tuple(routes), default=None if default is None else _target(default, source, "routing.default")
+    )
+
+
+def _target(raw: Any, source: str, path: str) -> Target:
+    _mapping(raw, source, path, ("kind", "id", "channel", "strategy", "fallback"))
+    try:
+        kind = TargetKind(raw.get("kind"))
+    except ValueError:
+        choices = ", ".join(k.value for k in TargetKind)
+        raise RulesError(
+            source, f"{path}.kind", f"must be one of {choices}, got {raw.get('kind')!r}"
+        ) from None
+    target_id = str(raw.get("id") or "")
+    if kind is not TargetKind.ACCOUNT_OWNER and not target_id:
+        raise RulesError(source, f"{path}.id", f"a {kind.value} target needs an id")
+    prefix = {TargetKind.USER: ("U", "W"), TargetKind.CHANNEL: ("C", "G"), TargetKind.GROUP: ("S",)}.get(kind)
+    if prefix and not target_id.startswith(prefix):
+        raise RulesError(source, f"{path}.id", f"{target_id!r} is not a Slack {kind.value} id")
+    try:
+        strategy = Strategy(raw.get("strategy") or Strategy.ROUND_ROBIN.value)
+    except ValueError:
+        raise RulesError(source, f"{path}.strategy", "must be round_robin or least_loaded") from None
+    fallback = raw.get("fallback")
+    if kind is TargetKind.ACCOUNT_OWNER and fallback is None:
+        raise RulesError(source, f"{path}.fallback", "an account_owner target needs a fallback")
+    return Target(
+        kind=kind,
+        id=target_id,
+        channel=str(raw.get("channel") or ""),
+        strategy=strategy,
+        fallback=None if fallback is None else _target(fallback, source, f"{path}.fallback"),
+    )
+
+
+def _parse_handoffs(raw: Any, source: str, type_names: set[str]) -> HandoffSettings:
+    base = HandoffSettings()
+    if raw is None:
+        return base
+    allowed = (
+        "warm_messages",
+        "claim_message",
+        "claim_within_minutes",
+        "cooldown_minutes",
+        "card_history",
+        "snooze_minutes",
+    )
+    _mapping(raw, source, "handoffs", allowed)
+    warm = dict(base.warm_messages)
+    for name, text in _type_map(
+        raw.get("warm_messages"), source, "handoffs.warm_messages", type_names
+    ).items():
+        if not isinstance(text, str) or len(text) > 1000:
+            raise RulesError(
+                source, f"handoffs.warm_messages.{name}", "must be text of at most 1000 characters"
+            )
+        warm[name] = text
+    within = dict(base.claim_within_minutes)
+    for name, minutes in _type_map(
+        raw.get("claim_within_minutes"), source, "handoffs.claim_within_minutes", type_names
+    ).items():
+        within[name] = _int(
+            minutes, source, f"handoffs.claim_within_minutes.{name}", low=0, high=30 * 24 * 60
+        )
+    snooze = raw.get("snooze_minutes", list(base.snooze_minutes))
+    if not isinstance(snooze, list) or not snooze or len(snooze) > 10:
+        raise RulesError(source, "handoffs.snooze_minutes", "must be a list of 1 to 10 durations in minutes")
+    claim_message = raw.get("claim_message", base.claim_message)
+    if not isinstance(claim_message, str) or len(claim_message) > 1000:
+        raise RulesError(source, "handoffs.claim_message", "must be text of at most 1000 characters")
+    return replace(
+        base,
+        warm_messages=warm,
+        claim_message=claim_message,
+        claim_within_minutes=within,
+        cooldown_minutes=_int(
+            raw.get("cooldown_minutes", base.cooldown_minutes),
+            source,
+            "handoffs.cooldown_minutes",
+            low=0,
+            high=7 * 24 * 60,
+        ),
+        card_history=_int(
+            raw.get("card_history", base.card_history), source, "handoffs.card_history", low=1, high=20
+        ),
+        snooze_minutes=tuple(
+            _int(m, source, f"handoffs.snooze_minutes[{i}]", low=1, high=30 * 24 * 60)
+            for i, m in enumerate(snooze)
+        ),
+    )
+
+
+def _mapping(raw: Any, source: str, path: str, allowed: tuple[str, ...]) -> None:
+    if not isinstance(raw, Mapping):
+        raise RulesError(source, path, f"expected a mapping, got {type(raw).__name__}")
+    for key in raw:
+        if key not in allowed:
+            raise RulesError(source, f"{path}.{key}", f"unknown field; allowed: {', '.join(allowed)}")
+
+
+def _type_map(raw: Any, source: str, path: str, type_names: set[str]) -> dict[str, Any]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise RulesError(source, path, "expected a mapping of escalation type to value")
+    for name in raw:
+        if name not in type_names:
+            raise RulesError(source, f"{path}.{name}", "unknown escalation type")
+    return dict(raw)
+
+
+def _strings(raw: Any, source: str, path: str) -> tuple[str, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list) or not all(isinstance(item, str) and item for item in raw):
+        raise RulesError(source, path, "expected a list of non-empty strings")
+    return tuple(raw)
+
+
+def _int(raw: Any, source: str, path: str, *, low: int, high: int) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
+        raise RulesError(source, path, f"expected a whole number from {low} to {high}, got {raw!r}")
+    return raw
