@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
 from bot.runtime import Runtime, running
-from bot.sandbox_mode import sandbox_settings
+from bot.sandbox_mode import describe_acme, sandbox_config, sandbox_settings
 from bot.settings import Settings
+from routing.config import BatonConfig
 from sandbox import Sandbox, SeedInfo, seed_demo_workspace
+from storage import SqlStore
 
 
 @pytest.fixture
@@ -32,11 +35,37 @@ def settings(sandbox: Sandbox, database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def baton(sandbox: Sandbox, seed: SeedInfo, settings: Settings) -> AsyncIterator[Runtime]:
-    """Baton running over HTTP, watching the Acme channel."""
-    async with running(settings) as runtime:
+def config(seed: SeedInfo) -> BatonConfig:
+    """The demo routes: sales moments to Acme's owner (Riley), everything else to #baton-triage."""
+    return sandbox_config(seed)
+
+
+@pytest.fixture
+async def baton(
+    sandbox: Sandbox, seed: SeedInfo, settings: Settings, config: BatonConfig
+) -> AsyncIterator[Runtime]:
+    """Baton running over HTTP, watching the Acme channel (account Acme, owner Riley, AI agent known)."""
+    async with running(settings, config=config) as runtime:
         sandbox.set_request_url(runtime.events_url)
         await runtime.service.watch_channel(
             channel_id=seed.shared_channel_id, name="acme-support", is_shared=True
         )
+        await describe_acme(runtime, seed)
         yield runtime
+
+
+async def settle(runtime: Runtime, sandbox: Sandbox, *, timeout: float = 20.0) -> None:
+    """Wait until the outbox is empty and the sandbox has delivered what followed from it."""
+    store = SqlStore(runtime.engine)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        runtime.worker.wake()
+        async with store.transaction() as tx:
+            pending, _ = await tx.outbox.pending()
+        if pending == 0:
+            break
+        if loop.time() > deadline:
+            raise AssertionError(f"{pending} outbox rows still pending after {timeout}s")
+        await asyncio.sleep(0.05)
+    await sandbox.drain()

@@ -54,10 +54,9 @@ async def test_thread_replies_join_their_conversation_with_author_kinds(
     await sandbox.post_message(seed.rep_id, seed.shared_channel_id, "I'm on it.", thread_ts=ts)
 
     messages = await stored(baton, seed.shared_channel_id, ts)
-    # The seeded AI bot is not configured as this channel's AI agent yet, so it counts as another bot.
     assert [m.author_kind for m in messages] == [
         AuthorKind.CUSTOMER,
-        AuthorKind.OTHER_BOT,
+        AuthorKind.AI,
         AuthorKind.INTERNAL,
     ]
 

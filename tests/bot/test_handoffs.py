@@ -1,0 +1,240 @@
+"""Handoffs end to end: a customer's message, the decision, the card, the warm message, the reps' clicks."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.runtime import Runtime
+from handlers.cards import render_text
+from routing.models import HandoffState
+from sandbox import Sandbox, SeedInfo
+from storage import SqlStore
+from tests.bot.conftest import settle
+
+WARM_PRICING = "I'll connect you with our pricing specialist who can help with custom arrangements."
+
+
+async def handoffs_of(runtime: Runtime) -> list:
+    async with SqlStore(runtime.engine).transaction() as tx:
+        rows = await tx.connection.exec_driver_sql("SELECT id FROM handoffs ORDER BY id")
+        return [await tx.handoffs.get(handoff_id=row[0]) for row in rows.all()]
+
+
+def card_of(sandbox: Sandbox, channel: str):
+    cards = [m for m in sandbox.messages(channel) if m.metadata and m.metadata["event_type"] == "baton_card"]
+    assert len(cards) == 1, [m.text for m in sandbox.messages(channel)]
+    return cards[0]
+
+
+def thread_texts(sandbox: Sandbox, channel: str, ts: str) -> list[str]:
+    return [m.text for m in sandbox.messages(channel, thread_ts=ts)[1:]]
+
+
+def action_ids(card) -> list[str]:
+    """The card's handoff controls (not the link to the customer's thread)."""
+    return [
+        e.get("action_id")
+        for b in card.blocks
+        if b["type"] == "actions" and b.get("block_id", "").startswith("baton_handoff:")
+        for e in b["elements"]
+    ]
+
+
+async def test_asking_for_a_person_puts_a_card_in_triage_and_tells_the_customer(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    posted = await sandbox.post_message(
+        seed.customer_id, seed.shared_channel_id, "Can I talk to a person please?"
+    )
+    await settle(baton, sandbox)
+
+    (handoff,) = await handoffs_of(baton)
+    assert (handoff.escalation_type, handoff.state, handoff.target) == (
+        "human_request",
+        HandoffState.OPEN,
+        f"channel:{seed.triage_channel_id}",
+    )
+    card = card_of(sandbox, seed.triage_channel_id)
+    assert (handoff.card_channel, handoff.card_ts) == (seed.triage_channel_id, card.ts)
+    text = render_text(card.text, card.blocks)
+    assert "Human requested — Acme" in text and "Can I talk to a person please?" in text
+    assert action_ids(card) == [
+        "baton_claim",
+        "baton_reassign",
+        "baton_snooze",
+        "baton_resolve",
+        "baton_dismiss",
+    ]
+    (warm,) = thread_texts(sandbox, seed.shared_channel_id, posted.message.ts)
+    assert "connecting you with a member of our team" in warm
+    kinds = [e.kind for e in await baton.service.events(handoff.id)]
+    assert kinds == ["opened", "card_posted"]
+
+
+async def test_pricing_request_goes_to_the_account_owner_with_the_pricing_message(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    text = "I need to speak to someone about custom pricing"
+    posted = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, text)
+    await settle(baton, sandbox)
+
+    (handoff,) = await handoffs_of(baton)
+    assert (handoff.escalation_type, handoff.target, handoff.routed_to) == (
+        "sales_opportunity",
+        f"owner:{seed.rep_id}",
+        seed.rep_id,
+    )
+    dm = sandbox.workspace.open_dm(seed.rep_id)
+    card = card_of(sandbox, dm.id)
+    assert "Sales opportunity" in render_text(card.text, card.blocks)
+    assert thread_texts(sandbox, seed.shared_channel_id, posted.message.ts) == [WARM_PRICING]
+
+
+async def test_later_messages_merge_into_the_handoff_and_are_mirrored_into_the_card_thread(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    root = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Can I talk to a person?")
+    await settle(baton, sandbox)
+    ts = root.message.ts
+    await sandbox.post_message(
+        seed.customer_id, seed.shared_channel_id, "Also, the export is broken", thread_ts=ts
+    )
+    await sandbox.post_message(
+        seed.customer_id, seed.shared_channel_id, "This is ridiculous, still no answer!!", thread_ts=ts
+    )
+    await settle(baton, sandbox)
+
+    (handoff,) = await handoffs_of(baton)
+    assert handoff.reasons[0] == "explicit_request" and "frustration" in handoff.reasons
+    assert handoff.urgency.value == "urgent"
+    mirrored = thread_texts(sandbox, seed.triage_channel_id, handoff.card_ts)
+    assert len(mirrored) == 2 and "export is broken" in mirrored[0] and "ridiculous" in mirrored[1]
+    card = card_of(sandbox, seed.triage_channel_id)
+    assert card.edited, "the card was updated in place with the merged evidence"
+    assert [e.kind for e in await baton.service.events(handoff.id)] == ["opened", "card_posted", "merged"]
+
+
+async def test_routine_and_internal_messages_open_nothing(baton, sandbox: Sandbox, seed: SeedInfo):
+    await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "How do I export a CSV report?")
+    await sandbox.post_message(seed.rep_id, seed.shared_channel_id, "Can I talk to a person? (testing)")
+    await sandbox.post_message(
+        seed.customer_id, seed.shared_channel_id, "No need to talk to a person, thanks!"
+    )
+    await settle(baton, sandbox)
+    assert await handoffs_of(baton) == []
+    assert [m.text for m in sandbox.messages(seed.triage_channel_id)] == []
+
+
+async def test_claim_updates_the_card_notes_the_thread_and_greets_the_customer(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    root = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "I want to speak to a human")
+    await settle(baton, sandbox)
+    card = card_of(sandbox, seed.triage_channel_id)
+
+    clicked = await sandbox.click_button(seed.rep_id, seed.triage_channel_id, card.ts, "baton_claim")
+    assert clicked.outcome.ok
+    await settle(baton, sandbox)
+
+    (handoff,) = await handoffs_of(baton)
+    assert (handoff.state, handoff.assignee_id) == (HandoffState.CLAIMED, seed.rep_id)
+    card = card_of(sandbox, seed.triage_channel_id)
+    assert "baton_claim" not in action_ids(card)
+    assert "Claimed by" in render_text(card.text, card.blocks)
+    assert thread_texts(sandbox, seed.triage_channel_id, card.ts) == [
+        f"<@{seed.rep_id}> claimed this handoff."
+    ]
+    customer_thread = thread_texts(sandbox, seed.shared_channel_id, root.message.ts)
+    assert customer_thread[-1] == f"<@{seed.rep_id}> from our team is taking it from here."
+
+    await sandbox.click_button(seed.rep_id, seed.triage_channel_id, card.ts, "baton_resolve")
+    await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    assert handoff.state is HandoffState.RESOLVED
+    assert action_ids(card_of(sandbox, seed.triage_channel_id)) == []
+    kinds = [e.kind for e in await baton.service.events(handoff.id)]
+    assert kinds == ["opened", "card_posted", "claimed", "resolved"]
+
+
+async def test_two_reps_claiming_at_once_exactly_one_wins_and_the_other_is_told(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Please get me a real person")
+    await settle(baton, sandbox)
+    card = card_of(sandbox, seed.triage_channel_id)
+
+    await asyncio.gather(
+        sandbox.click_button(seed.rep_id, seed.triage_channel_id, card.ts, "baton_claim"),
+        sandbox.click_button(seed.admin_id, seed.triage_channel_id, card.ts, "baton_claim"),
+    )
+    await settle(baton, sandbox)
+
+    (handoff,) = await handoffs_of(baton)
+    winner = handoff.assignee_id
+    loser = seed.admin_id if winner == seed.rep_id else seed.rep_id
+    assert winner in (seed.rep_id, seed.admin_id)
+    told = [r for r in sandbox.responses if "already has this handoff" in str(r.body.get("text"))]
+    assert len(told) == 1 and f"<@{winner}>" in told[0].body["text"]
+    assert [e.kind for e in await baton.service.events(handoff.id)].count("claimed") == 1
+    assert loser not in str([m.text for m in sandbox.messages(seed.shared_channel_id, include_replies=True)])
+
+
+async def test_snooze_reassign_and_not_needed(baton, sandbox: Sandbox, seed: SeedInfo):
+    await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Could someone call me back?")
+    await settle(baton, sandbox)
+    card = card_of(sandbox, seed.triage_channel_id)
+
+    await sandbox.click_button(
+        seed.rep_id, seed.triage_channel_id, card.ts, "baton_snooze", selected_option="60"
+    )
+    await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    assert handoff.state is HandoffState.SNOOZED and handoff.snoozed_until is not None
+
+    await sandbox.click_button(
+        seed.rep_id, seed.triage_channel_id, card.ts, "baton_reassign", selected_user=seed.admin_id
+    )
+    await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    assert (handoff.state, handoff.assignee_id) == (HandoffState.CLAIMED, seed.admin_id)
+
+    await sandbox.click_button(seed.admin_id, seed.triage_channel_id, card.ts, "baton_dismiss")
+    await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    assert handoff.state is HandoffState.DISMISSED
+    assert [e.kind for e in await baton.service.events(handoff.id)] == [
+        "opened",
+        "card_posted",
+        "snoozed",
+        "reassigned",
+        "not_needed",
+    ]
+
+
+async def test_after_a_resolve_the_conversation_cools_down(baton, sandbox: Sandbox, seed: SeedInfo):
+    root = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "I want to talk to a human")
+    await settle(baton, sandbox)
+    card = card_of(sandbox, seed.triage_channel_id)
+    await sandbox.click_button(seed.rep_id, seed.triage_channel_id, card.ts, "baton_resolve")
+    await settle(baton, sandbox)
+    await sandbox.post_message(
+        seed.customer_id,
+        seed.shared_channel_id,
+        "Actually, can I talk to a human again?",
+        thread_ts=root.message.ts,
+    )
+    await settle(baton, sandbox)
+    assert len(await handoffs_of(baton)) == 1
+
+
+async def test_people_of_other_organisations_cannot_act_on_cards(baton, sandbox: Sandbox, seed: SeedInfo):
+    await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "I need a person")
+    await settle(baton, sandbox)
+    card = card_of(sandbox, seed.triage_channel_id)
+    sandbox.workspace.channels[seed.triage_channel_id].members.append(seed.customer_id)  # a forged click
+
+    await sandbox.click_button(seed.customer_id, seed.triage_channel_id, card.ts, "baton_claim")
+    await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    assert handoff.state is HandoffState.OPEN
+    assert any("Only members of our team" in str(r.body.get("text")) for r in sandbox.responses)
