@@ -45,6 +45,7 @@ class Runtime:
     service: BatonService
     bolt: AsyncApp
     worker: OutboxWorker
+    notifier: Notifier
     port: int
 
     @property
@@ -72,7 +73,8 @@ async def running(settings: Settings, *, config: BatonConfig | None = None) -> A
         client = build_web_client(
             token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url, retries=False
         )
-        worker = OutboxWorker(store=store, notifier=Notifier(client=client, service=service), clock=utc_now)
+        notifier = Notifier(client=client, service=service)
+        worker = OutboxWorker(store=store, notifier=notifier, clock=utc_now)
         service.on_outbox(worker.wake)
         runner = web.AppRunner(build_web_app(bolt=bolt, health=_health_check(engine, settings)))
         await runner.setup()
@@ -89,6 +91,7 @@ async def running(settings: Settings, *, config: BatonConfig | None = None) -> A
                 service=service,
                 bolt=bolt,
                 worker=worker,
+                notifier=notifier,
                 port=runner.addresses[0][1],
             )
         finally:

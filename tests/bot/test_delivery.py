@@ -1,0 +1,207 @@
+"""Durable delivery: whatever Slack or the process does, every card and message goes out exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import urlparse
+
+import pytest
+from pydantic import SecretStr
+
+from bot.runtime import running
+from bot.sandbox_mode import describe_acme
+from handlers.delivery_errors import InternalPostRefused
+from routing.config import BatonConfig
+from routing.handoffs import Action
+from routing.models import EventSource
+from routing.routes import Route, RoutingTable, Strategy, Target, TargetKind
+from sandbox import RateLimit, Sandbox, SeedInfo
+from storage import SqlStore
+from tests.bot.conftest import settle
+from tests.bot.test_handoffs import card_of, handoffs_of
+
+ASKS = [
+    "Can I talk to a person please?",
+    "I want to speak to a human",
+    "Please get me a real person",
+    "I need a person",
+    "Could someone call me back?",
+    "Let me talk to an agent",
+]
+
+
+def posts(sandbox: Sandbox, channel: str, event_type: str) -> list:
+    return [
+        m
+        for m in sandbox.messages(channel, include_replies=True)
+        if m.metadata and m.metadata["event_type"] == event_type
+    ]
+
+
+async def escalate_all(sandbox: Sandbox, seed: SeedInfo, texts=ASKS) -> list[str]:
+    roots = [await sandbox.post_message(seed.customer_id, seed.shared_channel_id, text) for text in texts]
+    return [r.message.ts for r in roots]
+
+
+def assert_each_once(sandbox: Sandbox, seed: SeedInfo, count: int) -> None:
+    cards = posts(sandbox, seed.triage_channel_id, "baton_card")
+    warm = posts(sandbox, seed.shared_channel_id, "baton_handoff")
+    assert len(cards) == count and len({m.metadata["event_payload"]["handoff_id"] for m in cards}) == count
+    assert len(warm) == count and len({m.thread_ts for m in warm}) == count
+
+
+async def test_a_429_storm_delays_cards_but_posts_each_once(baton, sandbox: Sandbox, seed: SeedInfo):
+    sandbox.set_rate_limit(RateLimit(per_second=2.0, burst=1))
+    await escalate_all(sandbox, seed)
+    await settle(baton, sandbox, timeout=30)
+
+    assert_each_once(sandbox, seed, len(ASKS))
+    assert any(c.status == 429 for c in sandbox.calls_to("chat.postMessage"))
+
+
+async def test_slack_down_for_seconds_then_the_outbox_catches_up(baton, sandbox: Sandbox, seed: SeedInfo):
+    port = urlparse(sandbox.url).port
+    sandbox.faults.inject("chat.postMessage", count=2, kind="http_500")
+    sandbox.faults.inject("chat.postMessage", count=2, kind="drop")
+    await escalate_all(sandbox, seed, ASKS[:3])
+    await sandbox.stop()  # connection refused from here on
+    await asyncio.sleep(2.5)
+    await sandbox.start(port=port)
+    await settle(baton, sandbox, timeout=40)
+
+    assert_each_once(sandbox, seed, 3)
+
+
+async def test_a_lost_answer_does_not_post_twice(baton, sandbox: Sandbox, seed: SeedInfo):
+    sandbox.faults.inject("chat.postMessage", count=2, kind="drop_after")  # Slack posts, the answer is lost
+    await escalate_all(sandbox, seed, ASKS[:1])
+    await settle(baton, sandbox)
+
+    assert_each_once(sandbox, seed, 1)
+    (handoff,) = await handoffs_of(baton)
+    assert handoff.card_ts == card_of(sandbox, seed.triage_channel_id).ts
+
+
+async def test_duplicate_event_deliveries_open_one_handoff(baton, sandbox: Sandbox, seed: SeedInfo):
+    posted = await sandbox.post_message(
+        seed.customer_id, seed.shared_channel_id, "I need to talk to a person"
+    )
+    for _ in range(3):
+        await sandbox.redeliver(posted.outcome.attempts[0].id)
+    await settle(baton, sandbox)
+
+    assert len(await handoffs_of(baton)) == 1
+    assert_each_once(sandbox, seed, 1)
+
+
+async def test_stopped_mid_flow_and_restarted_nothing_lost_nothing_doubled(
+    sandbox: Sandbox, seed: SeedInfo, settings, config
+):
+    async with running(settings, config=config) as first:
+        sandbox.set_request_url(first.events_url)
+        await first.service.watch_channel(
+            channel_id=seed.shared_channel_id, name="acme-support", is_shared=True
+        )
+        await describe_acme(first, seed)
+        sandbox.faults.inject("chat.postMessage", count=1, kind="drop_after")
+        sandbox.set_rate_limit(RateLimit(per_second=0.2, burst=1))  # most writes wait for Retry-After
+        await escalate_all(sandbox, seed, ASKS[:4])
+        await asyncio.sleep(0.3)
+    async with SqlStore(first.engine).transaction() as tx:
+        pending, _ = await tx.outbox.pending()
+    assert pending > 0, "the first process stopped with deliveries outstanding"
+
+    sandbox.set_rate_limit(None)
+    async with running(settings, config=config) as second:
+        sandbox.set_request_url(second.events_url)
+        await settle(second, sandbox, timeout=30)
+        assert len(await handoffs_of(second)) == 4
+    assert_each_once(sandbox, seed, 4)
+
+
+async def test_internal_content_is_never_posted_into_a_shared_channel(
+    sandbox: Sandbox, seed: SeedInfo, settings
+):
+    careless = BatonConfig(routing=RoutingTable(default=Target(TargetKind.CHANNEL, seed.shared_channel_id)))
+    async with running(settings, config=careless) as baton:
+        sandbox.set_request_url(baton.events_url)
+        await baton.service.watch_channel(
+            channel_id=seed.shared_channel_id, name="acme-support", is_shared=True
+        )
+        root = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Can I talk to a person?")
+        await settle(baton, sandbox)
+
+        everything = sandbox.messages(seed.shared_channel_id, include_replies=True)
+        ours = [m for m in everything if m.user == seed.bot_user_id and m.subtype != "channel_join"]
+        assert [m.metadata["event_type"] for m in ours] == ["baton_handoff"]  # only the warm message
+        assert ours[0].thread_ts == root.message.ts
+        async with SqlStore(baton.engine).transaction() as tx:
+            row = await tx.outbox.get(item_id=1)
+        assert (
+            row.method == "post_card" and row.failed_at is not None and row.last_error.startswith("refused")
+        )
+
+        notifier = baton.notifier
+        with pytest.raises(InternalPostRefused):
+            await notifier.guard(seed.shared_channel_id)
+        sandbox.add_channel("C0OTHERORG", "partner", is_ext_shared=True, members=[seed.bot_user_id])
+        with pytest.raises(InternalPostRefused):  # not watched, but Slack says it is shared
+            await notifier.guard("C0OTHERORG")
+        await notifier.guard(seed.triage_channel_id)
+
+
+@pytest.mark.parametrize(
+    ("strategy", "expected"),
+    [
+        (Strategy.ROUND_ROBIN, ["U0REP", "U0ADMIN", "U0REP"]),
+        # The admin's handoff is resolved before the third arrives: the admin is then the least loaded.
+        (Strategy.LEAST_LOADED, ["U0REP", "U0ADMIN", "U0ADMIN"]),
+    ],
+)
+async def test_group_routes_pick_members(sandbox: Sandbox, seed: SeedInfo, settings, strategy, expected):
+    group = Target(TargetKind.GROUP, seed.support_group_id, channel=seed.triage_channel_id, strategy=strategy)
+    config = BatonConfig(routing=RoutingTable(routes=(Route(id="support", target=group),)))
+    async with running(settings, config=config) as baton:
+        sandbox.set_request_url(baton.events_url)
+        await baton.service.watch_channel(
+            channel_id=seed.shared_channel_id, name="acme-support", is_shared=True
+        )
+        picked = []
+        for text in ASKS[:3]:
+            await sandbox.post_message(seed.customer_id, seed.shared_channel_id, text)
+            await settle(baton, sandbox)
+            handoff = (await handoffs_of(baton))[-1]
+            picked.append(handoff.routed_to)
+            if strategy is Strategy.LEAST_LOADED and len(picked) == 2:
+                await baton.service.act(
+                    handoff_id=handoff.id,
+                    action=Action.RESOLVE,
+                    actor=seed.admin_id,
+                    source=EventSource.COMMAND,
+                )
+        cards = posts(sandbox, seed.triage_channel_id, "baton_card")
+        assert picked == expected
+        assert [c.text.count(f"<@{user}>") > 0 for c, user in zip(cards, picked, strict=True)] == [True] * 3
+
+
+async def test_socket_mode_journey(sandbox: Sandbox, seed: SeedInfo, settings, config):
+    socket_settings = settings.model_copy(update={"slack_app_token": SecretStr(sandbox.app_token)})
+    async with running(socket_settings, config=config) as baton:
+        await baton.service.watch_channel(
+            channel_id=seed.shared_channel_id, name="acme-support", is_shared=True
+        )
+        for _ in range(100):
+            if sandbox.sockets.connected:
+                break
+            await asyncio.sleep(0.05)
+        posted = await sandbox.post_message(
+            seed.customer_id, seed.shared_channel_id, "Can I talk to a person?"
+        )
+        assert posted.outcome.attempts[0].transport == "socket"
+        await settle(baton, sandbox)
+        card = card_of(sandbox, seed.triage_channel_id)
+        clicked = await sandbox.click_button(seed.rep_id, seed.triage_channel_id, card.ts, "baton_claim")
+        assert clicked.outcome.attempts[0].transport == "socket"
+        await settle(baton, sandbox)
+        (handoff,) = await handoffs_of(baton)
+        assert handoff.assignee_id == seed.rep_id
