@@ -18,6 +18,8 @@ from routing.decision import Decision
 from routing.errors import Conflict, NotFound
 from routing.handoffs import Action, Change, apply, in_cooldown, merge, open_handoff
 from routing.models import (
+    AIAssessment,
+    AuthorKind,
     EventSource,
     Handoff,
     HandoffEvent,
@@ -150,7 +152,8 @@ class BatonService:
             return IntakeResult(IntakeOutcome.UNKNOWN_MESSAGE if deleted is None else IntakeOutcome.DELETED)
         if not await tx.conversations.add_message(StoredMessage.from_facts(facts)):
             return IntakeResult(IntakeOutcome.DUPLICATE)
-        if not facts.is_customer:
+        judged_by_ai = facts.author_kind is AuthorKind.AI and facts.assessment is not None
+        if not (facts.is_customer or judged_by_ai):
             return IntakeResult(IntakeOutcome.STORED)
         channel = await tx.channels.get(channel_id=facts.channel_id)
         if channel is None:
@@ -162,6 +165,14 @@ class BatonService:
             )
             if m.ts != facts.ts
         ]
+        if judged_by_ai:
+            # The AI's self-assessment arrives with its answer, after the customer's message: the conversation
+            # is judged again at the customer's last message, now with the AI's confidence.
+            subject = _customer_turn(history, assessment=facts.assessment, at=facts.received_at)
+            if subject is None:
+                return IntakeResult(IntakeOutcome.STORED)
+            history = [m for m in history if float(m.ts) < float(subject.ts)]
+            facts = subject
         now = facts.received_at
         decision = decide(facts, history=history, rules=self.config.rules, account=channel.account, now=now)
         live = await tx.handoffs.live_for(channel_id=facts.channel_id, thread_ts=facts.thread_ts)
@@ -397,3 +408,24 @@ class BatonService:
         """A handoff's history."""
         async with self._store.transaction() as tx:
             return await tx.handoff_events.for_handoff(handoff_id=handoff_id)
+
+
+def _customer_turn(
+    history: list[StoredMessage], *, assessment: AIAssessment | None, at: datetime
+) -> MessageFacts | None:
+    """The conversation's last customer message as facts carrying the AI's assessment of its answer."""
+    customer = [m for m in history if m.author_kind is AuthorKind.CUSTOMER and not m.deleted]
+    last = customer[-1] if customer else None
+    if last is None:
+        return None
+    return MessageFacts(
+        channel_id=last.channel_id,
+        ts=last.ts,
+        thread_ts=last.thread_ts,
+        author_id=last.author_id,
+        author_team=last.author_team,
+        author_kind=AuthorKind.CUSTOMER,
+        text=last.text,
+        received_at=at,
+        assessment=assessment,
+    )

@@ -238,3 +238,39 @@ async def test_people_of_other_organisations_cannot_act_on_cards(baton, sandbox:
     (handoff,) = await handoffs_of(baton)
     assert handoff.state is HandoffState.OPEN
     assert any("Only members of our team" in str(r.body.get("text")) for r in sandbox.responses)
+
+
+async def test_the_ai_reporting_low_confidence_hands_the_conversation_over(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    root = await sandbox.post_message(
+        seed.customer_id, seed.shared_channel_id, "Does the Business plan include SSO with Okta?"
+    )
+    ts = root.message.ts
+    sure = {"event_type": "ai_assessment", "event_payload": {"confidence": 0.93, "summary": "Plan question"}}
+    unsure = {
+        "event_type": "ai_assessment",
+        "event_payload": {
+            "confidence": 0.45,
+            "summary": "Unsure whether SSO is in Business",
+            "intent": "qualification",
+        },
+    }
+    await sandbox.post_message(
+        seed.ai_bot_user_id, seed.shared_channel_id, "Let me check.", thread_ts=ts, metadata=sure
+    )
+    await settle(baton, sandbox)
+    assert await handoffs_of(baton) == []
+
+    await sandbox.post_message(
+        seed.ai_bot_user_id,
+        seed.shared_channel_id,
+        "I believe so, but I'm not sure.",
+        thread_ts=ts,
+        metadata=unsure,
+    )
+    await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    assert (handoff.escalation_type, handoff.reasons) == ("uncertain_ai", ("low_confidence",))
+    text = render_text(*(lambda c: (c.text, c.blocks))(card_of(sandbox, seed.triage_channel_id)))
+    assert "45%" in text and "Unsure whether SSO is in Business" in text
