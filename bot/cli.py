@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from bot.demo import add_demo_parser
 from bot.replay import add_replay_parser
 from bot.runtime import running
 from bot.sandbox_mode import run_with_sandbox
@@ -44,6 +45,7 @@ def _parser() -> argparse.ArgumentParser:
     mig = commands.add_parser("migrate", help="bring the database schema up to date")
     mig.add_argument("--revision", default="head", help="target revision (default: head)")
     mig.set_defaults(handler=_migrate)
+    add_demo_parser(commands)
     add_replay_parser(commands)
     return parser
 

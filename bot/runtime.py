@@ -56,6 +56,21 @@ class Runtime:
     def events_url(self) -> str:
         return f"{self.url}slack/events"
 
+    async def outbox_idle(self, *, timeout: float = 20.0) -> None:
+        """Wait until every queued Slack write has been delivered (or failed for good)."""
+        store = SqlStore(self.engine)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            self.worker.wake()
+            async with store.transaction() as tx:
+                pending, _ = await tx.outbox.pending()
+            if pending == 0:
+                return
+            if loop.time() > deadline:
+                raise TimeoutError(f"{pending} Slack writes still pending after {timeout:g}s")
+            await asyncio.sleep(0.05)
+
 
 @asynccontextmanager
 async def running(settings: Settings, *, config: BatonConfig | None = None) -> AsyncIterator[Runtime]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -12,7 +11,6 @@ from bot.sandbox_mode import describe_acme, sandbox_config, sandbox_settings
 from bot.settings import Settings
 from routing.config import BatonConfig
 from sandbox import Sandbox, SeedInfo, seed_demo_workspace
-from storage import SqlStore
 
 
 @pytest.fixture
@@ -56,16 +54,5 @@ async def baton(
 
 async def settle(runtime: Runtime, sandbox: Sandbox, *, timeout: float = 20.0) -> None:
     """Wait until the outbox is empty and the sandbox has delivered what followed from it."""
-    store = SqlStore(runtime.engine)
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while True:
-        runtime.worker.wake()
-        async with store.transaction() as tx:
-            pending, _ = await tx.outbox.pending()
-        if pending == 0:
-            break
-        if loop.time() > deadline:
-            raise AssertionError(f"{pending} outbox rows still pending after {timeout}s")
-        await asyncio.sleep(0.05)
+    await runtime.outbox_idle(timeout=timeout)
     await sandbox.drain()

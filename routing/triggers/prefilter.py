@@ -1,0 +1,188 @@
+"""Literal prefilters for the built-in regexes: skip a pattern when none of its required words is in the text.
+
+Most messages match none of the built-in patterns, and running them all dominates a decision's cost. For
+each pattern, `required_literals` derives from its parse tree a set of strings such that every match
+contains at least one of them (a necessary condition, in the manner of RE2's prefilter); `Guarded` checks
+that cheap condition (plain substring tests) before running the regex. The derivation is conservative:
+anything it cannot reason about (classes, wildcards, unbounded repeats, back-references) is "no
+constraint", and a pattern without a usable literal set is always run. Results are identical by
+construction; tests/routing/test_triggers_prefilter.py also checks it on generated text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+from typing import Any
+
+_MAX_EXACT = 64  # largest finite set of strings tracked for a node before it becomes a disjunction
+_MAX_CLASS = 8  # largest character class expanded into literal characters
+
+# A node's info: (exact, required). `exact` is every string the node can match (None: too many or
+# unbounded); `required` is a set of literals one of which every match contains (None: no constraint).
+_Info = tuple[frozenset[str] | None, frozenset[str] | None]
+_EMPTY: _Info = (frozenset({""}), None)
+_UNKNOWN: _Info = (None, None)
+
+
+def _required_of_exact(exact: frozenset[str]) -> frozenset[str] | None:
+    return None if "" in exact or not exact else exact
+
+
+def _better(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str] | None:
+    """The more selective of two necessary literal sets (both are valid; pick the cheaper, rarer one)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+
+    def cost(s: frozenset[str]) -> tuple[int, int]:
+        return (-min(len(x) for x in s), len(s))
+
+    return a if cost(a) <= cost(b) else b
+
+
+def _class_chars(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
+    chars: set[str] = set()
+    for op, av in items:
+        if op is sre.LITERAL:
+            chars.add(chr(av))
+        elif op is sre.RANGE and av[1] - av[0] < _MAX_CLASS:
+            chars.update(chr(c) for c in range(av[0], av[1] + 1))
+        else:  # NEGATE, CATEGORY, big ranges
+            return None
+    return frozenset(chars) if 0 < len(chars) <= _MAX_CLASS else None
+
+
+def _sequence(items: Any) -> _Info:
+    exact: frozenset[str] | None = frozenset({""})  # the strings of the current run of finite items
+    complete = True  # the current run is the whole sequence so far
+    best: frozenset[str] | None = None
+    for op, av in items:
+        item_exact, item_required = _node(op, av)
+        if exact is not None and item_exact is not None and len(exact) * len(item_exact) <= _MAX_EXACT:
+            exact = frozenset(a + b for a in exact for b in item_exact)
+            continue
+        # the run so far ends here: it is a necessary set on its own, and so is this item's
+        complete = False
+        if exact is not None:
+            best = _better(best, _required_of_exact(exact))
+        if item_exact is not None:
+            exact = item_exact  # start a new run with this item
+        else:
+            best = _better(best, item_required)
+            exact = frozenset({""})
+    if complete and exact is not None:
+        return exact, _required_of_exact(exact)
+    if exact is not None:
+        best = _better(best, _required_of_exact(exact))
+    return None, best
+
+
+def _node(op: Any, av: Any) -> _Info:
+    if op is sre.LITERAL:
+        return frozenset({chr(av)}), frozenset({chr(av)})
+    if op is sre.IN:
+        chars = _class_chars(av)
+        return (chars, chars) if chars is not None else _UNKNOWN
+    if op is sre.SUBPATTERN:
+        return _sequence(av[-1])
+    if op is sre.BRANCH:
+        infos = [_sequence(alt) for alt in av[1]]
+        exacts = [e for e, _ in infos]
+        exact = None
+        if all(e is not None for e in exacts):
+            union = frozenset().union(*(e for e in exacts if e is not None))
+            exact = union if len(union) <= _MAX_EXACT else None
+        required: frozenset[str] | None = frozenset()
+        for e, r in infos:
+            r = r if r is not None else (None if e is None else _required_of_exact(e))
+            if r is None:
+                required = None
+                break
+            required = required | r if required is not None else None
+        if exact is not None:
+            return exact, _required_of_exact(exact)
+        return None, required
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+        low, high, sub = av
+        sub_exact, sub_required = _sequence(sub)
+        if low == 0:
+            if high == 1 and sub_exact is not None:
+                return sub_exact | {""}, None
+            return _UNKNOWN
+        if low == high == 1:
+            return sub_exact, sub_required
+        if sub_required is None and sub_exact is not None:
+            sub_required = _required_of_exact(sub_exact)
+        return None, sub_required  # at least one repetition: its requirement holds
+    if op in (sre.AT, sre.ASSERT, sre.ASSERT_NOT):
+        return _EMPTY  # zero width: no characters of the match
+    return _UNKNOWN  # ANY, NOT_LITERAL, CATEGORY, GROUPREF, ATOMIC_GROUP, ...
+
+
+def _minimal(literals: frozenset[str]) -> frozenset[str]:
+    """Drop literals that contain another one of the set (the shorter is found whenever the longer is)."""
+    ordered = sorted(literals, key=len)
+    kept: list[str] = []
+    for lit in ordered:
+        if not any(k in lit for k in kept):
+            kept.append(lit)
+    return frozenset(kept)
+
+
+def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """Strings one of which every match of `pattern` contains, or None when no such set was found.
+
+    Only for case-sensitive patterns (the built-ins run on lower-cased text without IGNORECASE).
+    """
+    if pattern.flags & (re.IGNORECASE | re.VERBOSE):
+        return None
+    exact, required = _sequence(sre_parse.parse(pattern.pattern, pattern.flags))
+    if required is None and exact is not None:
+        required = _required_of_exact(exact)
+    if not required or "" in required:
+        return None
+    return _minimal(required)
+
+
+class Guarded:
+    """A compiled regex behind its literal prefilter: same `search`, `findall`, `finditer` results."""
+
+    __slots__ = ("regex", "literals", "pattern", "_words")
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self.regex = regex
+        self.pattern = regex.pattern
+        literals = required_literals(regex)
+        self.literals: tuple[str, ...] | None = (
+            None if literals is None else tuple(sorted(literals, key=lambda s: (len(s), s)))
+        )
+        self._words = self.literals
+
+    def possible(self, text: str) -> bool:
+        """False only when the pattern cannot match `text`."""
+        words = self._words
+        if words is None:
+            return True
+        for word in words:
+            if word in text:
+                return True
+        return False
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return self.regex.search(text) if self.possible(text) else None
+
+    def findall(self, text: str) -> list[Any]:
+        return self.regex.findall(text) if self.possible(text) else []
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        return self.regex.finditer(text) if self.possible(text) else iter(())
+
+    def sub(self, repl: Any, text: str) -> str:
+        return self.regex.sub(repl, text) if self.possible(text) else text
+
+    def __repr__(self) -> str:
+        return f"Guarded({self.pattern[:40]!r}, {len(self.literals or ())} literals)"
