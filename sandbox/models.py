@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,6 +157,7 @@ class ApiCall:
     args: JsonDict
     response: JsonDict
     status: int
+    at: float = field(default_factory=time.monotonic)  # when the sandbox answered (benchmarks)
 
 
 @dataclass

@@ -44,6 +44,9 @@ def _better(a: frozenset[str] | None, b: frozenset[str] | None) -> frozenset[str
     return a if cost(a) <= cost(b) else b
 
 
+_REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT)
+
+
 def _class_chars(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
     chars: set[str] = set()
     for op, av in items:
@@ -61,6 +64,14 @@ def _sequence(items: Any) -> _Info:
     complete = True  # the current run is the whole sequence so far
     best: frozenset[str] | None = None
     for op, av in items:
+        if op in _REPEATS and av[0] >= 1 and av[1] > 1:
+            # x{2,}: the first repetition continues the run, the last one starts the next
+            sub_exact, sub_required = _sequence(av[2])
+            if sub_exact is not None and exact is not None and len(exact) * len(sub_exact) <= _MAX_EXACT:
+                best = _better(best, _required_of_exact(frozenset(a + b for a in exact for b in sub_exact)))
+                best = _better(best, sub_required)
+                exact, complete = sub_exact, False
+                continue
         item_exact, item_required = _node(op, av)
         if exact is not None and item_exact is not None and len(exact) * len(item_exact) <= _MAX_EXACT:
             exact = frozenset(a + b for a in exact for b in item_exact)
@@ -106,7 +117,7 @@ def _node(op: Any, av: Any) -> _Info:
         if exact is not None:
             return exact, _required_of_exact(exact)
         return None, required
-    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT, sre.POSSESSIVE_REPEAT):
+    if op in _REPEATS:
         low, high, sub = av
         sub_exact, sub_required = _sequence(sub)
         if low == 0:
