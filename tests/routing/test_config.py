@@ -1,0 +1,101 @@
+"""The configuration file: routes, handoff settings and rules validated together; errors say where."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from routing.config import BatonConfig, config_to_data, parse_config
+from routing.models import Account
+from routing.routes import Strategy, TargetKind, pick_member, resolve
+from routing.rules import RulesError
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_example() -> dict:
+    block = re.search(r"## The configuration file.*?```yaml\n(.*?)```", README.read_text(), re.S)
+    assert block, "README.md has no configuration example"
+    return yaml.safe_load(block.group(1))
+
+
+def test_the_readme_example_is_a_valid_configuration():
+    config = parse_config(readme_example(), source="README.md")
+    assert [r.id for r in config.routing.routes] == ["sales-to-owner", "enterprise-support"]
+    assert config.routing.routes[1].target.strategy is Strategy.LEAST_LOADED
+    assert config.handoffs.claim_within_minutes["upset_customer"] == 5
+    assert config.rules.rule("frustration").threshold == 0.6
+
+
+def test_export_then_import_is_an_exact_round_trip():
+    config = parse_config(readme_example(), source="README.md")
+    assert parse_config(config_to_data(config), source="export") == config
+    assert parse_config(config_to_data(BatonConfig()), source="export") == BatonConfig()
+
+
+@pytest.mark.parametrize(
+    ("data", "path", "problem"),
+    [
+        ({"routing": {"routes": [{"id": "x"}]}}, "routing.routes[0].target", "needs a target"),
+        ({"routing": {"default": {"kind": "channel", "id": "triage"}}}, "routing.default.id", "not a Slack"),
+        ({"routing": {"default": {"kind": "pager"}}}, "routing.default.kind", "must be one of"),
+        ({"routing": {"default": {"kind": "account_owner"}}}, "routing.default.fallback", "needs a fallback"),
+        (
+            {"routing": {"routes": [{"target": {"kind": "user", "id": "U1"}, "escalation_types": ["vip"]}]}},
+            "routing.routes[0].escalation_types",
+            "unknown escalation type",
+        ),
+        ({"handoffs": {"cooldown_minutes": -5}}, "handoffs.cooldown_minutes", "whole number"),
+        (
+            {"handoffs": {"warm_messages": {"nope": "hi"}}},
+            "handoffs.warm_messages.nope",
+            "unknown escalation",
+        ),
+        ({"handoffs": {"colour": "red"}}, "handoffs.colour", "unknown field"),
+        ({"handoffs": {"snooze_minutes": []}}, "handoffs.snooze_minutes", "list of 1 to 10"),
+    ],
+)
+def test_errors_name_the_source_the_field_and_the_problem(data, path, problem):
+    with pytest.raises(RulesError) as raised:
+        parse_config(data, source="baton.yaml")
+    assert raised.value.source == "baton.yaml"
+    assert raised.value.path == path
+    assert problem in raised.value.problem
+
+
+def test_routes_first_match_wins_with_an_explicit_default():
+    config = parse_config(readme_example(), source="README.md")
+    enterprise = Account(name="Acme", tier="enterprise", value=1, owner_user_id="U0OWNER")
+    route, target = config.routing.choose(
+        escalation_type="sales_opportunity", account=enterprise, channel_id="C1"
+    )
+    assert (route, resolve(target, account=enterprise).label) == ("sales-to-owner", "owner:U0OWNER")
+    ownerless = Account(name="Small", tier="starter")
+    assert resolve(target, account=ownerless).label == "channel:C0123TRIAGE"
+    route, target = config.routing.choose(
+        escalation_type="upset_customer", account=enterprise, channel_id="C1"
+    )
+    assert (route, target.kind) == ("enterprise-support", TargetKind.GROUP)
+    route, target = config.routing.choose(
+        escalation_type="upset_customer", account=ownerless, channel_id="C1"
+    )
+    assert (route, target.id) == ("default", "C0123TRIAGE")
+
+
+@pytest.mark.parametrize(
+    ("strategy", "last", "load", "expected"),
+    [
+        (Strategy.ROUND_ROBIN, None, {}, "U1"),
+        (Strategy.ROUND_ROBIN, "U1", {}, "U2"),
+        (Strategy.ROUND_ROBIN, "U3", {}, "U1"),
+        (Strategy.ROUND_ROBIN, "U9", {}, "U1"),
+        (Strategy.LEAST_LOADED, None, {"U1": 2, "U2": 1, "U3": 1}, "U2"),
+        (Strategy.LEAST_LOADED, None, {}, "U1"),
+    ],
+)
+def test_group_member_picking(strategy, last, load, expected):
+    assert pick_member(["U1", "U2", "U3"], strategy=strategy, last_picked=last, load=load) == expected
+    assert pick_member([], strategy=strategy, last_picked=last, load=load) is None
