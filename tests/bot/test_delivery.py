@@ -205,3 +205,23 @@ async def test_socket_mode_journey(sandbox: Sandbox, seed: SeedInfo, settings, c
         await settle(baton, sandbox)
         (handoff,) = await handoffs_of(baton)
         assert handoff.assignee_id == seed.rep_id
+
+
+async def test_two_replicas_on_one_postgresql_post_every_card_once(
+    sandbox: Sandbox, seed: SeedInfo, settings, config
+):
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("several replicas share PostgreSQL (SQLite serves one process)")
+    sandbox.set_rate_limit(RateLimit(per_second=5.0, burst=2))
+    async with running(settings, config=config) as first, running(settings, config=config) as second:
+        await first.service.watch_channel(
+            channel_id=seed.shared_channel_id, name="acme-support", is_shared=True
+        )
+        await describe_acme(first, seed)
+        for index, text in enumerate(ASKS * 2):
+            sandbox.set_request_url((first, second)[index % 2].events_url)  # a load balancer, alternating
+            await sandbox.post_message(seed.customer_id, seed.shared_channel_id, f"{text} ({index})")
+        await settle(first, sandbox, timeout=30)
+        await settle(second, sandbox, timeout=30)
+        assert len(await handoffs_of(first)) == len(ASKS) * 2
+    assert_each_once(sandbox, seed, len(ASKS) * 2)
