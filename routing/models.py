@@ -34,6 +34,7 @@ class Account:
     tier: str = ""
     value: float = 0.0
     owner_user_id: str | None = None
+    timezone: str | None = None  # the account's business hours are counted in this zone, if set
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,7 @@ class WatchedChannel:
     watched: bool = True
     account: Account = field(default_factory=Account)
     ai_bot_ids: tuple[str, ...] = ()
+    unanswered_minutes: int | None = None  # a customer waiting this long opens a handoff (None: the rule's)
     added_at: datetime | None = None
 
 

@@ -78,6 +78,10 @@ class Conversations(Protocol):
         """The last `limit` messages of a conversation, oldest first (deleted ones included, marked)."""
         ...
 
+    async def waiting(self, *, since_before: datetime, limit: int) -> list[Conversation]:
+        """Conversations whose customer has waited since before a time, with no live handoff; oldest first."""
+        ...
+
 
 class Handoffs(Protocol):
     """Handoffs, updated only by compare-and-set on their version."""
@@ -88,6 +92,10 @@ class Handoffs(Protocol):
 
     async def get(self, *, handoff_id: int) -> Handoff | None:
         """One handoff."""
+        ...
+
+    async def due(self, *, now: datetime, limit: int) -> list[Handoff]:
+        """Live handoffs whose next check is due, locked for this transaction (others skip them)."""
         ...
 
     async def live_for(self, *, channel_id: str, thread_ts: str) -> Handoff | None:

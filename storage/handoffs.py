@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, func, select, text, update
@@ -10,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from routing.models import EventSource, Handoff, HandoffEvent, HandoffState, Urgency
-from storage.dialect import insert
+from storage.dialect import insert, is_postgresql
 from storage.errors import LiveHandoffExists
 from storage.tables import HANDOFF_EVENTS, HANDOFFS, LIVE_HANDOFF_SQL
 
@@ -41,6 +42,22 @@ class SqlHandoffs:
         """One handoff."""
         row = (await self._connection.execute(select(HANDOFFS).where(HANDOFFS.c.id == handoff_id))).first()
         return None if row is None else _handoff(row)
+
+    async def due(self, *, now: datetime, limit: int) -> list[Handoff]:
+        """Live handoffs whose next check is due, locked for this transaction (others skip them).
+
+        PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent sweeps of several replicas split the work. SQLite:
+        the transaction already holds the database's write lock (BEGIN IMMEDIATE), so sweeps take turns.
+        """
+        statement = (
+            select(HANDOFFS)
+            .where(text(LIVE_HANDOFF_SQL), HANDOFFS.c.next_check_at <= now)
+            .order_by(HANDOFFS.c.next_check_at)
+            .limit(limit)
+        )
+        if is_postgresql(self._connection):
+            statement = statement.with_for_update(skip_locked=True)
+        return [_handoff(row) for row in await self._connection.execute(statement)]
 
     async def live_for(self, *, channel_id: str, thread_ts: str) -> Handoff | None:
         """The open, claimed or snoozed handoff of a conversation, if any."""

@@ -6,12 +6,12 @@ import builtins
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, case, delete, func, select, update
+from sqlalchemy import Row, case, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from routing.models import Account, AuthorKind, Conversation, StoredMessage, WatchedChannel
 from storage.dialect import insert
-from storage.tables import CHANNELS, CONVERSATIONS, MESSAGES, PROCESSED_EVENTS
+from storage.tables import CHANNELS, CONVERSATIONS, HANDOFFS, LIVE_HANDOFF_SQL, MESSAGES, PROCESSED_EVENTS
 
 # Authors whose message answers the customer; other bots and Baton itself don't stop the wait.
 _ANSWERING_AUTHORS = (AuthorKind.INTERNAL, AuthorKind.AI)
@@ -62,6 +62,8 @@ class SqlChannels:
             "account_tier": channel.account.tier,
             "account_value": channel.account.value,
             "account_owner_user_id": channel.account.owner_user_id,
+            "account_timezone": channel.account.timezone,
+            "unanswered_minutes": channel.unanswered_minutes,
             "ai_bot_ids": list(channel.ai_bot_ids),
             "added_at": channel.added_at,
         }
@@ -185,6 +187,25 @@ class SqlConversations:
         newest_first = [_message(row) for row in await self._connection.execute(statement)]
         return newest_first[::-1]
 
+    async def waiting(self, *, since_before: datetime, limit: int) -> list[Conversation]:
+        """Conversations whose customer has waited since before a time, with no live handoff; oldest first."""
+        live = (
+            select(HANDOFFS.c.id)
+            .where(
+                HANDOFFS.c.channel_id == CONVERSATIONS.c.channel_id,
+                HANDOFFS.c.thread_ts == CONVERSATIONS.c.thread_ts,
+                text(LIVE_HANDOFF_SQL),
+            )
+            .exists()
+        )
+        statement = (
+            select(CONVERSATIONS)
+            .where(CONVERSATIONS.c.waiting_since <= since_before, ~live)
+            .order_by(CONVERSATIONS.c.waiting_since)
+            .limit(limit)
+        )
+        return [_conversation(row) for row in await self._connection.execute(statement)]
+
 
 def _channel(row: Row[Any]) -> WatchedChannel:
     m = row._mapping
@@ -198,8 +219,10 @@ def _channel(row: Row[Any]) -> WatchedChannel:
             tier=m["account_tier"],
             value=m["account_value"],
             owner_user_id=m["account_owner_user_id"],
+            timezone=m["account_timezone"],
         ),
         ai_bot_ids=tuple(m["ai_bot_ids"]),
+        unanswered_minutes=m["unanswered_minutes"],
         added_at=m["added_at"],
     )
 

@@ -50,6 +50,8 @@ class ChannelRow(Row, table=True):
     account_tier: str = ""
     account_value: float = 0.0
     account_owner_user_id: str | None = None
+    account_timezone: str | None = None
+    unanswered_minutes: int | None = None
     ai_bot_ids: list[str] = Field(default_factory=list, sa_type=json_type())
     added_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 

@@ -55,6 +55,8 @@ def upgrade() -> None:
         sa.Column("account_tier", sa.String(), nullable=False),
         sa.Column("account_value", sa.Float(), nullable=False),
         sa.Column("account_owner_user_id", sa.String(), nullable=True),
+        sa.Column("account_timezone", sa.String(), nullable=True),
+        sa.Column("unanswered_minutes", sa.Integer(), nullable=True),
         sa.Column("ai_bot_ids", _json(), nullable=False),
         sa.Column("added_at", _utc(), nullable=True),
         sa.PrimaryKeyConstraint("channel_id", name=op.f("pk_channels")),
