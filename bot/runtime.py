@@ -8,7 +8,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -21,6 +21,7 @@ from bot.app import build_bolt_app
 from bot.client import build_web_client
 from bot.config import load_config
 from bot.outbox import OutboxWorker
+from bot.scheduler import build_scheduler
 from bot.server import build_web_app
 from bot.settings import Mode, Settings
 from handlers.notifier import Notifier
@@ -95,6 +96,8 @@ async def running(settings: Settings, *, config: BatonConfig | None = None) -> A
         await runner.setup()
         await web.TCPSite(runner, settings.host, settings.port).start()
         delivery = asyncio.create_task(worker.run(), name="baton-outbox")
+        scheduler = build_scheduler(service.sweep, every=timedelta(seconds=settings.sweep_seconds))
+        scheduler.start()
         socket = None
         try:
             if settings.mode is Mode.SOCKET:
@@ -112,6 +115,7 @@ async def running(settings: Settings, *, config: BatonConfig | None = None) -> A
         finally:
             if socket is not None:
                 await socket.close_async()
+            scheduler.shutdown(wait=False)
             await runner.cleanup()
             delivery.cancel()
             with contextlib.suppress(asyncio.CancelledError):

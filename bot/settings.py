@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     config_path: Path | None = Field(default=None, validation_alias=_env("BATON_CONFIG"))
     auto_migrate: bool = Field(default=True, validation_alias=_env("BATON_AUTO_MIGRATE"))
     log_level: str = Field(default="INFO", validation_alias=_env("BATON_LOG_LEVEL"))
+    sweep_seconds: float = Field(default=15.0, gt=0, le=3600, validation_alias=_env("BATON_SWEEP_SECONDS"))
 
     @model_validator(mode="after")
     def _credentials_are_complete(self) -> Settings:

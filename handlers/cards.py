@@ -178,7 +178,9 @@ def _name(view: CardView) -> str:
 def _header(view: CardView) -> str:
     emoji = URGENCY_EMOJI.get(view.handoff.urgency, "")
     kind = _words(view.handoff.escalation_type, _TYPE_WORDS, "Handoff")
-    return clip(f"{emoji} {kind} — {_name(view) or 'unknown account'}", HEADER_LIMIT, mrkdwn=False)
+    # Block Kit has no colours outside legacy attachments: a breached card says so in red in its header.
+    breached = ":red_circle: SLA breached · " if view.handoff.breached and view.handoff.state.is_live else ""
+    return clip(f"{breached}{emoji} {kind} — {_name(view) or 'unknown account'}", HEADER_LIMIT, mrkdwn=False)
 
 
 def _intro(view: CardView, mention: str | None) -> list[MarkdownTextObject]:

@@ -47,6 +47,7 @@ class Notifier:
             Notice.THREAD_NOTE: self._thread_note,
             Notice.MIRROR: self._mirror,
             Notice.CUSTOMER_MESSAGE: self._customer_message,
+            Notice.ESCALATION: self._escalation,
         }
 
     async def deliver(self, item: OutboxItem) -> Result:
@@ -130,6 +131,27 @@ class Notifier:
                 thread_ts=thread_ts,
                 text=str(item.payload["text"]),
                 metadata=_metadata(CUSTOMER_EVENT, item, handoff_id=item.payload["handoff_id"], state=state),
+            )
+        )
+        return {"channel": str(response["channel"]), "ts": str(response["ts"])}
+
+    async def _escalation(self, item: OutboxItem) -> Result:
+        channel = str(item.payload["channel"])
+        await self.guard(channel)
+        found = await self._already_posted(item, channel=channel)
+        if found is not None:
+            return {"channel": found[0], "ts": found[1], "found": True}
+        handoff = await self._service.handoff(int(item.payload["handoff_id"]))
+        link = None
+        if handoff is not None and handoff.card_channel and handoff.card_ts:
+            link = await self._permalink(handoff.card_channel, handoff.card_ts)
+        text = str(item.payload["text"]) + (f" <{link}|Open the card>" if link else "")
+        response = await slack_call(
+            self._client.chat_postMessage(
+                channel=channel,
+                text=text[:3000],
+                metadata=_metadata(NOTE_EVENT, item, handoff_id=item.payload["handoff_id"]),
+                unfurl_links=False,
             )
         )
         return {"channel": str(response["channel"]), "ts": str(response["ts"])}

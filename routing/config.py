@@ -9,6 +9,7 @@ from typing import Any
 
 from routing.routes import Route, RoutingTable, Strategy, Target, TargetKind, target_to_data
 from routing.rules import RulesError, RuleSet, default_rules, parse_rules, rules_to_data
+from routing.sla import DEFAULT_POLICIES, SlaPolicy, policy_from_data, policy_to_data
 
 WARM_MESSAGES: dict[str, str] = {
     "upset_customer": "I'm sorry this has been frustrating. I'm bringing in someone from our team right now "
@@ -22,14 +23,6 @@ WARM_MESSAGES: dict[str, str] = {
     "uncertain_ai": "I want to be sure you get the right answer, so I've asked a colleague to double-check "
     "this for you.",
 }
-CLAIM_WITHIN_MINUTES: dict[str, int] = {
-    "upset_customer": 5,
-    "human_request": 15,
-    "sales_opportunity": 60,
-    "complex_question": 240,
-    "uncertain_ai": 60,
-    "routine_review": 24 * 60,
-}
 CLAIM_MESSAGE = "{rep} from our team is taking it from here."
 
 
@@ -39,7 +32,6 @@ class HandoffSettings:
 
     warm_messages: Mapping[str, str] = field(default_factory=lambda: dict(WARM_MESSAGES))  # "" or absent: off
     claim_message: str = CLAIM_MESSAGE  # "" turns it off; {rep} is the rep's mention
-    claim_within_minutes: Mapping[str, int] = field(default_factory=lambda: dict(CLAIM_WITHIN_MINUTES))
     cooldown_minutes: int = 30  # after a resolve or dismiss, no new handoff for the conversation this long
     card_history: int = 8  # conversation messages shown on a card
     snooze_minutes: tuple[int, ...] = (30, 60, 240, 24 * 60)
@@ -47,10 +39,6 @@ class HandoffSettings:
     @property
     def cooldown(self) -> timedelta:
         return timedelta(minutes=self.cooldown_minutes)
-
-    def claim_within(self, escalation_type: str) -> timedelta:
-        """How long a handoff of this type may wait for a claim."""
-        return timedelta(minutes=self.claim_within_minutes.get(escalation_type, 60))
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +48,11 @@ class BatonConfig:
     rules: RuleSet = field(default_factory=default_rules)
     routing: RoutingTable = field(default_factory=RoutingTable)
     handoffs: HandoffSettings = field(default_factory=HandoffSettings)
+    sla: Mapping[str, SlaPolicy] = field(default_factory=lambda: dict(DEFAULT_POLICIES))
+
+    def policy(self, escalation_type: str) -> SlaPolicy:
+        """The SLA of an escalation type (a type without one gets routine review's 24 hours)."""
+        return self.sla.get(escalation_type) or DEFAULT_POLICIES["routine_review"]
 
 
 def parse_config(data: Any, *, source: str) -> BatonConfig:
@@ -68,13 +61,14 @@ def parse_config(data: Any, *, source: str) -> BatonConfig:
         data = {}
     if not isinstance(data, Mapping):
         raise RulesError(source, "", f"expected a mapping at the top level, got {type(data).__name__}")
-    rules_part = {k: v for k, v in data.items() if k not in ("routing", "handoffs")}
+    rules_part = {k: v for k, v in data.items() if k not in ("routing", "handoffs", "sla")}
     rules = parse_rules(rules_part, source=source)
     type_names = {t.name for t in rules.escalation_types}
     return BatonConfig(
         rules=rules,
         routing=_parse_routing(data.get("routing"), source, type_names),
         handoffs=_parse_handoffs(data.get("handoffs"), source, type_names),
+        sla=_parse_sla(data.get("sla"), source, type_names),
     )
 
 
@@ -95,11 +89,11 @@ def config_to_data(config: BatonConfig) -> dict[str, Any]:
         ],
         **({"default": target_to_data(routing.default)} if routing.default else {}),
     }
+    data["sla"] = {name: policy_to_data(policy) for name, policy in config.sla.items()}
     h = config.handoffs
     data["handoffs"] = {
         "warm_messages": dict(h.warm_messages),
         "claim_message": h.claim_message,
-        "claim_within_minutes": dict(h.claim_within_minutes),
         "cooldown_minutes": h.cooldown_minutes,
         "card_history": h.card_history,
         "snooze_minutes": list(h.snooze_minutes),
@@ -179,7 +173,6 @@ def _parse_handoffs(raw: Any, source: str, type_names: set[str]) -> HandoffSetti
     allowed = (
         "warm_messages",
         "claim_message",
-        "claim_within_minutes",
         "cooldown_minutes",
         "card_history",
         "snooze_minutes",
@@ -194,13 +187,6 @@ def _parse_handoffs(raw: Any, source: str, type_names: set[str]) -> HandoffSetti
                 source, f"handoffs.warm_messages.{name}", "must be text of at most 1000 characters"
             )
         warm[name] = text
-    within = dict(base.claim_within_minutes)
-    for name, minutes in _type_map(
-        raw.get("claim_within_minutes"), source, "handoffs.claim_within_minutes", type_names
-    ).items():
-        within[name] = _int(
-            minutes, source, f"handoffs.claim_within_minutes.{name}", low=0, high=30 * 24 * 60
-        )
     snooze = raw.get("snooze_minutes", list(base.snooze_minutes))
     if not isinstance(snooze, list) or not snooze or len(snooze) > 10:
         raise RulesError(source, "handoffs.snooze_minutes", "must be a list of 1 to 10 durations in minutes")
@@ -211,7 +197,6 @@ def _parse_handoffs(raw: Any, source: str, type_names: set[str]) -> HandoffSetti
         base,
         warm_messages=warm,
         claim_message=claim_message,
-        claim_within_minutes=within,
         cooldown_minutes=_int(
             raw.get("cooldown_minutes", base.cooldown_minutes),
             source,
@@ -227,6 +212,13 @@ def _parse_handoffs(raw: Any, source: str, type_names: set[str]) -> HandoffSetti
             for i, m in enumerate(snooze)
         ),
     )
+
+
+def _parse_sla(raw: Any, source: str, type_names: set[str]) -> dict[str, SlaPolicy]:
+    policies = dict(DEFAULT_POLICIES)
+    for name, data in _type_map(raw, source, "sla", type_names).items():
+        policies[name] = policy_from_data(data, source=source, path=f"sla.{name}")
+    return policies
 
 
 def _mapping(raw: Any, source: str, path: str, allowed: tuple[str, ...]) -> None:

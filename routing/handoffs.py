@@ -119,7 +119,6 @@ def open_handoff(
     *,
     target: str,
     route_id: str,
-    claim_within: timedelta,
     now: datetime,
 ) -> Handoff:
     """A new open handoff for the conversation `facts` belongs to."""
@@ -133,8 +132,6 @@ def open_handoff(
         urgency=urgency,
         opened_at=now,
         target=target,
-        claim_due_at=now + claim_within,
-        next_check_at=now + claim_within,
         reasons=decision.reasons,
         context={
             "route": route_id,

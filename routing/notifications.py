@@ -21,6 +21,7 @@ class Notice(StrEnum):
     THREAD_NOTE = "thread_note"  # an internal note in the card's thread ("Riley claimed this")
     MIRROR = "mirror"  # a later customer message copied into the card's thread
     CUSTOMER_MESSAGE = "customer_message"  # the only kind allowed into a shared channel
+    ESCALATION = "escalation"  # an SLA escalation tier: a post in a team channel, or a DM to a manager
 
     @property
     def internal(self) -> bool:
@@ -103,5 +104,17 @@ def customer_message(handoff: Handoff, *, text: str, now: datetime, dedupe: str)
         handoff=handoff,
         now=now,
         payload={"channel": handoff.channel_id, "thread_ts": handoff.thread_ts, "text": text},
+        dedupe=dedupe,
+    )
+
+
+def escalation(handoff: Handoff, *, channel: str, text: str, now: datetime, dedupe: str) -> OutboxItem:
+    """An escalation tier's message to a team channel or a person."""
+    return _row(
+        Notice.ESCALATION,
+        key=channel,
+        handoff=handoff,
+        now=now,
+        payload={"channel": channel, "text": text},
         dedupe=dedupe,
     )

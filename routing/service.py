@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from routing import notifications as notify
 from routing.config import BatonConfig
-from routing.decision import Decision
+from routing.decision import Decision, TriggerKind
 from routing.errors import Conflict, NotFound
 from routing.handoffs import Action, Change, apply, in_cooldown, merge, open_handoff
 from routing.models import (
@@ -23,6 +23,7 @@ from routing.models import (
     EventSource,
     Handoff,
     HandoffEvent,
+    HandoffState,
     MessageChange,
     MessageFacts,
     StoredMessage,
@@ -30,7 +31,8 @@ from routing.models import (
 )
 from routing.ports import Store, UnitOfWork
 from routing.routes import Strategy, pick_member, resolve
-from routing.triggers.engine import decide
+from routing.sweep import SlaSweeps, SweepReport, after_claim, sla_of, start_clock, with_sla
+from routing.triggers.engine import decide, unanswered_decision
 from routing.views import CardView, sentiment_trend
 
 logger = logging.getLogger(__name__)
@@ -59,7 +61,7 @@ class IntakeResult:
     handoff: Handoff | None = None
 
 
-class BatonService:
+class BatonService(SlaSweeps):
     """Records what happens in watched channels, opens and updates handoffs, queues what Slack must see."""
 
     def __init__(
@@ -190,7 +192,14 @@ class BatonService:
         return IntakeResult(IntakeOutcome.OPENED, decision, handoff)
 
     async def _open(
-        self, tx: UnitOfWork, decision: Decision, facts: MessageFacts, channel: WatchedChannel, now: datetime
+        self,
+        tx: UnitOfWork,
+        decision: Decision,
+        facts: MessageFacts,
+        channel: WatchedChannel,
+        now: datetime,
+        *,
+        source: EventSource = EventSource.MESSAGE,
     ) -> Handoff:
         assert decision.escalation_type is not None
         route_id, target = self.config.routing.choose(
@@ -198,12 +207,10 @@ class BatonService:
         )
         destination = None if target is None else resolve(target, account=channel.account)
         draft = open_handoff(
-            decision,
-            facts,
-            target=destination.label if destination else UNROUTED,
-            route_id=route_id,
-            claim_within=self.config.handoffs.claim_within(decision.escalation_type),
-            now=now,
+            decision, facts, target=destination.label if destination else UNROUTED, route_id=route_id, now=now
+        )
+        draft = start_clock(
+            draft, self.config.policy(decision.escalation_type), timezone=channel.account.timezone
         )
         if destination is not None:
             context = {
@@ -219,8 +226,8 @@ class BatonService:
             tx,
             handoff,
             "opened",
-            EventSource.MESSAGE,
-            facts.author_id,
+            source,
+            facts.author_id if source is EventSource.MESSAGE else "",
             type=handoff.escalation_type,
             urgency=handoff.urgency.value,
             reasons=list(handoff.reasons),
@@ -271,6 +278,10 @@ class BatonService:
                 change = apply(handoff, action, actor=actor, now=now, assignee=assignee, until=until)
                 if change is None:
                     return handoff
+                channel = await tx.channels.get(channel_id=handoff.channel_id)
+                timezone = channel.account.timezone if channel else None
+                reclocked = _reclock(handoff, change.handoff, now=now, timezone=timezone)
+                change = replace(change, handoff=reclocked)
                 try:
                     updated = await self._commit_change(tx, handoff, change, source, actor, now)
                 except Conflict:
@@ -325,6 +336,58 @@ class BatonService:
         await tx.handoff_events.append(
             HandoffEvent(handoff_id=handoff.id, kind=kind, at=at, source=source, actor=actor, data=dict(data))
         )
+
+    # ---- the scheduler ----
+
+    async def sweep(self, *, limit: int = 1000) -> SweepReport:
+        """Fire due SLA steps and open handoffs for customers left waiting; safe to run concurrently."""
+        now = self._clock()
+        async with self._store.transaction() as tx:
+            report = await self.sweep_handoffs(tx, now=now, limit=limit)
+            opened = await self._sweep_unanswered(tx, now=now, limit=limit)
+        report = replace(report, opened=opened)
+        if report.steps or report.opened:
+            self._outbox_written()
+        return report
+
+    async def _sweep_unanswered(self, tx: UnitOfWork, *, now: datetime, limit: int) -> int:
+        default_minutes = [r.after_minutes for r in self.config.rules.enabled(TriggerKind.UNANSWERED)]
+        if not default_minutes:
+            return 0
+        channels = {c.channel_id: c for c in await tx.channels.list(watched_only=True)}
+        shortest = min([*default_minutes, *(c.unanswered_minutes or 10**6 for c in channels.values())])
+        opened = 0
+        for conversation in await tx.conversations.waiting(
+            since_before=now - timedelta(minutes=shortest), limit=limit
+        ):
+            channel = channels.get(conversation.channel_id)
+            if channel is None or conversation.waiting_since is None:
+                continue
+            decision = unanswered_decision(
+                waiting_since=conversation.waiting_since,
+                now=now,
+                rules=self.config.rules,
+                account=channel.account,
+                after_minutes=channel.unanswered_minutes,
+            )
+            if not decision.escalate:
+                continue
+            last = await tx.handoffs.last_closed_for(
+                channel_id=conversation.channel_id, thread_ts=conversation.thread_ts
+            )
+            if in_cooldown(last, cooldown=self.config.handoffs.cooldown, now=now):
+                continue
+            history = await tx.conversations.messages(
+                channel_id=conversation.channel_id,
+                thread_ts=conversation.thread_ts,
+                limit=HISTORY_FOR_DECISIONS,
+            )
+            facts = _customer_turn(history, assessment=None, at=now)
+            if facts is None:
+                continue
+            await self._open(tx, decision, facts, channel, now, source=EventSource.SCHEDULER)
+            opened += 1
+        return opened
 
     # ---- what the notifier needs ----
 
@@ -429,3 +492,11 @@ def _customer_turn(
         received_at=at,
         assessment=assessment,
     )
+
+
+def _reclock(before: Handoff, changed: Handoff, *, now: datetime, timezone: str | None) -> Handoff:
+    """The SLA clock after an action: a first claim starts the resolve clock; others keep their clock."""
+    if changed.state is HandoffState.CLAIMED:
+        was_claimed = sla_of(before).claimed_at is not None
+        return after_claim(changed, was_claimed=was_claimed, now=now, timezone=timezone)
+    return with_sla(changed, sla_of(changed), now=now, timezone=timezone)

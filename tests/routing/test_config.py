@@ -26,7 +26,8 @@ def test_the_readme_example_is_a_valid_configuration():
     config = parse_config(readme_example(), source="README.md")
     assert [r.id for r in config.routing.routes] == ["sales-to-owner", "enterprise-support"]
     assert config.routing.routes[1].target.strategy is Strategy.LEAST_LOADED
-    assert config.handoffs.claim_within_minutes["upset_customer"] == 5
+    assert config.policy("upset_customer").claim_within_minutes == 5
+    assert config.policy("human_request").hours is not None
     assert config.rules.rule("frustration").threshold == 0.6
 
 

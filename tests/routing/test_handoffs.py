@@ -40,7 +40,6 @@ OPEN = replace(
         FACTS,
         target="channel:C0T",
         route_id="default",
-        claim_within=timedelta(minutes=15),
         now=NOW,
     ),
     id=7,
@@ -55,12 +54,9 @@ def test_opening_freezes_the_decision_onto_the_handoff():
     assert (OPEN.state, OPEN.escalation_type, OPEN.urgency, OPEN.reasons) == (
         HandoffState.OPEN, "human_request", Urgency.HIGH, ("explicit_request",),
     )  # fmt: skip
-    assert OPEN.claim_due_at == NOW + timedelta(minutes=15)
     assert OPEN.context["hits"][0]["explanation"] == "why" and OPEN.context["approach"] == "do"
     with pytest.raises(BatonError):
-        open_handoff(
-            Decision(escalate=False), FACTS, target="", route_id="", claim_within=timedelta(), now=NOW
-        )
+        open_handoff(Decision(escalate=False), FACTS, target="", route_id="", now=NOW)
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,227 @@
+"""The scheduler's sweep: SLA warnings, breaches, escalation tiers, snoozes waking, customers left waiting.
+
+A handoff's SLA policy is frozen onto it when it opens; its clock state lives on the handoff (state,
+breached, level, next_check_at) and in `context["sla"]`. Each step re-checks state under a lock or a
+compare-and-set, so a duplicate sweep is harmless, and one failing handoff never stops the sweep.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from routing import notifications as notify
+from routing.config import BatonConfig
+from routing.models import EventSource, Handoff, OutboxItem, WatchedChannel
+from routing.ports import UnitOfWork
+from routing.sla import (
+    SlaPolicy,
+    SlaState,
+    Step,
+    StepKind,
+    TierAction,
+    after,
+    claimed,
+    deadlines,
+    next_step,
+    policy_from_data,
+    policy_to_data,
+)
+
+logger = logging.getLogger(__name__)
+
+RETRY_BROKEN = timedelta(minutes=5)  # a handoff whose step raised is looked at again this much later
+
+
+@dataclass(frozen=True, slots=True)
+class SweepReport:
+    """What one sweep did."""
+
+    steps: int = 0
+    opened: int = 0
+    failed: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.steps or self.opened or self.failed)
+
+
+def start_clock(handoff: Handoff, policy: SlaPolicy, *, timezone: str | None) -> Handoff:
+    """Freeze the policy onto a new handoff and set its deadlines and first check."""
+    claim_due, resolve_due = deadlines(policy, handoff.opened_at, timezone=timezone)
+    opened = replace(
+        handoff, policy=policy_to_data(policy), claim_due_at=claim_due, resolve_due_at=resolve_due
+    )
+    return with_sla(opened, sla_of(opened), now=handoff.opened_at, timezone=timezone)
+
+
+def sla_of(handoff: Handoff) -> SlaState:
+    """The SLA clock state stored on a handoff."""
+    stored = handoff.context.get("sla") or {}
+    return SlaState(
+        state=handoff.state,
+        opened_at=handoff.opened_at,
+        claimed_at=_time(stored.get("claimed_at")),
+        snoozed_until=handoff.snoozed_until,
+        warned=bool(stored.get("warned")),
+        breached_at=_time(stored.get("breached_at")),
+        level=handoff.level,
+    )
+
+
+def with_sla(handoff: Handoff, sla: SlaState, *, now: datetime, timezone: str | None) -> Handoff:
+    """The handoff carrying `sla`, with its next check computed from its frozen policy."""
+    policy = frozen_policy(handoff)
+    due_now, next_at = next_step(policy, sla, now, timezone=timezone)
+    if due_now is not None:
+        next_at = due_now.due_at  # something is due already: the next sweep fires it
+    context = {
+        **handoff.context,
+        "sla": {
+            "claimed_at": _iso(sla.claimed_at),
+            "warned": sla.warned,
+            "breached_at": _iso(sla.breached_at),
+        },
+    }
+    return replace(
+        handoff,
+        state=sla.state,
+        snoozed_until=sla.snoozed_until,
+        breached=handoff.breached or sla.breached_at is not None,
+        level=sla.level,
+        context=context,
+        next_check_at=next_at if sla.state.is_live else None,
+    )
+
+
+def after_claim(handoff: Handoff, *, was_claimed: bool, now: datetime, timezone: str | None) -> Handoff:
+    """A claim (or a first assignment) stops the claim clock and starts the resolve clock."""
+    sla = sla_of(handoff)
+    if not was_claimed:
+        sla = claimed(sla, now)
+    return with_sla(handoff, replace(sla, state=handoff.state), now=now, timezone=timezone)
+
+
+def frozen_policy(handoff: Handoff) -> SlaPolicy:
+    """The SLA policy frozen onto a handoff when it opened (parsed once per distinct policy)."""
+    return _parsed(json.dumps(handoff.policy, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(policy_json: str) -> SlaPolicy:
+    return policy_from_data(json.loads(policy_json), source="a handoff's frozen policy", path="policy")
+
+
+class SlaSweeps:
+    """The sweep half of BatonService (mixed in; uses the service's store, clock, config and helpers)."""
+
+    config: BatonConfig
+    _clock: Callable[[], datetime]
+
+    async def _event(
+        self, tx: UnitOfWork, handoff: Handoff, kind: str, source: EventSource, actor: str, **data: object
+    ) -> None:
+        raise NotImplementedError
+
+    async def sweep_handoffs(self, tx: UnitOfWork, *, now: datetime, limit: int) -> SweepReport:
+        """Fire every due step of the handoffs due now (locked for this transaction)."""
+        channels: dict[str, WatchedChannel | None] = {}
+        steps = failed = 0
+        for handoff in await tx.handoffs.due(now=now, limit=limit):
+            if handoff.channel_id not in channels:
+                channels[handoff.channel_id] = await tx.channels.get(channel_id=handoff.channel_id)
+            channel = channels[handoff.channel_id]
+            timezone = channel.account.timezone if channel else None
+            try:
+                step, moved = self._advance(handoff, now=now, timezone=timezone)
+            except Exception:  # a broken policy or zone must not stop the sweep for everyone else
+                logger.exception("SLA step of handoff %s failed; retrying in %s", handoff.id, RETRY_BROKEN)
+                moved, step = replace(handoff, next_check_at=now + RETRY_BROKEN), None
+                failed += 1
+            updated = await tx.handoffs.update(moved, expected_version=handoff.version)
+            if updated is None or step is None:
+                continue  # changed meanwhile (a rep clicked): the next sweep sees fresh state
+            await self._record_step(tx, updated, step, now=now)
+            steps += 1
+        return SweepReport(steps=steps, failed=failed)
+
+    def _advance(
+        self, handoff: Handoff, *, now: datetime, timezone: str | None
+    ) -> tuple[Step | None, Handoff]:
+        policy = frozen_policy(handoff)
+        sla = sla_of(handoff)
+        step, _ = next_step(policy, sla, now, timezone=timezone)
+        if step is None:
+            return None, with_sla(handoff, sla, now=now, timezone=timezone)
+        return step, with_sla(handoff, after(step, sla), now=now, timezone=timezone)
+
+    async def _record_step(self, tx: UnitOfWork, handoff: Handoff, step: Step, *, now: datetime) -> None:
+        data: dict[str, Any] = {"clock": step.clock, "due_at": step.due_at.isoformat()}
+        if step.tier is not None:
+            data.update(tier=step.tier, action=step.action.value if step.action else None)
+        await self._event(tx, handoff, _EVENT[step.kind], EventSource.SCHEDULER, "", **data)
+        for item in self._effects(handoff, step, now=now):
+            await tx.outbox.enqueue(item)
+
+    def _effects(self, handoff: Handoff, step: Step, *, now: datetime) -> list[OutboxItem]:
+        who = _mention(handoff.assignee_id or handoff.routed_to)
+        due = handoff.claim_due_at if step.clock == "claim" else handoff.resolve_due_at
+        what = "claimed" if step.clock == "claim" else "resolved"
+        if step.kind is StepKind.WAKE:
+            return [
+                notify.update_card(handoff, now=now),
+                notify.thread_note(handoff, text=f":alarm_clock: Snooze is over. {who}".strip(), now=now),
+            ]
+        if step.kind is StepKind.WARN:
+            text = f":hourglass_flowing_sand: This handoff should be {what} by {_when(due)}. {who}".strip()
+            return [notify.thread_note(handoff, text=text, now=now, dedupe=f"warn:{handoff.id}:{step.clock}")]
+        if step.kind is StepKind.BREACH:
+            text = f":rotating_light: SLA breached: this handoff was due to be {what} by {_when(due)}. {who}"
+            return [
+                notify.update_card(handoff, now=now),
+                notify.thread_note(
+                    handoff, text=text.strip(), now=now, dedupe=f"breach:{handoff.id}:{step.clock}"
+                ),
+            ]
+        return self._tier(handoff, step, now=now, who=who, what=what)
+
+    def _tier(self, handoff: Handoff, step: Step, *, now: datetime, who: str, what: str) -> list[OutboxItem]:
+        tier = step.tier_spec
+        dedupe = f"tier:{handoff.id}:{step.clock}:{step.tier}"
+        summary = f"{handoff.escalation_type.replace('_', ' ')} handoff in <#{handoff.channel_id}>"
+        if tier is None or step.action is TierAction.REMIND:
+            text = f":bell: Reminder: this handoff is still waiting to be {what}. {who}".strip()
+            return [notify.thread_note(handoff, text=text, now=now, dedupe=dedupe)]
+        mention = f"<!subteam^{tier.mention}> " if tier.mention else ""
+        text = f":rotating_light: {mention}An overdue {summary} is still waiting to be {what}."
+        return [notify.escalation(handoff, channel=tier.target, text=text, now=now, dedupe=dedupe)]
+
+
+_EVENT = {
+    StepKind.WAKE: "woke",
+    StepKind.WARN: "sla_warning",
+    StepKind.BREACH: "sla_breached",
+    StepKind.ESCALATE: "escalated",
+}
+
+
+def _mention(user: str | None) -> str:
+    return f"<@{user}>" if user else ""
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return "its deadline"
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{moment:%Y-%m-%d %H:%M} UTC>"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _time(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None

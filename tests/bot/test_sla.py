@@ -1,0 +1,259 @@
+"""The SLA sweep with a controllable clock, over the real store on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from routing.config import BatonConfig
+from routing.handoffs import Action
+from routing.models import Account, AuthorKind, EventSource, HandoffState, MessageFacts, WatchedChannel
+from routing.routes import RoutingTable, Target, TargetKind
+from routing.service import BatonService
+from routing.sla import ChainTier, SlaPolicy, TierAction
+from storage import SqlStore
+
+MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # in office hours (Mon–Fri 09–17 UTC)
+FRIDAY_1655 = datetime(2026, 12, 4, 16, 55, tzinfo=UTC)
+_ts = itertools.count(1)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def at(self, start: datetime, minutes: float) -> None:
+        self.now = start + timedelta(minutes=minutes)
+
+
+def service_on(store: SqlStore, clock: Clock, **config) -> BatonService:
+    base = BatonConfig(routing=RoutingTable(default=Target(TargetKind.CHANNEL, "C0TRIAGE")))
+    return BatonService(store=store, clock=clock, config=replace(base, **config))
+
+
+async def watched(service: BatonService, **changes) -> None:
+    channel = WatchedChannel(channel_id="C0ACME", name="acme", is_shared=True, account=Account(name="Acme"))
+    await service.save_channel(replace(channel, **changes))
+
+
+def customer(text: str, clock: Clock, *, thread: str | None = None) -> MessageFacts:
+    ts = f"{1800000000 + next(_ts)}.000100"
+    return MessageFacts(
+        channel_id="C0ACME", ts=ts, thread_ts=thread or ts, author_id="U0ACME1", author_team="T0ACME",
+        author_kind=AuthorKind.CUSTOMER, text=text, received_at=clock(), event_id=f"Ev{ts}",
+    )  # fmt: skip
+
+
+async def kinds(service: BatonService, handoff_id: int) -> list[str]:
+    return [e.kind for e in await service.events(handoff_id)]
+
+
+async def notes(store: SqlStore, handoff_id: int) -> list[str]:
+    """The handoff's outbox rows as "method:text"."""
+    async with store.transaction() as tx:
+        ids = await tx.connection.exec_driver_sql(
+            f"SELECT id FROM outbox WHERE handoff_id = {handoff_id} ORDER BY id"
+        )
+        rows = [await tx.outbox.get(item_id=row[0]) for row in ids.all()]
+    return [f"{row.method}:{str(row.payload.get('text', ''))[:40]}" for row in rows]
+
+
+async def test_warning_breach_and_chain_in_business_minutes(store: SqlStore):
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock)
+    await watched(service)
+    handoff = (await service.handle_message(customer("Can I talk to a person please?", clock))).handoff
+    assert handoff.escalation_type == "human_request"
+    assert handoff.claim_due_at == MONDAY_10 + timedelta(minutes=15)
+
+    clock.at(MONDAY_10, 5)
+    assert not await service.sweep()
+    clock.at(MONDAY_10, 12)  # 75% of 15 minutes
+    assert (await service.sweep()).steps == 1
+    clock.at(MONDAY_10, 16)
+    assert (await service.sweep()).steps == 1  # the breach
+    assert (await service.sweep()).steps == 1  # tier 0 (remind, no wait) on the next look
+    assert not await service.sweep()  # a duplicate sweep changes nothing
+    clock.at(MONDAY_10, 31)  # tier 1 waits 15 minutes after the breach
+    assert (await service.sweep()).steps == 1
+    clock.at(MONDAY_10, 300)
+    assert not await service.sweep()  # the chain is done
+
+    assert await kinds(service, handoff.id) == [
+        "opened",
+        "sla_warning",
+        "sla_breached",
+        "escalated",
+        "escalated",
+    ]
+    stored = await service.handoff(handoff.id)
+    assert stored.breached and stored.level == 2 and stored.next_check_at is None
+    rows = await notes(store, handoff.id)
+    assert sum(r.startswith("thread_note::hourglass") for r in rows) == 1
+    assert sum(r.startswith("thread_note::rotating_light: SLA breached") for r in rows) == 1
+    assert sum(r.startswith("thread_note::bell: Reminder") for r in rows) == 2
+    assert rows.count("update_card:") == 1  # the card turns red once
+
+
+async def test_after_downtime_an_overdue_step_fires_once(store: SqlStore):
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock)
+    await watched(service)
+    handoff = (await service.handle_message(customer("I need to speak to a human", clock))).handoff
+    clock.at(MONDAY_10, 180)  # the scheduler was down for three hours
+    reports = [await service.sweep() for _ in range(4)]
+    assert [r.steps for r in reports] == [1, 1, 0, 0]  # the breach, then the latest tier: no replay of ticks
+    assert await kinds(service, handoff.id) == ["opened", "sla_breached", "escalated"]
+
+
+async def test_business_hours_carry_over_the_weekend(store: SqlStore):
+    clock = Clock(FRIDAY_1655)
+    service = service_on(store, clock)
+    await watched(service)
+    handoff = (await service.handle_message(customer("Let me talk to a real person", clock))).handoff
+    assert handoff.claim_due_at == datetime(2026, 12, 7, 9, 10, tzinfo=UTC)  # Monday 09:10
+    clock.now = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)  # Saturday: nothing is due
+    assert not await service.sweep()
+
+
+async def test_claiming_stops_the_claim_clock_and_starts_the_resolve_clock(store: SqlStore):
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock)
+    await watched(service)
+    text = "This is ridiculous, the export has been broken for a week and nobody answers!!"
+    handoff = (await service.handle_message(customer(text, clock))).handoff
+    assert handoff.escalation_type == "upset_customer"
+    clock.at(MONDAY_10, 2)
+    await service.act(
+        handoff_id=handoff.id, action=Action.CLAIM, actor="U0REP", source=EventSource.SLACK_ACTION
+    )
+    clock.at(MONDAY_10, 30)
+    assert not await service.sweep()  # the 5-minute claim SLA was met
+    clock.at(MONDAY_10, 241)
+    assert (await service.sweep()).steps == 1
+    assert (await kinds(service, handoff.id))[-1] == "sla_breached"
+    assert (await service.handoff(handoff.id)).context["sla"]["breached_at"].startswith("2026-11-30T14:00")
+
+
+async def test_snoozed_handoffs_wake_on_time(store: SqlStore):
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock)
+    await watched(service)
+    handoff = (await service.handle_message(customer("Can someone call me back?", clock))).handoff
+    await service.act(
+        handoff_id=handoff.id, action=Action.CLAIM, actor="U0REP", source=EventSource.SLACK_ACTION
+    )
+    await service.act(
+        handoff_id=handoff.id,
+        action=Action.SNOOZE,
+        actor="U0REP",
+        source=EventSource.SLACK_ACTION,
+        snooze_minutes=30,
+    )
+    clock.at(MONDAY_10, 29)
+    assert not await service.sweep()
+    clock.at(MONDAY_10, 31)
+    assert (await service.sweep()).steps == 1
+    woke = await service.handoff(handoff.id)
+    assert (woke.state, woke.assignee_id, woke.snoozed_until) == (HandoffState.CLAIMED, "U0REP", None)
+    assert (await kinds(service, handoff.id))[-1] == "woke"
+
+
+async def test_escalation_tiers_post_to_the_team_channel_and_the_manager(store: SqlStore):
+    clock = Clock(MONDAY_10)
+    chain = (
+        ChainTier(TierAction.NOTIFY_CHANNEL, 0, target="C0TEAM", mention="S0SUPPORT"),
+        ChainTier(TierAction.DM_USER, 10, target="U0MANAGER"),
+    )
+    service = service_on(store, clock, sla={"human_request": SlaPolicy(15, chain=chain)})
+    await watched(service)
+    await service.handle_message(customer("Please get me a human", clock))
+    clock.at(MONDAY_10, 16)
+    await service.sweep()
+    await service.sweep()
+    clock.at(MONDAY_10, 26)
+    await service.sweep()
+    async with store.transaction() as tx:
+        rows = (
+            await tx.connection.exec_driver_sql("SELECT channel_key, method FROM outbox ORDER BY id")
+        ).all()
+    escalations = [(key, method) for key, method in rows if method == "escalation"]
+    assert escalations == [("C0TEAM", "escalation"), ("U0MANAGER", "escalation")]
+
+
+async def test_one_broken_handoff_never_stops_the_sweep(store: SqlStore):
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock)
+    await watched(service)
+    first = (await service.handle_message(customer("Can I talk to a person?", clock))).handoff
+    second = (await service.handle_message(customer("I want a human please", clock))).handoff
+    async with store.transaction() as tx:
+        broken = await tx.handoffs.get(handoff_id=first.id)
+        await tx.handoffs.update(
+            replace(broken, policy={"claim_within_minutes": "soon"}), expected_version=broken.version
+        )
+    clock.at(MONDAY_10, 16)
+    report = await service.sweep()
+    assert (report.failed, report.steps) == (1, 1)
+    assert "sla_breached" in await kinds(service, second.id)
+    assert (await service.handoff(first.id)).next_check_at == clock.now + timedelta(minutes=5)
+
+
+async def test_a_customer_left_waiting_opens_a_handoff(store: SqlStore):
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock)
+    await watched(service, unanswered_minutes=20)
+    waiting = customer("How do I export a CSV report?", clock)
+    answered = customer("Where is the API documentation?", clock)
+    await service.handle_message(waiting)
+    await service.handle_message(answered)
+    reply = replace(
+        customer("It's at docs.example.com", clock, thread=answered.thread_ts), author_kind=AuthorKind.AI
+    )
+    await service.handle_message(replace(reply, author_id="U0AIBOT", author_team="T0OURS"))
+    clock.at(MONDAY_10, 19)
+    assert not await service.sweep()
+    clock.at(MONDAY_10, 21)
+    assert (await service.sweep()).opened == 1
+    assert not (await service.sweep()).opened  # not twice
+    async with store.transaction() as tx:
+        handoff = await tx.handoffs.live_for(channel_id="C0ACME", thread_ts=waiting.thread_ts)
+        assert await tx.handoffs.live_for(channel_id="C0ACME", thread_ts=answered.thread_ts) is None
+    assert (handoff.escalation_type, handoff.reasons) == ("routine_review", ("unanswered",))
+    assert (await service.events(handoff.id))[0].source is EventSource.SCHEDULER
+
+
+async def test_two_workers_never_escalate_the_same_handoff_twice(store: SqlStore, database_url: str):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("concurrent sweeps overlap on PostgreSQL; SQLite sweeps take turns on the write lock")
+    clock = Clock(MONDAY_10)
+    one, two = service_on(store, clock), service_on(store, clock)
+    await watched(one)
+    opened = [
+        (await one.handle_message(customer(f"I need a person ({i})", clock))).handoff for i in range(40)
+    ]
+    clock.at(MONDAY_10, 16)
+    reports = await asyncio.gather(*(worker.sweep(limit=15) for worker in (one, two, one, two, one, two)))
+    assert sum(r.steps for r in reports) == 40
+    for handoff in opened:
+        assert (await kinds(one, handoff.id)).count("sla_breached") == 1
+
+
+async def test_a_restarted_service_picks_up_where_the_last_one_stopped(store: SqlStore):
+    clock = Clock(MONDAY_10)
+    before = service_on(store, clock)
+    await watched(before)
+    handoff = (await before.handle_message(customer("Can I talk to a person?", clock))).handoff
+    clock.at(MONDAY_10, 16)
+    await before.sweep()  # breach, then the process stops
+    after = service_on(store, clock)  # a new process: nothing in memory
+    assert (await after.sweep()).steps == 1
+    assert not await after.sweep()
+    assert await kinds(after, handoff.id) == ["opened", "sla_breached", "escalated"]
