@@ -26,6 +26,7 @@ from routing.rules import RulesError, RuleSet, default_rules, parse_rules
 from routing.triggers.engine import decide
 
 HEALTHY_BAND = (0.05, 0.15)
+_ENCODER = json.JSONEncoder(ensure_ascii=False)  # what json.dumps(..., ensure_ascii=False) builds per call
 _EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 
 
@@ -320,7 +321,7 @@ async def run_replay(settings: Any, args: argparse.Namespace) -> int:
     try:
         for message, decision in replay(messages, rules=rules, account=account):
             summary.add(message, decision)
-            sink.write(json.dumps(decision_line(message, decision), ensure_ascii=False) + "\n")
+            sink.write(_ENCODER.encode(decision_line(message, decision)) + "\n")
     except ReplayInputError as error:
         sys.stderr.write(f"baton replay: {error}\n")
         return 2

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import sys
 import time
 from datetime import UTC, datetime
@@ -65,6 +66,7 @@ def main() -> None:
         best = max(best, len(facts) / (time.perf_counter() - started))
     sys.stdout.write(
         f"{len(facts)} messages, best of {args.repeat}: {best:,.0f} messages/s single-threaded\n"
+        f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB\n"
         f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} cores, "
         f"{platform.processor() or platform.platform()}\n"
     )

@@ -14,11 +14,12 @@ from collections.abc import Callable
 from routing.decision import TriggerHit, TriggerKind
 from routing.rules import RuleSet, TriggerRule
 from routing.triggers.context import Context
+from routing.triggers.prefilter import SCANNER, Guarded, guard
 
-Family = tuple[str, re.Pattern[str], float, bool]  # label, pattern, score, needs an account
+Family = tuple[str, Guarded, float, bool]  # label, pattern, score, needs an account
 
 DEAL: tuple[Family, ...] = (
-    ("contract or renewal", re.compile(
+    ("contract or renewal", guard(re.compile(
         r"\b(?:our|the|my|this|a) (?:contract|msa|master services agreement|order form|sow|renewal|"
         r"subscription "
         r"renewal|license renewal)\b(?:.{0,40}\b(?:renew|renewal|terms|negotiat|discount|price|pricing|"
@@ -27,62 +28,62 @@ DEAL: tuple[Family, ...] = (
         r"terms|discount|negotiation|call|date|is coming|coming up)\b|\bup for renewal\b|\bredlines?\b|"
         r"\bmulti.?year (?:deal|contract|agreement|commitment)\b|\bnegotiat\w+ (?:the |our )?(?:price|"
         r"pricing|"
-        r"contract|terms|discount|renewal)\b"), 0.8, False),
-    ("procurement or security review", re.compile(
+        r"contract|terms|discount|renewal)\b")), 0.8, False),
+    ("procurement or security review", guard(re.compile(
         r"\b(?:procurement|purchase order|vendor (?:onboarding|assessment|review|questionnaire)|security "
         r"(?:questionnaire|review|assessment)|soc ?2 (?:report|type)|pen(?:etration)? test report|"
         r"(?:sign|signed|need) (?:a |an |the )?(?:dpa|nda|baa)|"
-        r"legal review of the contract)\b"), 0.75, False),
-    ("competitor evaluation", re.compile(
+        r"legal review of the contract)\b")), 0.75, False),
+    ("competitor evaluation", guard(re.compile(
         r"\b(?:evaluating|comparing|considering|looking at|trialing|trialling|talking to) (?:other |a few )?"
         r"(?:competitors?|alternatives?|other (?:vendors|providers|solutions|tools))\b|\bcompetitor(?:'s)? "
         r"(?:offer|quote|pricing|price)\b|\b(?:match|beat) (?:their|a competitor's|the competitor's) "
-        r"(?:price|offer|quote)\b"), 0.8, False),
-    ("volume pricing", re.compile(
+        r"(?:price|offer|quote)\b")), 0.8, False),
+    ("volume pricing", guard(re.compile(
         r"\b(?:volume|enterprise|annual|multi.?seat|team|bulk|custom) (?:discount|pricing|quote|plan|"
-        r"agreement|license|licence)\b(?!.{0,20}\bfor (?:my|a) (?:personal|family))"), 0.6, True),
-    ("churn risk", re.compile(
+        r"agreement|license|licence)\b(?!.{0,20}\bfor (?:my|a) (?:personal|family))")), 0.6, True),
+    ("churn risk", guard(re.compile(
         r"\b(?:cancel|terminate|end|not renew|won't renew|will not renew|downgrade)\w* (?:our|the|my) "
         r"(?:contract|subscription|account|plan|licen[cs]es?|seats|agreement)\b|\b(?:moving|switching|"
-        r"migrating) (?:away|to (?:a )?(?:competitor|another vendor|another provider))\b"), 0.8, True),
+        r"migrating) (?:away|to (?:a )?(?:competitor|another vendor|another provider))\b")), 0.8, True),
 )  # fmt: skip
 
 SENSITIVE: tuple[Family, ...] = (
-    ("legal threat", re.compile(
+    ("legal threat", guard(re.compile(
         r"\b(?:lawyers?|attorneys?|solicitors?|legal (?:action|counsel|department|team|proceedings)|"
         r"lawsuit|sue|suing|litigation|court|small claims|cease and desist|class action|ombudsman|"
-        r"regulator|trading standards|attorney general|better business bureau)\b"), 0.85, False),
-    ("security incident", re.compile(
+        r"regulator|trading standards|attorney general|better business bureau)\b")), 0.85, False),
+    ("security incident", guard(re.compile(
         r"\b(?:data breach|security (?:breach|incident|issue|vulnerability|hole)|breached|been hacked|"
         r"got hacked|"
         r"was hacked|compromised|unauthori[sz]ed access|leaked|data leak|exposed (?:data|credentials|keys)|"
-        r"vulnerability|cve-\d+|phishing|ransomware|malware)\b"), 0.9, False),
-    ("compliance request", re.compile(
+        r"vulnerability|cve-\d+|phishing|ransomware|malware)\b")), 0.9, False),
+    ("compliance request", guard(re.compile(
         r"\b(?:gdpr|ccpa|hipaa|dsar|subject access request|right to (?:be forgotten|erasure)|data processing "
         r"agreement|data residency|personal data (?:request|deletion|export)|delete all (?:my|our) "
-        r"(?:personal )?data|audit log export|compliance (?:team|requirement|audit))\b"), 0.8, False),
-    ("outage", re.compile(
+        r"(?:personal )?data|audit log export|compliance (?:team|requirement|audit))\b")), 0.8, False),
+    ("outage", guard(re.compile(
         r"\b(?:outage|service (?:is )?down|(?:site|app|api|platform|system|production|prod|everything|"
         r"dashboard)"
         r" (?:is |seems |went |has gone )?(?:down|offline|unreachable)|all (?:of )?(?:our|my) users (?:are|"
         r"can't)|"
         r"nobody (?:on|in) (?:our|my) team can|5\d\d errors?|sev ?[12]|p[01] (?:incident|"
-        r"issue))\b"), 0.85, False),
-    ("billing dispute", re.compile(
+        r"issue))\b")), 0.85, False),
+    ("billing dispute", guard(re.compile(
         r"\b(?:chargeback|dispute (?:the|this|a|my) (?:charge|invoice|payment)|disputing|fraudulent charge|"
         r"invoice is wrong|billed (?:twice|incorrectly|wrongly)|overbilled|"
-        r"incorrect invoice)\b"), 0.7, False),
+        r"incorrect invoice)\b")), 0.7, False),
 )  # fmt: skip
 
 BUYING: tuple[Family, ...] = (
-    ("buying signal", re.compile(
+    ("buying signal", guard(re.compile(
         r"\b(?:\d+|more|additional|extra|another \d+) (?:seats|licen[cs]es|users|accounts) (?:for|to|on)\b|"
         r"\b(?:add|adding|buy|buying|purchase|purchasing|expand|expanding)\b.{0,25}\b(?:seats|licen[cs]es|"
         r"users|"
         r"team members)\b|\b(?:upgrade|upgrading|move|moving) (?:to|us to) (?:the )?(?:enterprise|business|"
         r"premium|pro|team) (?:plan|tier|edition)\b|\b(?:our|the) budget (?:for|is|this)\b|\broll(?:ing)? "
         r"(?:it |this )?out to (?:the whole|our|all)\b|\b(?:enterprise|company.?wide|org.?wide) "
-        r"(?:plan|rollout|deployment|license)\b"), 0.75, True),
+        r"(?:plan|rollout|deployment|license)\b")), 0.75, True),
 )  # fmt: skip
 
 
@@ -101,10 +102,12 @@ def _qualifies(ctx: Context, rule: TriggerRule) -> tuple[bool, str]:
 def _detect(
     kind: TriggerKind, families: tuple[Family, ...], who: str
 ) -> Callable[[Context, TriggerRule, RuleSet], TriggerHit | None]:
+    family_bits = sum(pattern.bit for _, pattern, _, _ in families)
+
     def detect(ctx: Context, rule: TriggerRule, rules: RuleSet) -> TriggerHit | None:
         lower = ctx.text.lower
         found: list[tuple[str, str, float]] = []
-        if rule.builtin:
+        if rule.builtin and SCANNER.mask(lower) & family_bits:
             for label, pattern, score, needs_account in families:
                 if needs_account and not ctx.account_known:
                     continue

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from routing.triggers.prefilter import Guarded, guard
+
 _SERVICE = (
     r"(?:service|services|support|customer service|customer support|experience|app|website|web site|site|"
     r"company|system|product|airline|bank|staff|team|help|response|communication|platform|tool|software)"
@@ -19,7 +21,7 @@ _BAD = (
     r"idiotic|joke of a)"
 )
 
-CUES: dict[str, re.Pattern[str]] = {
+_CUES: dict[str, re.Pattern[str]] = {
     # filing a complaint or a claim against the company
     "complaint": re.compile(
         r"\b(?:file|filing|lodge|lodging|make|making|raise|raising|submit|submitting|register|registering|"
@@ -135,17 +137,21 @@ CUES: dict[str, re.Pattern[str]] = {
     ),
 }
 
-POLITE = re.compile(
+_POLITE = re.compile(
     r"\b(?:thanks?|thank you|thx|ty|cheers|appreciate\w*|grateful|kind regards|regards|many thanks|"
     r"please advise|any (?:help|advice|tips|suggestions|ideas)|can anyone|does anyone|anyone know|"
     r"has anyone|would love|looking forward|great|perfect|awesome|excellent|works now|that worked|"
     r"that helped|all good|sorted|resolved|no worries)\b"
 )
 
+# the patterns behind their literal prefilters (prefilter.py): they run only when one of their words is there
+CUES: dict[str, Guarded] = {name: guard(pattern) for name, pattern in _CUES.items()}
+POLITE = guard(_POLITE)
+
 # ---- complaint narratives: real customers often report what went wrong without angry words ----
 
 _SPAN = r"(?:\d+|a few|few|two|three|four|five|six|several|many|multiple|countless|numerous)"
-NARRATIVE: dict[str, re.Pattern[str]] = {
+_NARRATIVE: dict[str, re.Pattern[str]] = {
     # something happened to me: charged twice, stranded, refused, told one thing then another
     "grievance": re.compile(
         r"\b(?:i|we|my \w+|they) (?:was|were|have been|'ve been|got|had been|am being|are being) "
@@ -203,6 +209,8 @@ NARRATIVE: dict[str, re.Pattern[str]] = {
         r"saturday|sunday))\b"
     ),
 }
+
+NARRATIVE: dict[str, Guarded] = {name: guard(pattern) for name, pattern in _NARRATIVE.items()}
 
 # the message is about a service, a product or an account: the frame that makes negativity a customer's
 SERVICE_FRAME = re.compile(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from routing.decision import DEFAULT_APPROACH, Decision, TriggerHit, TriggerKind
@@ -130,14 +131,23 @@ def _rule_urgency(hit: TriggerHit, rules: RuleSet) -> Urgency:
 
 
 def unanswered_decision(
-    *, waiting_since: datetime | None, now: datetime, rules: RuleSet, account: Account | None
+    *,
+    waiting_since: datetime | None,
+    now: datetime,
+    rules: RuleSet,
+    account: Account | None,
+    after_minutes: int | None = None,
 ) -> Decision:
-    """The scheduler side of `unanswered`: escalate when a customer has waited past the rule's minutes."""
+    """The scheduler side of `unanswered`: escalate when a customer has waited past the rule's minutes.
+
+    `after_minutes` is a channel's own limit, overriding the rules' (None: the rules decide).
+    """
     if waiting_since is None:
         return Decision(escalate=False, notes=("nobody is waiting",))
     waited = (now - waiting_since).total_seconds() / 60
     hits = []
-    for rule in rules.enabled(TriggerKind.UNANSWERED):
+    for found in rules.enabled(TriggerKind.UNANSWERED):
+        rule = found if after_minutes is None else replace(found, after_minutes=after_minutes)
         if waited < rule.after_minutes:
             continue
         overdue = waited / max(1, rule.after_minutes)

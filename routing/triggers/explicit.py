@@ -6,6 +6,9 @@ from routing.decision import TriggerHit, TriggerKind
 from routing.rules import RuleSet, TriggerRule
 from routing.triggers import lexicon as lx
 from routing.triggers.context import Context
+from routing.triggers.prefilter import SCANNER
+
+_FAMILY_BITS = sum(pattern.bit for _, pattern, _ in lx.EXPLICIT_FAMILIES)
 
 
 def _negated(lower: str, start: int, end: int) -> bool:
@@ -21,9 +24,11 @@ def find_requests(lower: str) -> tuple[list[tuple[str, str, float]], list[str]]:
     """(family, matched words, score) for each un-negated request, and the negated matches."""
     found: list[tuple[str, str, float]] = []
     negated: list[str] = []
+    if not SCANNER.mask(lower) & _FAMILY_BITS:
+        return found, negated  # no family's literals in the text: none can match
     for family, pattern, weight in lx.EXPLICIT_FAMILIES:
         for match in pattern.finditer(lower):
-            if pattern is not lx.BOT_REJECTION and _negated(lower, match.start(), match.end()):
+            if pattern.regex is not lx.BOT_REJECTION and _negated(lower, match.start(), match.end()):
                 negated.append(match.group(0))
             else:
                 found.append((family, match.group(0).strip(), weight))

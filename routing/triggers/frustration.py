@@ -15,11 +15,13 @@ from routing.models import AuthorKind
 from routing.rules import RuleSet, TriggerRule
 from routing.triggers.context import Context
 from routing.triggers.cues import CUES, NARRATIVE, POLITE, SERVICE_FRAME
+from routing.triggers.prefilter import SCANNER
 from routing.triggers.sentiment import Sentiment
 from routing.triggers.text import Text
 from routing.triggers.tone_weights import NO_FRAME_FACTOR, OPERATING_POINTS, STEEPNESS, WEIGHTS
 
 STANDALONE = {"complaint": 0.9, "abuse": 0.85, "unhelpful": 0.75}
+_STANDALONE_BITS = CUES["complaint"].bit | CUES["abuse"].bit | CUES["unhelpful"].bit
 TONE_CUES = ("accusation", "emotion", "persistence", "churn", "failure", "why", "profanity")
 _THIRD_PERSON = re.compile(
     r"\b(?:he|she|they|people|someone|everyone|you)\s+(?:should|could|would|will|can|might|must|has to|"
@@ -71,6 +73,46 @@ def analyse(text: Text, sentiment: Sentiment) -> tuple[dict[str, float], dict[st
     return out, matched
 
 
+# features whose value is unknown without running a regex; the prefilter tells which cue families can count
+_CUE_FAMILIES = tuple(
+    (name, CUES[name] if name in CUES else NARRATIVE[name], WEIGHTS.get(name, 0.0))
+    for name in (*TONE_CUES, *NARRATIVE)
+)
+_CUE_BITS = sum(pattern.bit for _, pattern, _ in _CUE_FAMILIES)
+# the most the frame and addressing us can add, and the politeness points at their highest (POLITE counts)
+_UNKNOWN_MAX = max(0.0, WEIGHTS.get("service_frame", 0.0)) + max(0.0, WEIGHTS.get("addresses_us", 0.0))
+_POLITE_MAX = max(0.0, WEIGHTS.get("polite", 0.0)) * 3
+
+
+def tone_may_fire(text: Text, sentiment: Sentiment, threshold: float) -> bool:
+    """False only when the tone score is sure to stay under `threshold`: a cheap upper bound of the points.
+
+    The bound counts the sentiment, shouting, "!", length and question features exactly, the cue families
+    with a positive weight exactly (only those whose literals are in the text can count), and at most the
+    frame's, addressing us' and politeness' positive weights, leaving out the costly SERVICE_FRAME and
+    `_YOU` searches; the no-frame factor only shrinks positive points.
+    """
+    lower = text.lower
+    bits = SCANNER.mask(lower)
+    cue_points = 0.0
+    if bits & _CUE_BITS:
+        for _, pattern, weight in _CUE_FAMILIES:
+            if weight > 0 and bits & pattern.bit:
+                cue_points += weight * min(3, len(pattern.regex.findall(lower)))
+    known = cue_points + (
+        WEIGHTS.get("negative_valence", 0.0) * max(-8.0, sentiment.negative)
+        + WEIGHTS.get("positive_valence", 0.0) * min(8.0, sentiment.positive)
+        + WEIGHTS.get("negative_compound", 0.0) * min(0.0, sentiment.compound)
+        + WEIGHTS.get("shouting", 0.0) * (text.caps_ratio if text.shouted_words >= 2 else 0.0)
+        + WEIGHTS.get("exclamations", 0.0) * float(min(3, text.exclaim_runs))
+        + WEIGHTS.get("length", 0.0) * (min(len(text.tokens), 120) / 40)
+        + WEIGHTS.get("questions", 0.0) * float(min(3, lower.count("?")))
+    )
+    bound = known + _UNKNOWN_MAX + _POLITE_MAX + 1e-6  # the margin covers summation order
+    z = max(-30.0, min(30.0, STEEPNESS * (bound - OPERATING_POINTS)))
+    return 1.0 / (1.0 + math.exp(-z)) >= threshold
+
+
 def features(text: Text, sentiment: Sentiment) -> dict[str, float]:
     """The tone model's named inputs for one message."""
     return analyse(text, sentiment)[0]
@@ -102,6 +144,8 @@ def strong_cues(text: Text) -> dict[str, list[str]]:
     """Complaint, abuse and unhelpful cues found in the message (third-person complaints left out)."""
     lower = text.lower
     found: dict[str, list[str]] = {}
+    if not SCANNER.mask(lower) & _STANDALONE_BITS:
+        return found
     for name in STANDALONE:
         for match in CUES[name].finditer(lower):
             if name == "complaint" and _THIRD_PERSON.search(
@@ -164,12 +208,14 @@ def detect(ctx: Context, rule: TriggerRule, rules: RuleSet) -> TriggerHit | None
             label = {"complaint": "wants to file a complaint", "abuse": "insults or condemns us",
                      "unhelpful": "says the answers don't help"}[name]  # fmt: skip
             candidates.append((STANDALONE[name], label, tuple(f'"{w}"' for w in words[:3])))
-        score, contributions, cue_words = tone(ctx.text, ctx.sentiment)
-        top = [f"{name}{value:+.1f}" for name, value in contributions[:4] if value > 0]
-        if top and not any(name == "service_frame" for name, _ in contributions):
-            top.append(f"no service frame x{NO_FRAME_FACTOR}")
-        words = cue_words[:4] + list(ctx.sentiment.negative_words[:3])
-        candidates.append((score, "angry or fed-up tone", (*(f'"{w}"' for w in dict.fromkeys(words)), *top)))
+        if tone_may_fire(ctx.text, ctx.sentiment, rule.threshold):  # else it could not fire: skip the work
+            score, contributions, cue_words = tone(ctx.text, ctx.sentiment)
+            top = [f"{name}{value:+.1f}" for name, value in contributions[:4] if value > 0]
+            if top and not any(name == "service_frame" for name, _ in contributions):
+                top.append(f"no service frame x{NO_FRAME_FACTOR}")
+            words = cue_words[:4] + list(ctx.sentiment.negative_words[:3])
+            evidence = (*(f'"{w}"' for w in dict.fromkeys(words)), *top)
+            candidates.append((score, "angry or fed-up tone", evidence))
         for signal in (repeated_ask(ctx), worsening(ctx)):
             if signal is not None:
                 candidates.append((signal[0], signal[1], ()))

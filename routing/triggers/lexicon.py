@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from routing.triggers.prefilter import Guarded, guard
+
 
 def _alt(words: str) -> str:
     """A non-capturing alternation from a space/pipe separated word list, longest first."""
@@ -148,13 +150,17 @@ NEGATION_AFTER = re.compile(
 )
 CLAUSE_BREAK = re.compile(r"[.!?;,]| but | though | however ")
 
-EXPLICIT_FAMILIES: tuple[tuple[str, re.Pattern[str], float], ...] = (
-    ("asks to contact a person", CONTACT, 0.95),
-    ("names a human", STRONG_NOUN, 0.9),
-    ("asks for someone", SOMEONE, 0.85),
-    ("asks for a call or a number", CALL, 0.8),
-    ("turns the bot down", BOT_REJECTION, 0.8),
-    ("asks for a human in one word", BARE_NOUN, 0.9),
-    ("asks to escalate", ESCALATE, 0.8),
-    ("asks to reach a person", SLOT, 0.75),
+# each family's pattern behind its literal prefilter (prefilter.py): run only when one of its words is there
+EXPLICIT_FAMILIES: tuple[tuple[str, Guarded, float], ...] = tuple(
+    (family, guard(pattern), weight)
+    for family, pattern, weight in (
+        ("asks to contact a person", CONTACT, 0.95),
+        ("names a human", STRONG_NOUN, 0.9),
+        ("asks for someone", SOMEONE, 0.85),
+        ("asks for a call or a number", CALL, 0.8),
+        ("turns the bot down", BOT_REJECTION, 0.8),
+        ("asks for a human in one word", BARE_NOUN, 0.9),
+        ("asks to escalate", ESCALATE, 0.8),
+        ("asks to reach a person", SLOT, 0.75),
+    )
 )

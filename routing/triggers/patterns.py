@@ -71,6 +71,8 @@ class TextMatcher:
 
     def find(self, lower: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(matched words, notes): notes record patterns that hit the time bound."""
+        if self.phrases is None and not self.patterns:
+            return (), ()
         found: list[str] = []
         notes: list[str] = []
         if self.phrases is not None:

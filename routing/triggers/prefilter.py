@@ -159,41 +159,124 @@ def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
     return _minimal(required)
 
 
-class Guarded:
-    """A compiled regex behind its literal prefilter: same `search`, `findall`, `finditer` results."""
+def _trie_regex(words: list[str]) -> str:
+    """An alternation of the words as a character trie: matching costs the length of a word, not the count."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
 
-    __slots__ = ("regex", "literals", "pattern", "_words")
+    def build(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body  # greedy: the longest word at a position
+
+    return build(trie)
+
+
+def _or(bits: Iterator[int]) -> int:
+    out = 0
+    for b in bits:
+        out |= b
+    return out
+
+
+class _Scanner:
+    """All guarded patterns' literals, found in one pass: a bit mask of the patterns that may match."""
+
+    _CACHE_SIZE = 8
+
+    def __init__(self) -> None:
+        self.guards: list[Guarded] = []
+        self._regex: re.Pattern[str] | None = None
+        self._masks: dict[str, int] = {}
+        self._cache: dict[str, int] = {}
+        self._last: str | None = None  # the text of the last call and its bits, checked first
+        self._last_bits = 0
+
+    def add(self, guard: Guarded) -> int:
+        self.guards.append(guard)
+        self._regex = None
+        self._cache = {}
+        self._last = None
+        return 1 << (len(self.guards) - 1)
+
+    def _build(self) -> re.Pattern[str]:
+        words = sorted({w for g in self.guards for w in g.literals})
+        # the scan reports the longest literal at each position; the shorter literals it starts with are
+        # there too, so a found word stands for every guard owning one of its prefixes
+        owners: dict[str, int] = {}
+        for g in self.guards:
+            for lit in g.literals:
+                owners[lit] = owners.get(lit, 0) | g.bit
+        self._masks = {
+            word: _or(owners.get(word[:end], 0) for end in range(1, len(word) + 1)) for word in words
+        }
+        self._regex = re.compile("(?=(" + _trie_regex(words) + "))")
+        return self._regex
+
+    def mask(self, text: str) -> int:
+        """Bits of the guarded patterns that may match `text` (a literal of theirs occurs in it)."""
+        if text is self._last:
+            return self._last_bits
+        cached = self._cache.get(text)
+        if cached is not None:
+            self._last, self._last_bits = text, cached
+            return cached
+        regex = self._regex or self._build()
+        masks = self._masks
+        bits = 0
+        for word in set(regex.findall(text)):
+            bits |= masks[word]
+        if len(self._cache) >= self._CACHE_SIZE:
+            self._cache.clear()
+        self._cache[text] = bits
+        self._last, self._last_bits = text, bits
+        return bits
+
+
+SCANNER = _Scanner()
+
+
+class Guarded:
+    """A compiled regex behind its literal prefilter: same `search`, `findall`, `finditer` results.
+
+    Only for patterns with a literal set (ValueError otherwise). The literals of every guard are searched
+    together, once per text (SCANNER), so the prefilters of all the built-in patterns cost one regex pass.
+    """
+
+    __slots__ = ("regex", "literals", "pattern", "bit")
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
         self.pattern = regex.pattern
         literals = required_literals(regex)
-        self.literals: tuple[str, ...] | None = (
-            None if literals is None else tuple(sorted(literals, key=lambda s: (len(s), s)))
-        )
-        self._words = self.literals
+        if literals is None:
+            raise ValueError(f"no literal prefilter can be derived for {regex.pattern[:60]!r}")
+        self.literals = tuple(sorted(literals))
+        self.bit = SCANNER.add(self)
 
     def possible(self, text: str) -> bool:
         """False only when the pattern cannot match `text`."""
-        words = self._words
-        if words is None:
-            return True
-        for word in words:
-            if word in text:
-                return True
-        return False
+        return bool(SCANNER.mask(text) & self.bit)
 
     def search(self, text: str) -> re.Match[str] | None:
-        return self.regex.search(text) if self.possible(text) else None
+        return self.regex.search(text) if SCANNER.mask(text) & self.bit else None
 
     def findall(self, text: str) -> list[Any]:
-        return self.regex.findall(text) if self.possible(text) else []
+        return self.regex.findall(text) if SCANNER.mask(text) & self.bit else []
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        return self.regex.finditer(text) if self.possible(text) else iter(())
-
-    def sub(self, repl: Any, text: str) -> str:
-        return self.regex.sub(repl, text) if self.possible(text) else text
+        return self.regex.finditer(text) if SCANNER.mask(text) & self.bit else iter(())
 
     def __repr__(self) -> str:
         return f"Guarded({self.pattern[:40]!r}, {len(self.literals or ())} literals)"
+
+
+def guard(regex: re.Pattern[str]) -> Guarded:
+    """`regex` behind its literal prefilter."""
+    return Guarded(regex)

@@ -44,9 +44,15 @@ class Sentiment:
         return f"sentiment {self.compound:+.2f}" + (f" (negative: {words})" if words else "")
 
 
+_SCORED = {word: value for word, value in VALENCE.items() if word not in _NEUTRAL_IN_SUPPORT}
+_NEUTRAL = Sentiment(compound=0.0, negative=0.0, positive=0.0, negative_words=(), positive_words=())
+
+
 def score(text: Text) -> Sentiment:
     """Sentiment of a prepared message; deterministic and linear in its length."""
     tokens = text.tokens
+    if _SCORED.keys().isdisjoint(tokens) and not text.emoji:
+        return _NEUTRAL  # no word with a valence: every sum below stays 0
     neg_sum = pos_sum = 0.0
     neg_words: list[str] = []
     pos_words: list[str] = []
@@ -55,8 +61,8 @@ def score(text: Text) -> Sentiment:
         if tok == "but" or tok == "however":
             but_at = i
     for i, tok in enumerate(tokens):
-        base = VALENCE.get(tok)
-        if base is None or tok in _NEUTRAL_IN_SUPPORT:
+        base = _SCORED.get(tok)
+        if base is None:
             continue
         value = base
         for j in range(max(0, i - 2), i):

@@ -23,7 +23,7 @@ _QUOTE_PREFIX = re.compile(r"(?m)^>\s?")
 _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 _EXCLAIM_RUN = re.compile(r"!{2,}|[!?]{3,}")
-_LETTERS = re.compile(r"[A-Za-z]")
+_NOT_ASCII_LETTER = bytes(b for b in range(256) if not (65 <= b <= 90 or 97 <= b <= 122))
 _UPPER_WORD = re.compile(r"\b[A-Z]{3,}\b")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'"})
 
@@ -71,23 +71,40 @@ def prepare(text: object) -> Text:
     if raw_length > MAX_ANALYSED_CHARS:
         half = MAX_ANALYSED_CHARS // 2
         text = text[:half] + "\n" + text[-half:]
-    text = _CODE_BLOCK.sub(" ", text.replace("\x00", " "))
-    text = _INLINE_CODE.sub(" ", text)
-    text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
-    text = _USER_MENTION.sub(" ", text)
-    text = _CHANNEL_MENTION.sub(lambda m: f" {m.group(1) or ''} ", text)
-    text = _SPECIAL_MENTION.sub(" ", text)
-    text = _LABELLED_LINK.sub(lambda m: f" {m.group(1)} ", text)
-    text = _BARE_LINK.sub(" ", text)
-    emoji = tuple(m.group(1) for m in _EMOJI.finditer(text))
-    text = _EMOJI.sub(" ", text)
+    # each step is skipped when the characters it needs are absent (same result, most messages are plain)
+    if "\x00" in text:
+        text = text.replace("\x00", " ")
+    if "`" in text:
+        text = _CODE_BLOCK.sub(" ", text)
+        text = _INLINE_CODE.sub(" ", text)
+    if not text.isascii():  # ASCII is its own NFKC form and has no curly apostrophes
+        text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+    if "<" in text:
+        text = _USER_MENTION.sub(" ", text)
+        text = _CHANNEL_MENTION.sub(lambda m: f" {m.group(1) or ''} ", text)
+        text = _SPECIAL_MENTION.sub(" ", text)
+        text = _LABELLED_LINK.sub(lambda m: f" {m.group(1)} ", text)
+    if "<" in text or "http" in text:
+        text = _BARE_LINK.sub(" ", text)
+    emoji: tuple[str, ...] = ()
+    if ":" in text:
+        emoji = tuple(m.group(1) for m in _EMOJI.finditer(text))
+        text = _EMOJI.sub(" ", text)
     text = html.unescape(text)  # Slack escapes &, < and > as entities
-    text = _QUOTE_PREFIX.sub("", text)
-    plain = _SPACES.sub(" ", text).strip()
-    lower, corrected = _correct(plain.lower())
-    letters = len(_LETTERS.findall(plain))
-    shouted = _UPPER_WORD.findall(plain)
-    shouted_letters = sum(len(w) for w in shouted)
+    if ">" in text:
+        text = _QUOTE_PREFIX.sub("", text)
+    plain = " ".join(text.split())  # same as collapsing \s+ runs and stripping: both use str.isspace
+    folded = plain.lower()
+    lower, corrected = _correct(folded)
+    if folded == plain:  # nothing to lower-case: no capitals, no shouting (caps_ratio 0.0 either way)
+        shouted_letters = shouted_count = letters = 0
+    else:
+        # ASCII letters, counted in C: UTF-8 bytes of other characters are never A-Z or a-z
+        letters = len(plain.encode("utf-8", "surrogatepass").translate(None, _NOT_ASCII_LETTER))
+        shouted = _UPPER_WORD.findall(plain)
+        shouted_letters = sum(len(w) for w in shouted)
+        shouted_count = len(shouted)
+    exclaim = "!!" in plain or "??" in plain or "!?" in plain or "?!" in plain  # every run has one of these
     return Text(
         raw_length=raw_length,
         plain=plain,
@@ -95,8 +112,8 @@ def prepare(text: object) -> Text:
         tokens=tuple(_WORD.findall(lower)),
         emoji=emoji,
         caps_ratio=shouted_letters / letters if letters >= 12 else 0.0,
-        shouted_words=len(shouted),
-        exclaim_runs=len(_EXCLAIM_RUN.findall(plain)),
+        shouted_words=shouted_count,
+        exclaim_runs=len(_EXCLAIM_RUN.findall(plain)) if exclaim else 0,
         corrected=corrected,
     )
 
@@ -106,6 +123,8 @@ _ALPHA_WORD = re.compile(r"[a-z]{4,}")
 
 def _correct(lower: str) -> tuple[str, tuple[tuple[str, str], ...]]:
     mapping = typo_map()
+    if mapping.keys().isdisjoint(_ALPHA_WORD.findall(lower)):
+        return lower, ()  # no slip: the substitution below would change nothing
     fixed: list[tuple[str, str]] = []
 
     def fix(match: re.Match[str]) -> str:
