@@ -1,4 +1,8 @@
-"""The `baton` command line."""
+"""The `baton` command line.
+
+Each command imports what it needs when it runs: `baton replay` (a backtest over thousands of messages)
+must not spend two seconds loading the Slack, HTTP and database stack it never uses.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,8 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from bot.demo import add_demo_parser
 from bot.replay import add_replay_parser
-from bot.runtime import running
-from bot.sandbox_mode import run_with_sandbox
 from bot.settings import Mode, Settings
-from storage import create_engine, current_revision, migrate
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -45,12 +45,16 @@ def _parser() -> argparse.ArgumentParser:
     mig = commands.add_parser("migrate", help="bring the database schema up to date")
     mig.add_argument("--revision", default="head", help="target revision (default: head)")
     mig.set_defaults(handler=_migrate)
-    add_demo_parser(commands)
+    demo = commands.add_parser("demo", help="play three customer stories against a local sandbox workspace")
+    demo.set_defaults(handler=_demo)
     add_replay_parser(commands)
     return parser
 
 
 async def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.runtime import running
+    from bot.sandbox_mode import run_with_sandbox
+
     if settings.mode is Mode.SANDBOX:
         return await run_with_sandbox(settings, until=_stop_signal())
     async with running(settings) as runtime:
@@ -61,7 +65,15 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+async def _demo(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    return await run_demo(settings, args)
+
+
 async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from storage import create_engine, current_revision, migrate
+
     engine = create_engine(settings.database_url)
     try:
         await migrate(engine, revision=args.revision)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import aiohttp
 from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -20,11 +21,23 @@ def retry_handlers(*, attempts: int = 2) -> list[AsyncRetryHandler]:
     ]
 
 
-def build_web_client(*, token: str, base_url: str, retries: bool = True, timeout: int = 30) -> AsyncWebClient:
-    """An AsyncWebClient for one token against `base_url` (Slack's, or the sandbox's)."""
+def build_web_client(
+    *,
+    token: str,
+    base_url: str,
+    retries: bool = True,
+    timeout: int = 30,
+    session: aiohttp.ClientSession | None = None,
+) -> AsyncWebClient:
+    """An AsyncWebClient for one token against `base_url` (Slack's, or the sandbox's).
+
+    Pass a long-lived `session` to reuse connections: without one, every call opens its own (and, on real
+    Slack, pays for a TLS handshake).
+    """
     return AsyncWebClient(
         token=token,
         base_url=base_url,
         timeout=timeout,
+        session=session,
         retry_handlers=retry_handlers() if retries else [],
     )

@@ -29,12 +29,6 @@ class Story:
     play: Callable[[Sandbox, SeedInfo], Awaitable[str]]  # returns the customer's thread ts
 
 
-def add_demo_parser(commands: Any) -> None:
-    """Register `baton demo`."""
-    demo = commands.add_parser("demo", help="play three customer stories against a local sandbox workspace")
-    demo.set_defaults(handler=run_demo)
-
-
 async def run_demo(settings: Settings, args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Play the stories; a throwaway SQLite database, nothing left behind."""
     out = out or sys.stdout

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -64,7 +65,7 @@ class Runtime:
         deadline = loop.time() + timeout
         while True:
             self.worker.wake()
-            async with store.transaction() as tx:
+            async with store.transaction(readonly=True) as tx:
                 pending, _ = await tx.outbox.pending()
             if pending == 0:
                 return
@@ -78,6 +79,7 @@ async def running(settings: Settings, *, config: BatonConfig | None = None) -> A
     """Run Baton until the block exits: migrate, serve HTTP, deliver the outbox, connect Socket Mode."""
     config = config or load_config(settings.config_path)
     engine = create_engine(settings.database_url)
+    session = aiohttp.ClientSession()
     try:
         if settings.auto_migrate:
             await migrate(engine)
@@ -87,7 +89,10 @@ async def running(settings: Settings, *, config: BatonConfig | None = None) -> A
         # The outbox's client retries nothing itself: the worker owns retries, so that it can tell whether an
         # ambiguous failure already posted before it tries again.
         client = build_web_client(
-            token=settings.secret("slack_bot_token"), base_url=settings.slack_api_url, retries=False
+            token=settings.secret("slack_bot_token"),
+            base_url=settings.slack_api_url,
+            retries=False,
+            session=session,
         )
         notifier = Notifier(client=client, service=service)
         worker = OutboxWorker(store=store, notifier=notifier, clock=utc_now)
@@ -121,6 +126,7 @@ async def running(settings: Settings, *, config: BatonConfig | None = None) -> A
             with contextlib.suppress(asyncio.CancelledError):
                 await delivery
     finally:
+        await session.close()
         await engine.dispose()
 
 

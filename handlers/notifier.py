@@ -41,6 +41,7 @@ class Notifier:
         self._shared: dict[str, tuple[bool, float]] = {}
         self._groups: dict[str, tuple[list[str], float]] = {}
         self._permalinks: dict[tuple[str, str], str] = {}
+        self._workspace_url: str | None = None
         self._handlers: dict[Notice, Callable[[OutboxItem], Awaitable[Result]]] = {
             Notice.POST_CARD: self._post_card,
             Notice.UPDATE_CARD: self._update_card,
@@ -231,6 +232,15 @@ class Notifier:
         return members
 
     async def _permalink(self, channel: str, ts: str) -> str | None:
+        # A permalink is the workspace URL (auth.test, asked once) + archives/<channel>/p<ts without the dot>,
+        # which saves a chat.getPermalink round trip per card; the API call is the fallback.
+        if self._workspace_url is None:
+            try:
+                self._workspace_url = str((await slack_call(self._client.auth_test())).get("url") or "")
+            except Permanent:
+                self._workspace_url = ""
+        if self._workspace_url:
+            return f"{self._workspace_url.rstrip('/')}/archives/{channel}/p{ts.replace('.', '')}"
         key = (channel, ts)
         if key not in self._permalinks:
             try:

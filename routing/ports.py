@@ -177,6 +177,6 @@ class UnitOfWork(Protocol):
 class Store(Protocol):
     """Opens transactions."""
 
-    def transaction(self) -> AbstractAsyncContextManager[UnitOfWork]:
-        """A unit of work that commits on clean exit and rolls back on error."""
+    def transaction(self, *, readonly: bool = False) -> AbstractAsyncContextManager[UnitOfWork]:
+        """A unit of work that commits on clean exit and rolls back on error (`readonly`: it only reads)."""
         ...

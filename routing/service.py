@@ -99,7 +99,7 @@ class BatonService(SlaSweeps):
         cached = self._channel_cache.get(channel_id)
         if cached is not None and cached[1] > now:
             return cached[0]
-        async with self._store.transaction() as tx:
+        async with self._store.transaction(readonly=True) as tx:
             channel = await tx.channels.get(channel_id=channel_id)
         watched = channel if channel is not None and channel.watched else None
         self._channel_cache[channel_id] = (watched, now + self._channel_cache_ttl)
@@ -393,7 +393,7 @@ class BatonService(SlaSweeps):
 
     async def card_view(self, handoff_id: int) -> CardView | None:
         """What the handoff's card shows now."""
-        async with self._store.transaction() as tx:
+        async with self._store.transaction(readonly=True) as tx:
             handoff = await tx.handoffs.get(handoff_id=handoff_id)
             if handoff is None:
                 return None
@@ -419,7 +419,7 @@ class BatonService(SlaSweeps):
 
     async def message(self, *, channel_id: str, ts: str) -> StoredMessage | None:
         """One stored message (the notifier mirrors customer messages into card threads)."""
-        async with self._store.transaction() as tx:
+        async with self._store.transaction(readonly=True) as tx:
             return await tx.conversations.get_message(channel_id=channel_id, ts=ts)
 
     async def card_posted(self, *, handoff_id: int, channel: str, ts: str) -> None:
@@ -464,12 +464,12 @@ class BatonService(SlaSweeps):
 
     async def handoff(self, handoff_id: int) -> Handoff | None:
         """One handoff."""
-        async with self._store.transaction() as tx:
+        async with self._store.transaction(readonly=True) as tx:
             return await tx.handoffs.get(handoff_id=handoff_id)
 
     async def events(self, handoff_id: int) -> list[HandoffEvent]:
         """A handoff's history."""
-        async with self._store.transaction() as tx:
+        async with self._store.transaction(readonly=True) as tx:
             return await tx.handoff_events.for_handoff(handoff_id=handoff_id)
 
 

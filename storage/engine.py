@@ -77,5 +77,7 @@ def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) 
 def _begin_immediate(connection: Any) -> None:
     # Take SQLite's write lock when a transaction starts: a deferred transaction that reads and then writes
     # fails with SQLITE_BUSY (busy_timeout can't help) if another writer committed in between. Writers
-    # queue up on busy_timeout instead, which makes compare-and-set updates safe.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # queue up on busy_timeout instead, which makes compare-and-set updates safe. Read-only units of work
+    # (SqlStore.transaction(readonly=True)) stay deferred: in WAL mode they never wait for the writer.
+    readonly = connection.get_execution_options().get("baton_readonly", False)
+    connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")

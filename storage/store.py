@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
@@ -35,11 +36,26 @@ class SqlStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
+        # SQLite has one writer at a time. Queueing this process's writers on an asyncio lock is far cheaper
+        # than letting each poll SQLite's busy handler (which sleeps in steps of up to 100 ms); busy_timeout
+        # still arbitrates between processes. PostgreSQL needs neither.
+        self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[SqlUnitOfWork]:
-        """A unit of work that commits on clean exit and rolls back on error."""
-        async with self._engine.begin() as connection:
+    async def transaction(self, *, readonly: bool = False) -> AsyncIterator[SqlUnitOfWork]:
+        """A unit of work that commits on clean exit and rolls back on error.
+
+        `readonly`: the unit only reads. On SQLite it then runs as a deferred transaction beside the writer
+        (WAL readers never block), instead of queueing for the write lock.
+        """
+        if readonly or self._write_lock is None:
+            async with self._engine.connect() as connection:
+                if readonly:
+                    connection = await connection.execution_options(baton_readonly=True)
+                async with connection.begin():
+                    yield SqlUnitOfWork(connection)
+            return
+        async with self._write_lock, self._engine.begin() as connection:
             yield SqlUnitOfWork(connection)
 
 
