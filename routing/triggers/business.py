@@ -14,7 +14,7 @@ from collections.abc import Callable
 from routing.decision import TriggerHit, TriggerKind
 from routing.rules import RuleSet, TriggerRule
 from routing.triggers.context import Context
-from routing.triggers.prefilter import SCANNER, Guarded, guard
+from routing.triggers.prefilter import Guarded, guard
 
 Family = tuple[str, Guarded, float, bool]  # label, pattern, score, needs an account
 
@@ -107,11 +107,12 @@ def _detect(
     def detect(ctx: Context, rule: TriggerRule, rules: RuleSet) -> TriggerHit | None:
         lower = ctx.text.lower
         found: list[tuple[str, str, float]] = []
-        if rule.builtin and SCANNER.mask(lower) & family_bits:
+        bits = ctx.bits if rule.builtin else 0
+        if bits & family_bits:
             for label, pattern, score, needs_account in families:
-                if needs_account and not ctx.account_known:
+                if not bits & pattern.bit or (needs_account and not ctx.account_known):
                     continue
-                match = pattern.search(lower)
+                match = pattern.regex.search(lower)
                 if match is not None:
                     found.append((label, match.group(0), score))
         extra, notes = rules.matcher(rule.id).find(lower)
@@ -140,6 +141,10 @@ def _detect(
 
     return detect
 
+
+DEAL_BITS = sum(pattern.bit for _, pattern, _, _ in DEAL)
+SENSITIVE_BITS = sum(pattern.bit for _, pattern, _, _ in SENSITIVE)
+BUYING_BITS = sum(pattern.bit for _, pattern, _, _ in BUYING)
 
 detect_deal = _detect(TriggerKind.DEAL_MOMENT, DEAL, "Deal moment - ")
 detect_sensitive = _detect(TriggerKind.SENSITIVE_TOPIC, SENSITIVE, "Sensitive topic - ")

@@ -7,6 +7,7 @@ from datetime import datetime
 from functools import cached_property
 
 from routing.models import Account, AIAssessment, AuthorKind, StoredMessage
+from routing.triggers.prefilter import SCANNER
 from routing.triggers.sentiment import Sentiment, score
 from routing.triggers.text import Text, prepare
 
@@ -27,7 +28,22 @@ class Turn:
 
 
 class Context:
-    """One customer message in its conversation; expensive parts computed once, on first use."""
+    """One customer message in its conversation; expensive parts computed once, on first use.
+
+    `prepared` and `sentiment` may be passed in when the caller already has them (the engine's fast check).
+    """
+
+    __slots__ = (
+        "text",
+        "account",
+        "assessment",
+        "now",
+        "_history",
+        "_sentiment",
+        "_turns",
+        "_bits",
+        "_bits_of",
+    )
 
     def __init__(
         self,
@@ -37,25 +53,45 @@ class Context:
         account: Account | None,
         assessment: AIAssessment | None,
         now: datetime,
+        prepared: Text | None = None,
+        sentiment: Sentiment | None = None,
     ) -> None:
-        self.text = prepare(text)
+        self.text = prepare(text) if prepared is None else prepared
         self.account = account
         self.assessment = assessment
         self.now = now
         self._history = history[-HISTORY_WINDOW:]
+        self._sentiment = sentiment
+        self._turns: tuple[Turn, ...] | None = None
+        self._bits = 0
+        self._bits_of: Text | None = None
 
-    @cached_property
+    @property
     def sentiment(self) -> Sentiment:
-        return score(self.text)
+        found = self._sentiment
+        if found is None:
+            found = self._sentiment = score(self.text)
+        return found
 
-    @cached_property
+    @property
+    def bits(self) -> int:
+        """The literal prefilter's bits for this message (SCANNER.mask of its lower-cased text), once."""
+        if self._bits_of is not self.text:
+            self._bits = SCANNER.mask(self.text.lower)
+            self._bits_of = self.text
+        return self._bits
+
+    @property
     def turns(self) -> tuple[Turn, ...]:
         """Earlier messages, oldest first, deleted ones left out."""
-        return tuple(
-            Turn(author=m.author_kind, text=prepare(m.text), at=m.received_at)
-            for m in self._history
-            if not m.deleted
-        )
+        found = self._turns
+        if found is None:
+            found = self._turns = tuple(
+                Turn(author=m.author_kind, text=prepare(m.text), at=m.received_at)
+                for m in self._history
+                if not m.deleted
+            )
+        return found
 
     @property
     def account_known(self) -> bool:

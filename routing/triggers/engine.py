@@ -7,11 +7,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
-from routing.decision import DEFAULT_APPROACH, Decision, TriggerHit, TriggerKind
+from routing.decision import DEFAULT_APPROACH, NO_ESCALATION, Decision, TriggerHit, TriggerKind
 from routing.models import Account, MessageFacts, StoredMessage, Urgency
 from routing.rules import RuleSet, TriggerRule
 from routing.triggers import business, explicit, frustration
 from routing.triggers.context import Context
+from routing.triggers.prefilter import SCANNER
+from routing.triggers.sentiment import score
+from routing.triggers.text import prepare
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +68,68 @@ DETECTORS: dict[TriggerKind, Detector] = {
 }
 
 
+class _Plan:
+    """A RuleSet's enabled rules with their detectors, and what the fast check needs; built once per RuleSet.
+
+    `fast` holds when every enabled rule is a built-in kind without admin phrases, keywords or patterns:
+    then a message can only be hit through a built-in family (its literal bits), the tone score (its
+    bound), the conversation (history), or an AI assessment, and a message with none of these gets the
+    no-escalation decision without running a detector.
+    """
+
+    __slots__ = (
+        "rules",
+        "steps",
+        "fast",
+        "family_bits",
+        "tone_thresholds",
+        "uses_history",
+        "uses_assessment",
+    )
+
+    def __init__(self, rules: RuleSet) -> None:
+        self.rules = rules
+        self.steps = tuple(
+            (rule, DETECTORS[rule.kind]) for rule in rules.rules if rule.enabled and rule.kind in DETECTORS
+        )
+        self.fast = all(rules.matcher(rule.id).empty for rule, _ in self.steps)
+        bits = 0
+        thresholds: list[float] = []
+        for rule, _ in self.steps:
+            if rule.kind is TriggerKind.CUSTOM or not rule.builtin:
+                continue  # no lexicon: only the (empty) admin lists
+            if rule.kind is TriggerKind.FRUSTRATION:
+                bits |= frustration.STANDALONE_BITS
+                thresholds.append(rule.threshold)
+            elif rule.kind in _FAMILY_BITS:
+                bits |= _FAMILY_BITS[rule.kind]
+        self.family_bits = bits
+        self.tone_thresholds = tuple(thresholds)
+        self.uses_history = any(
+            rule.kind is TriggerKind.FRUSTRATION and rule.builtin for rule, _ in self.steps
+        )
+        self.uses_assessment = any(rule.kind is TriggerKind.LOW_CONFIDENCE for rule, _ in self.steps)
+
+
+_FAMILY_BITS: dict[TriggerKind, int] = {
+    TriggerKind.EXPLICIT_REQUEST: explicit.FAMILY_BITS,
+    TriggerKind.DEAL_MOMENT: business.DEAL_BITS,
+    TriggerKind.SENSITIVE_TOPIC: business.SENSITIVE_BITS,
+    TriggerKind.HIGH_VALUE: business.BUYING_BITS,
+}
+_PLANS: dict[int, _Plan] = {}
+_NO_TEXT = Decision(escalate=False, notes=("no text to analyse",))
+
+
+def _plan(rules: RuleSet) -> _Plan:
+    plan = _PLANS.get(id(rules))
+    if plan is None or plan.rules is not rules:
+        if len(_PLANS) >= 32:
+            _PLANS.clear()
+        plan = _PLANS[id(rules)] = _Plan(rules)
+    return plan
+
+
 def decide(
     facts: MessageFacts,
     *,
@@ -76,15 +141,41 @@ def decide(
     """Whether this message needs a human: every enabled rule's hit, the escalation type and urgency."""
     if not facts.is_customer:
         return Decision(escalate=False, notes=(f"author is {facts.author_kind.value}, not a customer",))
+    plan = _plan(rules)
+    text = prepare(facts.text)
+    sentiment = None
+    if (
+        plan.fast
+        and not (plan.uses_history and history)
+        and not (
+            plan.uses_assessment and facts.assessment is not None and facts.assessment.confidence is not None
+        )
+    ):
+        # the fast check: nothing a detector looks at can fire (same decision as running them all)
+        bits = SCANNER.mask(text.lower)
+        if not bits & plan.family_bits:
+            if plan.tone_thresholds:
+                sentiment = score(text)
+                quiet = not any(
+                    frustration.tone_may_fire(text, sentiment, threshold, bits)
+                    for threshold in plan.tone_thresholds
+                )
+            else:
+                quiet = True
+            if quiet:
+                return _NO_TEXT if text.is_empty else NO_ESCALATION
     ctx = Context(
-        text=facts.text, history=tuple(history), account=account, assessment=facts.assessment, now=now
+        text="",
+        history=tuple(history),
+        account=account,
+        assessment=facts.assessment,
+        now=now,
+        prepared=text,
+        sentiment=sentiment,
     )
     hits: list[TriggerHit] = []
     notes: list[str] = []
-    for rule in rules.rules:
-        detector = DETECTORS.get(rule.kind)
-        if not rule.enabled or detector is None:
-            continue
+    for rule, detector in plan.steps:
         try:
             hit = detector(ctx, rule, rules)
         except Exception:  # one broken rule must not silence the others; the traceback goes to the log
@@ -93,7 +184,7 @@ def decide(
             continue
         if hit is not None:
             hits.append(hit)
-    if ctx.text.is_empty and not hits:
+    if text.is_empty and not hits:
         notes.append("no text to analyse")
     return combine(hits, rules, notes=tuple(notes))
 

@@ -8,7 +8,7 @@ from routing.triggers import lexicon as lx
 from routing.triggers.context import Context
 from routing.triggers.prefilter import SCANNER
 
-_FAMILY_BITS = sum(pattern.bit for _, pattern, _ in lx.EXPLICIT_FAMILIES)
+FAMILY_BITS = sum(pattern.bit for _, pattern, _ in lx.EXPLICIT_FAMILIES)
 
 
 def _negated(lower: str, start: int, end: int) -> bool:
@@ -20,14 +20,21 @@ def _negated(lower: str, start: int, end: int) -> bool:
     )
 
 
-def find_requests(lower: str) -> tuple[list[tuple[str, str, float]], list[str]]:
-    """(family, matched words, score) for each un-negated request, and the negated matches."""
+def find_requests(lower: str, bits: int | None = None) -> tuple[list[tuple[str, str, float]], list[str]]:
+    """(family, matched words, score) for each un-negated request, and the negated matches.
+
+    `bits` is SCANNER.mask(lower) when the caller has it.
+    """
     found: list[tuple[str, str, float]] = []
     negated: list[str] = []
-    if not SCANNER.mask(lower) & _FAMILY_BITS:
+    if bits is None:
+        bits = SCANNER.mask(lower)
+    if not bits & FAMILY_BITS:
         return found, negated  # no family's literals in the text: none can match
     for family, pattern, weight in lx.EXPLICIT_FAMILIES:
-        for match in pattern.finditer(lower):
+        if not bits & pattern.bit:
+            continue
+        for match in pattern.regex.finditer(lower):
             if pattern.regex is not lx.BOT_REJECTION and _negated(lower, match.start(), match.end()):
                 negated.append(match.group(0))
             else:
@@ -38,7 +45,7 @@ def find_requests(lower: str) -> tuple[list[tuple[str, str, float]], list[str]]:
 def detect(ctx: Context, rule: TriggerRule, rules: RuleSet) -> TriggerHit | None:
     """A hit when the message asks for a human (built-in patterns and the rule's own lists)."""
     lower = ctx.text.lower
-    found, negated = find_requests(lower) if rule.builtin else ([], [])
+    found, negated = find_requests(lower, ctx.bits) if rule.builtin else ([], [])
     extra, notes = rules.matcher(rule.id).find(lower)
     found.extend(("matches the rule's list", words, 0.9) for words in extra)
     if not found:

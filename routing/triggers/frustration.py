@@ -21,7 +21,7 @@ from routing.triggers.text import Text
 from routing.triggers.tone_weights import NO_FRAME_FACTOR, OPERATING_POINTS, STEEPNESS, WEIGHTS
 
 STANDALONE = {"complaint": 0.9, "abuse": 0.85, "unhelpful": 0.75}
-_STANDALONE_BITS = CUES["complaint"].bit | CUES["abuse"].bit | CUES["unhelpful"].bit
+STANDALONE_BITS = CUES["complaint"].bit | CUES["abuse"].bit | CUES["unhelpful"].bit
 TONE_CUES = ("accusation", "emotion", "persistence", "churn", "failure", "why", "profanity")
 _THIRD_PERSON = re.compile(
     r"\b(?:he|she|they|people|someone|everyone|you)\s+(?:should|could|would|will|can|might|must|has to|"
@@ -42,17 +42,25 @@ _STOP = frozenset(
 )
 
 
-def analyse(text: Text, sentiment: Sentiment) -> tuple[dict[str, float], dict[str, list[str]]]:
-    """The tone model's named inputs for one message, and the words each cue family matched."""
+def analyse(
+    text: Text, sentiment: Sentiment, bits: int | None = None
+) -> tuple[dict[str, float], dict[str, list[str]]]:
+    """The tone model's named inputs for one message, and the words each cue family matched.
+
+    `bits` is SCANNER.mask(text.lower) when the caller has it.
+    """
     lower = text.lower
+    if bits is None:
+        bits = SCANNER.mask(lower)
     out: dict[str, float] = {}
     matched: dict[str, list[str]] = {}
     for name in TONE_CUES:
-        found = CUES[name].findall(lower)
+        cue = CUES[name]
+        found = cue.regex.findall(lower) if bits & cue.bit else []
         out[name] = float(min(3, len(found)))
         if found:
             matched[name] = found
-    out["polite"] = float(min(3, len(POLITE.findall(lower))))
+    out["polite"] = float(min(3, len(POLITE.regex.findall(lower)))) if bits & POLITE.bit else 0.0
     out["negative_valence"] = max(-8.0, sentiment.negative)
     out["positive_valence"] = min(8.0, sentiment.positive)
     out["negative_compound"] = min(0.0, sentiment.compound)
@@ -62,7 +70,7 @@ def analyse(text: Text, sentiment: Sentiment) -> tuple[dict[str, float], dict[st
     out["addresses_us"] = 1.0 if _YOU.search(lower) else 0.0
     out["questions"] = float(min(3, lower.count("?")))
     for name, pattern in NARRATIVE.items():
-        found = pattern.findall(lower)
+        found = pattern.regex.findall(lower) if bits & pattern.bit else []
         out[name] = float(min(3, len(found)))
         if found:
             matched[name] = found
@@ -84,7 +92,7 @@ _UNKNOWN_MAX = max(0.0, WEIGHTS.get("service_frame", 0.0)) + max(0.0, WEIGHTS.ge
 _POLITE_MAX = max(0.0, WEIGHTS.get("polite", 0.0)) * 3
 
 
-def tone_may_fire(text: Text, sentiment: Sentiment, threshold: float) -> bool:
+def tone_may_fire(text: Text, sentiment: Sentiment, threshold: float, bits: int | None = None) -> bool:
     """False only when the tone score is sure to stay under `threshold`: a cheap upper bound of the points.
 
     The bound counts the sentiment, shouting, "!", length and question features exactly, the cue families
@@ -93,12 +101,30 @@ def tone_may_fire(text: Text, sentiment: Sentiment, threshold: float) -> bool:
     `_YOU` searches; the no-frame factor only shrinks positive points.
     """
     lower = text.lower
-    bits = SCANNER.mask(lower)
+    if bits is None:
+        bits = SCANNER.mask(lower)
+    rest = (
+        WEIGHTS.get("negative_valence", 0.0) * max(-8.0, sentiment.negative)
+        + WEIGHTS.get("positive_valence", 0.0) * min(8.0, sentiment.positive)
+        + WEIGHTS.get("negative_compound", 0.0) * min(0.0, sentiment.compound)
+        + WEIGHTS.get("shouting", 0.0) * (text.caps_ratio if text.shouted_words >= 2 else 0.0)
+        + WEIGHTS.get("exclamations", 0.0) * float(min(3, text.exclaim_runs))
+        + WEIGHTS.get("length", 0.0) * (min(len(text.tokens), 120) / 40)
+        + WEIGHTS.get("questions", 0.0) * float(min(3, lower.count("?")))
+    )
+    if not bits & _CUE_BITS:
+        return _bound_score(rest) >= threshold
+    # first a looser bound, without running a regex: every family whose literals are there counts 3 times
+    loose = 0.0
+    for _, pattern, weight in _CUE_FAMILIES:
+        if weight > 0 and bits & pattern.bit:
+            loose += weight * 3
+    if _bound_score(loose + rest) < threshold:
+        return False
     cue_points = 0.0
-    if bits & _CUE_BITS:
-        for _, pattern, weight in _CUE_FAMILIES:
-            if weight > 0 and bits & pattern.bit:
-                cue_points += weight * min(3, len(pattern.regex.findall(lower)))
+    for _, pattern, weight in _CUE_FAMILIES:
+        if weight > 0 and bits & pattern.bit:
+            cue_points += weight * min(3, len(pattern.regex.findall(lower)))
     known = cue_points + (
         WEIGHTS.get("negative_valence", 0.0) * max(-8.0, sentiment.negative)
         + WEIGHTS.get("positive_valence", 0.0) * min(8.0, sentiment.positive)
@@ -108,9 +134,14 @@ def tone_may_fire(text: Text, sentiment: Sentiment, threshold: float) -> bool:
         + WEIGHTS.get("length", 0.0) * (min(len(text.tokens), 120) / 40)
         + WEIGHTS.get("questions", 0.0) * float(min(3, lower.count("?")))
     )
+    return _bound_score(known) >= threshold
+
+
+def _bound_score(known: float) -> float:
+    """The tone score of `known` points plus the most the frame, "you" and politeness can add."""
     bound = known + _UNKNOWN_MAX + _POLITE_MAX + 1e-6  # the margin covers summation order
     z = max(-30.0, min(30.0, STEEPNESS * (bound - OPERATING_POINTS)))
-    return 1.0 / (1.0 + math.exp(-z)) >= threshold
+    return 1.0 / (1.0 + math.exp(-z))
 
 
 def features(text: Text, sentiment: Sentiment) -> dict[str, float]:
@@ -130,24 +161,31 @@ def points(feats: dict[str, float]) -> tuple[float, list[tuple[str, float]]]:
     return total, sorted(contributions, key=lambda c: -c[1])
 
 
-def tone(text: Text, sentiment: Sentiment) -> tuple[float, list[tuple[str, float]], list[str]]:
+def tone(
+    text: Text, sentiment: Sentiment, bits: int | None = None
+) -> tuple[float, list[tuple[str, float]], list[str]]:
     """Tone score in [0, 1] (0.5 at the operating point), each feature's points largest first, and the
     words matched by the cue families that add the most points."""
-    feats, matched = analyse(text, sentiment)
+    feats, matched = analyse(text, sentiment, bits)
     total, contributions = points(feats)
     z = max(-30.0, min(30.0, STEEPNESS * (total - OPERATING_POINTS)))
     words = [w.strip() for name, value in contributions if value > 0 for w in matched.get(name, ())]
     return 1.0 / (1.0 + math.exp(-z)), contributions, words
 
 
-def strong_cues(text: Text) -> dict[str, list[str]]:
+def strong_cues(text: Text, bits: int | None = None) -> dict[str, list[str]]:
     """Complaint, abuse and unhelpful cues found in the message (third-person complaints left out)."""
     lower = text.lower
     found: dict[str, list[str]] = {}
-    if not SCANNER.mask(lower) & _STANDALONE_BITS:
+    if bits is None:
+        bits = SCANNER.mask(lower)
+    if not bits & STANDALONE_BITS:
         return found
     for name in STANDALONE:
-        for match in CUES[name].finditer(lower):
+        cue = CUES[name]
+        if not bits & cue.bit:
+            continue
+        for match in cue.regex.finditer(lower):
             if name == "complaint" and _THIRD_PERSON.search(
                 lower[max(0, match.start() - 30) : match.start()]
             ):
@@ -204,12 +242,13 @@ def detect(ctx: Context, rule: TriggerRule, rules: RuleSet) -> TriggerHit | None
     """A hit when any frustration signal scores at or above the rule's threshold."""
     candidates: list[tuple[float, str, tuple[str, ...]]] = []
     if rule.builtin:
-        for name, words in strong_cues(ctx.text).items():
+        bits = ctx.bits
+        for name, words in strong_cues(ctx.text, bits).items():
             label = {"complaint": "wants to file a complaint", "abuse": "insults or condemns us",
                      "unhelpful": "says the answers don't help"}[name]  # fmt: skip
             candidates.append((STANDALONE[name], label, tuple(f'"{w}"' for w in words[:3])))
-        if tone_may_fire(ctx.text, ctx.sentiment, rule.threshold):  # else it could not fire: skip the work
-            score, contributions, cue_words = tone(ctx.text, ctx.sentiment)
+        if tone_may_fire(ctx.text, ctx.sentiment, rule.threshold, bits):  # else it could not fire: skip
+            score, contributions, cue_words = tone(ctx.text, ctx.sentiment, bits)
             top = [f"{name}{value:+.1f}" for name, value in contributions[:4] if value > 0]
             if top and not any(name == "service_frame" for name, _ in contributions):
                 top.append(f"no service frame x{NO_FRAME_FACTOR}")

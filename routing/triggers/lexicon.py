@@ -58,13 +58,25 @@ STRONG_NOUN = re.compile(
     r"help)\b|"
     r"\bflesh and blood\b|\bsomeone (?:else )?(?:on the (?:line|phone))\b"
 )
+# where a person works, qualifying "someone": "from your team", "in support", "at the company", "on your end"
+_WORKPLACE = (
+    r"(?:from|in|on|at|of|with) (?:your|ur|the|you guys'?|the company's|your company's) (?:[a-z]+ )?"
+    r"(?:team|teams|support|side|end|staff|office|company|department|dept|desk|crew|people)"
+)
+# "one of your engineers", "one of your staff"
+_ONE_OF_YOUR = (
+    r"one of (?:your|ur|the) (?:team|staff|people|agents|reps|representatives|engineers|specialists|"
+    r"experts|colleagues|advisors|advisers|managers|support (?:staff|agents|people|engineers))"
+)
 # "get someone to help", "can somebody take a look", "is anyone there", "need a person to"
 SOMEONE = re.compile(
     r"\b(?:get|need|want|send|bring|assign|give me|put)\s+(?:me\s+)?(?:someone|somebody|some one|a person|"
     r"a human|an agent|a rep|an expert|a specialist|an engineer|someone else|somebody else|a manager|"
     r"a supervisor|a representative)\b|"
-    r"\b(?:can|could|would|will|may|please|pls|plz|should|must) (?:someone|somebody|anyone|anybody|a person|"
-    r"a human|an agent|someone else|somebody else|a real person|your team|a rep|an engineer)\s+"
+    r"\b(?:can|could|would|will|may|please|pls|plz|should|must) (?:(?:someone|somebody|anyone|anybody|"
+    r"a person|a human|an agent|someone else|somebody else|a real person|a rep|an engineer)"
+    # a person qualified by where they work: "someone from your team", "somebody in support"
+    rf"(?: {_WORKPLACE})?|your team|{_ONE_OF_YOUR})\s+"
     r"(?:please\s+)?(?:help|look|take|check|call|get back|contact|reach|assist|review|sort|fix|"
     r"handle|explain|respond|reply|answer|confirm|ring|phone|email|message|dm|jump|hop)\b|"
     r"\bis (?:there )?(?:anyone|anybody|someone|somebody|a human|a person|an agent)"

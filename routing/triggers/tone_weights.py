@@ -22,6 +22,7 @@ WEIGHTS: dict[str, float] = {
     "broken_promise": 0.3,  # "was told", "still hasn't been refunded", "nobody has contacted me"
     "unfair": 0.35,  # "not fair", "a cheek", "outrageous", "no apology", "incompetent"
     "time_lost": 0.3,  # "waited 35 mins", "3 hours in the queue", "all day"
+    "impact": 0.35,  # "we can't close the month", "it's blocking our release", "losing customers"
     "expectation": 0.4,  # "paying for 60mb and not getting it", "worse than", "too expensive"
     "service_frame": 0.3,  # about an order, account, booking, bill, our service or staff
     "shouting": 0.6,  # share of letters in capitalised words
