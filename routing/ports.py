@@ -118,12 +118,23 @@ class Handoffs(Protocol):
         """Write `handoff` if the stored version is still `expected_version`; the stored row or None."""
         ...
 
+    async def update_many(self, pairs: Sequence[tuple[Handoff, int]]) -> list[Handoff]:
+        """`update` for each `(handoff, expected_version)` in one batch; those written, in input order.
+
+        A handoff whose stored version moved is skipped (not returned); each handoff appears at most once.
+        """
+        ...
+
 
 class HandoffEvents(Protocol):
     """The append-only log of handoff changes."""
 
     async def append(self, event: HandoffEvent) -> HandoffEvent:
         """Append an event; it comes back with its id."""
+        ...
+
+    async def append_many(self, events: Sequence[HandoffEvent]) -> None:
+        """Append events in order, in one batch."""
         ...
 
     async def for_handoff(self, *, handoff_id: int) -> list[HandoffEvent]:
@@ -136,6 +147,10 @@ class Outbox(Protocol):
 
     async def enqueue(self, item: OutboxItem) -> OutboxItem | None:
         """Add a row; None if a row with the same dedupe key exists already."""
+        ...
+
+    async def enqueue_many(self, items: Sequence[OutboxItem]) -> None:
+        """Add rows in order, in one batch; a row whose dedupe key exists already is skipped."""
         ...
 
     async def claim_due(self, *, now: datetime, limit: int, lease: timedelta) -> list[OutboxItem]:

@@ -7,8 +7,6 @@ compare-and-set, so a duplicate sweep is harmless, and one failing handoff never
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -17,7 +15,7 @@ from typing import Any
 
 from routing import notifications as notify
 from routing.config import BatonConfig
-from routing.models import EventSource, Handoff, OutboxItem, WatchedChannel
+from routing.models import EventSource, Handoff, HandoffEvent, OutboxItem
 from routing.ports import UnitOfWork
 from routing.sla import (
     SlaPolicy,
@@ -75,10 +73,17 @@ def sla_of(handoff: Handoff) -> SlaState:
 
 def with_sla(handoff: Handoff, sla: SlaState, *, now: datetime, timezone: str | None) -> Handoff:
     """The handoff carrying `sla`, with its next check computed from its frozen policy."""
-    policy = frozen_policy(handoff)
+    return _carrying(handoff, sla, next_at=_next_check(frozen_policy(handoff), sla, now, timezone))
+
+
+def _next_check(policy: SlaPolicy, sla: SlaState, now: datetime, timezone: str | None) -> datetime | None:
     due_now, next_at = next_step(policy, sla, now, timezone=timezone)
     if due_now is not None:
-        next_at = due_now.due_at  # something is due already: the next sweep fires it
+        return due_now.due_at  # something is due already: the next sweep fires it
+    return next_at
+
+
+def _carrying(handoff: Handoff, sla: SlaState, *, next_at: datetime | None) -> Handoff:
     context = {
         **handoff.context,
         "sla": {
@@ -108,12 +113,19 @@ def after_claim(handoff: Handoff, *, was_claimed: bool, now: datetime, timezone:
 
 def frozen_policy(handoff: Handoff) -> SlaPolicy:
     """The SLA policy frozen onto a handoff when it opened (parsed once per distinct policy)."""
-    return _parsed(json.dumps(handoff.policy, sort_keys=True))
+    # repr() of the JSON data is a cheap exact key (about half the cost of json.dumps(sort_keys=True)).
+    key = repr(handoff.policy)
+    policy = _PARSED.get(key)
+    if policy is None:
+        policy = policy_from_data(handoff.policy, source="a handoff's frozen policy", path="policy")
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = policy
+    return policy
 
 
-@functools.lru_cache(maxsize=256)
-def _parsed(policy_json: str) -> SlaPolicy:
-    return policy_from_data(json.loads(policy_json), source="a handoff's frozen policy", path="policy")
+_PARSED: dict[str, SlaPolicy] = {}
+_PARSED_MAX = 256
 
 
 class SlaSweeps:
@@ -122,50 +134,50 @@ class SlaSweeps:
     config: BatonConfig
     _clock: Callable[[], datetime]
 
-    async def _event(
-        self, tx: UnitOfWork, handoff: Handoff, kind: str, source: EventSource, actor: str, **data: object
-    ) -> None:
-        raise NotImplementedError
-
     async def sweep_handoffs(self, tx: UnitOfWork, *, now: datetime, limit: int) -> SweepReport:
-        """Fire every due step of the handoffs due now (locked for this transaction)."""
-        channels: dict[str, WatchedChannel | None] = {}
-        steps = failed = 0
-        for handoff in await tx.handoffs.due(now=now, limit=limit):
-            if handoff.channel_id not in channels:
-                channels[handoff.channel_id] = await tx.channels.get(channel_id=handoff.channel_id)
-            channel = channels[handoff.channel_id]
-            timezone = channel.account.timezone if channel else None
+        """Fire every due step of the handoffs due now (locked for this transaction).
+
+        Three phases: every step is computed in memory, then all handoffs are written in one compare-and-set
+        batch, then the events and outbox rows of those actually written go in two batch inserts.
+        """
+        due = await tx.handoffs.due(now=now, limit=limit)
+        timezones: dict[str, str | None] = {}
+        for channel_id in dict.fromkeys(handoff.channel_id for handoff in due):
+            channel = await tx.channels.get(channel_id=channel_id)
+            timezones[channel_id] = channel.account.timezone if channel else None
+        writes: list[tuple[Handoff, int]] = []
+        steps: dict[int | None, Step] = {}
+        failed = 0
+        for handoff in due:
             try:
-                step, moved = self._advance(handoff, now=now, timezone=timezone)
+                step, moved = self._advance(handoff, now=now, timezone=timezones[handoff.channel_id])
             except Exception:  # a broken policy or zone must not stop the sweep for everyone else
                 logger.exception("SLA step of handoff %s failed; retrying in %s", handoff.id, RETRY_BROKEN)
                 moved, step = replace(handoff, next_check_at=now + RETRY_BROKEN), None
                 failed += 1
-            updated = await tx.handoffs.update(moved, expected_version=handoff.version)
-            if updated is None or step is None:
-                continue  # changed meanwhile (a rep clicked): the next sweep sees fresh state
-            await self._record_step(tx, updated, step, now=now)
-            steps += 1
-        return SweepReport(steps=steps, failed=failed)
+            writes.append((moved, handoff.version))
+            if step is not None:
+                steps[handoff.id] = step
+        # A handoff not written changed meanwhile (a rep clicked): the next sweep sees fresh state.
+        fired = [(h, steps[h.id]) for h in await tx.handoffs.update_many(writes) if h.id in steps]
+        at = self._clock()
+        await tx.handoff_events.append_many([_step_event(h, step, at=at) for h, step in fired])
+        await tx.outbox.enqueue_many([item for h, step in fired for item in self._effects(h, step, now=now)])
+        return SweepReport(steps=len(fired), failed=failed)
 
     def _advance(
         self, handoff: Handoff, *, now: datetime, timezone: str | None
     ) -> tuple[Step | None, Handoff]:
         policy = frozen_policy(handoff)
         sla = sla_of(handoff)
-        step, _ = next_step(policy, sla, now, timezone=timezone)
+        step, following = next_step(policy, sla, now, timezone=timezone)
         if step is None:
-            return None, with_sla(handoff, sla, now=now, timezone=timezone)
-        return step, with_sla(handoff, after(step, sla), now=now, timezone=timezone)
-
-    async def _record_step(self, tx: UnitOfWork, handoff: Handoff, step: Step, *, now: datetime) -> None:
-        data: dict[str, Any] = {"clock": step.clock, "due_at": step.due_at.isoformat()}
-        if step.tier is not None:
-            data.update(tier=step.tier, action=step.action.value if step.action else None)
-        await self._event(tx, handoff, _EVENT[step.kind], EventSource.SCHEDULER, "", **data)
-        for item in self._effects(handoff, step, now=now):
-            await tx.outbox.enqueue(item)
+            return None, _carrying(handoff, sla, next_at=following)
+        done = after(step, sla)
+        if following is not None and following <= now:
+            # Another step is overdue already: next_check_at is the most advanced one's due time.
+            following = _next_check(policy, done, now, timezone)
+        return step, _carrying(handoff, done, next_at=following)
 
     def _effects(self, handoff: Handoff, step: Step, *, now: datetime) -> list[OutboxItem]:
         who = _mention(handoff.assignee_id or handoff.routed_to)
@@ -199,6 +211,21 @@ class SlaSweeps:
         mention = f"<!subteam^{tier.mention}> " if tier.mention else ""
         text = f":rotating_light: {mention}An overdue {summary} is still waiting to be {what}."
         return [notify.escalation(handoff, channel=tier.target, text=text, now=now, dedupe=dedupe)]
+
+
+def _step_event(handoff: Handoff, step: Step, *, at: datetime) -> HandoffEvent:
+    assert handoff.id is not None
+    data: dict[str, Any] = {"clock": step.clock, "due_at": step.due_at.isoformat()}
+    if step.tier is not None:
+        data.update(tier=step.tier, action=step.action.value if step.action else None)
+    return HandoffEvent(
+        handoff_id=handoff.id,
+        kind=_EVENT[step.kind],
+        at=at,
+        source=EventSource.SCHEDULER,
+        actor="",
+        data=data,
+    )
 
 
 _EVENT = {

@@ -1,21 +1,130 @@
-"""Repositories for handoffs (compare-and-set on their version) and their append-only event log."""
+"""Repositories for handoffs (compare-and-set on their version) and their append-only event log.
+
+Statements are built once at import time with bind parameters and executed with parameter dicts (see
+`storage.dialect.per_dialect`); only their parameters change from call to call.
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, select, text, update
+from sqlalchemy import Executable, Row, bindparam, func, select, text, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from routing.models import EventSource, Handoff, HandoffEvent, HandoffState, Urgency
-from storage.dialect import insert, is_postgresql
+from storage.batch import columns_of, pg_insert_many, pg_unnest
+from storage.dialect import per_dialect
 from storage.errors import LiveHandoffExists
 from storage.tables import HANDOFF_EVENTS, HANDOFFS, LIVE_HANDOFF_SQL
 
 _LIVE_INDEX = "uq_handoffs_live_conversation"
+# Every column a handoff write sets, besides id and version.
+_COLUMNS = (
+    "channel_id", "thread_ts", "escalation_type", "urgency", "opened_at", "state", "assignee_id", "routed_to",
+    "target", "level", "claim_due_at", "resolve_due_at", "next_check_at", "snoozed_until", "breached",
+    "card_channel", "card_ts", "reasons", "policy", "context", "closed_at",
+)  # fmt: skip
+_C = HANDOFFS.c
+
+
+def _build_add(live: bool) -> dict[str, Any]:
+    def build(dialect_insert: Any) -> Any:
+        statement = dialect_insert(HANDOFFS)
+        if live:
+            # DO NOTHING instead of an error keeps the transaction usable for the caller (e.g. to merge).
+            statement = statement.on_conflict_do_nothing(
+                index_elements=[_C.channel_id, _C.thread_ts], index_where=text(LIVE_HANDOFF_SQL)
+            )
+        return statement.returning(*HANDOFFS.c)
+
+    return per_dialect(build)
+
+
+_ADD = _build_add(live=False)
+_ADD_LIVE = _build_add(live=True)
+_GET = select(HANDOFFS).where(_C.id == bindparam("handoff_id"))
+_DUE_SELECT = (
+    select(HANDOFFS)
+    .where(text(LIVE_HANDOFF_SQL), _C.next_check_at <= bindparam("now", type_=_C.next_check_at.type))
+    .order_by(_C.next_check_at)
+    .limit(bindparam("limit"))
+)
+_DUE = {"postgresql": _DUE_SELECT.with_for_update(skip_locked=True), "sqlite": _DUE_SELECT}
+_LIVE_FOR = select(HANDOFFS).where(
+    _C.channel_id == bindparam("channel_id"),
+    _C.thread_ts == bindparam("thread_ts"),
+    text(LIVE_HANDOFF_SQL),  # literally the partial index's predicate, so PostgreSQL uses it
+)
+_LAST_CLOSED = (
+    select(HANDOFFS)
+    .where(
+        _C.channel_id == bindparam("channel_id"),
+        _C.thread_ts == bindparam("thread_ts"),
+        _C.closed_at.is_not(None),
+    )
+    .order_by(_C.closed_at.desc())
+    .limit(1)
+)
+_OWNER = func.coalesce(_C.assignee_id, _C.routed_to)
+_LIVE_COUNTS = (
+    select(_OWNER, func.count())
+    .where(text(LIVE_HANDOFF_SQL), _OWNER.in_(bindparam("user_ids", expanding=True)))
+    .group_by(_OWNER)
+)
+_LAST_ROUTED = (
+    select(_C.routed_to)
+    .where(_C.target == bindparam("target"), _C.routed_to.is_not(None))
+    .order_by(_C.id.desc())
+    .limit(1)
+)
+# The SET clause comes from the parameter dict's column keys (all of _COLUMNS, and version).
+_UPDATE = (
+    update(HANDOFFS)
+    .where(_C.id == bindparam("b_id"), _C.version == bindparam("b_expected"))
+    .returning(*HANDOFFS.c)
+)
+
+
+def _pg_update_many() -> Any:
+    names = ("id", "version", *_COLUMNS)
+    sets = ", ".join(f'"{n}" = v."{n}"' for n in _COLUMNS)
+    columns = ", ".join(f'"{n}"' for n in names)
+    return text(
+        f"UPDATE handoffs AS h SET {sets}, version = v.version + 1 FROM {pg_unnest(HANDOFFS, names)} "
+        f"AS v({columns}) WHERE h.id = v.id AND h.version = v.version RETURNING h.id"
+    )
+
+
+def _sqlite_update_many() -> Any:
+    # SQLite (>= 3.33) has UPDATE ... FROM; the rows travel as one JSON array of arrays.
+    names = ("id", "version", *_COLUMNS)
+    fields = ", ".join(f"json_extract(value, '$[{i}]') AS \"{n}\"" for i, n in enumerate(names))
+    sets = ", ".join(f'"{n}" = v."{n}"' for n in _COLUMNS)
+    return text(
+        f"UPDATE handoffs SET {sets}, version = v.version + 1 "
+        f"FROM (SELECT {fields} FROM json_each(:rows)) AS v "
+        "WHERE handoffs.id = v.id AND handoffs.version = v.version RETURNING handoffs.id"
+    )
+
+
+_UPDATE_MANY = {"postgresql": _pg_update_many(), "sqlite": _sqlite_update_many()}
+_APPEND = per_dialect(lambda dialect_insert: dialect_insert(HANDOFF_EVENTS).returning(*HANDOFF_EVENTS.c))
+_EVENT_COLUMNS = ("handoff_id", "kind", "at", "source", "actor", "data")
+_APPEND_MANY: dict[str, Executable] = {
+    "postgresql": pg_insert_many(HANDOFF_EVENTS, _EVENT_COLUMNS),
+    "sqlite": sqlite_insert(HANDOFF_EVENTS),
+}
+_FOR_HANDOFF = (
+    select(HANDOFF_EVENTS)
+    .where(HANDOFF_EVENTS.c.handoff_id == bindparam("handoff_id"))
+    .order_by(HANDOFF_EVENTS.c.id)
+)
 
 
 class SqlHandoffs:
@@ -23,24 +132,19 @@ class SqlHandoffs:
 
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
+        self._dialect = connection.dialect.name
 
     async def add(self, handoff: Handoff) -> Handoff:
         """Insert a handoff at version 0; it comes back with its id. LiveHandoffExists if one is live."""
-        statement = insert(self._connection, HANDOFFS).values({**_values(handoff), "version": 0})
-        if handoff.state.is_live:
-            # DO NOTHING instead of an error keeps the transaction usable for the caller (e.g. to merge).
-            statement = statement.on_conflict_do_nothing(
-                index_elements=[HANDOFFS.c.channel_id, HANDOFFS.c.thread_ts],
-                index_where=text(LIVE_HANDOFF_SQL),
-            )
-        row = (await self._connection.execute(statement.returning(*HANDOFFS.c))).first()
+        statement = (_ADD_LIVE if handoff.state.is_live else _ADD)[self._dialect]
+        row = (await self._connection.execute(statement, {**_values(handoff), "version": 0})).first()
         if row is None:
             raise LiveHandoffExists(channel_id=handoff.channel_id, thread_ts=handoff.thread_ts)
         return _handoff(row)
 
     async def get(self, *, handoff_id: int) -> Handoff | None:
         """One handoff."""
-        row = (await self._connection.execute(select(HANDOFFS).where(HANDOFFS.c.id == handoff_id))).first()
+        row = (await self._connection.execute(_GET, {"handoff_id": handoff_id})).first()
         return None if row is None else _handoff(row)
 
     async def due(self, *, now: datetime, limit: int) -> list[Handoff]:
@@ -49,60 +153,29 @@ class SqlHandoffs:
         PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent sweeps of several replicas split the work. SQLite:
         the transaction already holds the database's write lock (BEGIN IMMEDIATE), so sweeps take turns.
         """
-        statement = (
-            select(HANDOFFS)
-            .where(text(LIVE_HANDOFF_SQL), HANDOFFS.c.next_check_at <= now)
-            .order_by(HANDOFFS.c.next_check_at)
-            .limit(limit)
-        )
-        if is_postgresql(self._connection):
-            statement = statement.with_for_update(skip_locked=True)
-        return [_handoff(row) for row in await self._connection.execute(statement)]
+        rows = await self._connection.execute(_DUE[self._dialect], {"now": now, "limit": limit})
+        return [_handoff(row) for row in rows]
 
     async def live_for(self, *, channel_id: str, thread_ts: str) -> Handoff | None:
         """The open, claimed or snoozed handoff of a conversation, if any."""
-        statement = select(HANDOFFS).where(
-            HANDOFFS.c.channel_id == channel_id,
-            HANDOFFS.c.thread_ts == thread_ts,
-            text(LIVE_HANDOFF_SQL),  # literally the partial index's predicate, so PostgreSQL uses it
-        )
-        row = (await self._connection.execute(statement)).first()
+        parameters = {"channel_id": channel_id, "thread_ts": thread_ts}
+        row = (await self._connection.execute(_LIVE_FOR, parameters)).first()
         return None if row is None else _handoff(row)
 
     async def last_closed_for(self, *, channel_id: str, thread_ts: str) -> Handoff | None:
         """The conversation's most recently closed (resolved or dismissed) handoff, if any."""
-        statement = (
-            select(HANDOFFS)
-            .where(
-                HANDOFFS.c.channel_id == channel_id,
-                HANDOFFS.c.thread_ts == thread_ts,
-                HANDOFFS.c.closed_at.is_not(None),
-            )
-            .order_by(HANDOFFS.c.closed_at.desc())
-            .limit(1)
-        )
-        row = (await self._connection.execute(statement)).first()
+        parameters = {"channel_id": channel_id, "thread_ts": thread_ts}
+        row = (await self._connection.execute(_LAST_CLOSED, parameters)).first()
         return None if row is None else _handoff(row)
 
     async def live_counts(self, *, user_ids: Sequence[str]) -> dict[str, int]:
         """Live handoffs per user: claimed by them, or routed to them and not claimed by someone else."""
-        owner = func.coalesce(HANDOFFS.c.assignee_id, HANDOFFS.c.routed_to)
-        statement = (
-            select(owner, func.count())
-            .where(text(LIVE_HANDOFF_SQL), owner.in_(list(user_ids)))
-            .group_by(owner)
-        )
-        return {str(user): int(count) for user, count in await self._connection.execute(statement)}
+        rows = await self._connection.execute(_LIVE_COUNTS, {"user_ids": list(user_ids)})
+        return {str(user): int(count) for user, count in rows}
 
     async def last_routed(self, *, target: str) -> str | None:
         """The member the latest handoff with this target was routed to (round robin's cursor)."""
-        statement = (
-            select(HANDOFFS.c.routed_to)
-            .where(HANDOFFS.c.target == target, HANDOFFS.c.routed_to.is_not(None))
-            .order_by(HANDOFFS.c.id.desc())
-            .limit(1)
-        )
-        return (await self._connection.execute(statement)).scalar()
+        return (await self._connection.execute(_LAST_ROUTED, {"target": target})).scalar()
 
     async def update(self, handoff: Handoff, *, expected_version: int) -> Handoff | None:
         """Write `handoff` if the stored version is still `expected_version`; the stored row or None.
@@ -112,19 +185,51 @@ class SqlHandoffs:
         """
         if handoff.id is None:
             raise ValueError("cannot update a handoff that has no id (add it first)")
-        statement = (
-            update(HANDOFFS)
-            .where(HANDOFFS.c.id == handoff.id, HANDOFFS.c.version == expected_version)
-            .values({**_values(handoff), "version": expected_version + 1})
-            .returning(*HANDOFFS.c)
-        )
+        parameters = {
+            **_values(handoff),
+            "version": expected_version + 1,
+            "b_id": handoff.id,
+            "b_expected": expected_version,
+        }
         try:
-            row = (await self._connection.execute(statement)).first()
+            row = (await self._connection.execute(_UPDATE, parameters)).first()
         except IntegrityError as error:
             if not _violates_live_index(error):
                 raise
             raise LiveHandoffExists(channel_id=handoff.channel_id, thread_ts=handoff.thread_ts) from error
         return None if row is None else _handoff(row)
+
+    async def update_many(self, pairs: Sequence[tuple[Handoff, int]]) -> list[Handoff]:
+        """Write each `(handoff, expected_version)` whose stored version is still the expected one, in one
+        statement; the handoffs written (as given, version bumped), in input order. The others are skipped.
+
+        Raises LiveHandoffExists (naming the batch's first live handoff) if a write would make a second
+        live handoff for a conversation; the transaction must then be abandoned.
+        """
+        if not pairs:
+            return []
+        ids = [handoff.id for handoff, _ in pairs]
+        if None in ids:
+            raise ValueError("cannot update a handoff that has no id (add it first)")
+        if len(set(ids)) != len(ids):
+            raise ValueError("update_many takes each handoff at most once")
+        rows = [_values(handoff) for handoff, _ in pairs]
+        columns = columns_of(HANDOFFS, _COLUMNS, rows, self._connection.dialect)
+        versions = [version for _, version in pairs]
+        if self._dialect == "postgresql":
+            parameters: dict[str, Any] = {"id": ids, "version": versions, **columns}
+        else:
+            values = zip(ids, versions, *(columns[name] for name in _COLUMNS), strict=True)
+            parameters = {"rows": json.dumps(list(values), separators=(",", ":"))}
+        try:
+            result = await self._connection.execute(_UPDATE_MANY[self._dialect], parameters)
+        except IntegrityError as error:
+            if not _violates_live_index(error):
+                raise
+            first = next((h for h, _ in pairs if h.state.is_live), pairs[0][0])
+            raise LiveHandoffExists(channel_id=first.channel_id, thread_ts=first.thread_ts) from error
+        written = {row[0] for row in result}
+        return [replace(h, version=version + 1) for h, version in pairs if h.id in written]
 
 
 class SqlHandoffEvents:
@@ -132,31 +237,28 @@ class SqlHandoffEvents:
 
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
+        self._dialect = connection.dialect.name
 
     async def append(self, event: HandoffEvent) -> HandoffEvent:
         """Append an event; it comes back with its id."""
-        statement = (
-            insert(self._connection, HANDOFF_EVENTS)
-            .values(
-                handoff_id=event.handoff_id,
-                kind=event.kind,
-                at=event.at,
-                source=event.source.value,
-                actor=event.actor,
-                data=event.data,
-            )
-            .returning(*HANDOFF_EVENTS.c)
-        )
-        return _event((await self._connection.execute(statement)).one())
+        row = (await self._connection.execute(_APPEND[self._dialect], _event_values(event))).one()
+        return _event(row)
+
+    async def append_many(self, events: Sequence[HandoffEvent]) -> None:
+        """Append events in order, in one batch."""
+        if not events:
+            return  # (an empty executemany would insert one row of defaults)
+        rows = [_event_values(event) for event in events]
+        if self._dialect == "postgresql":
+            columns = columns_of(HANDOFF_EVENTS, _EVENT_COLUMNS, rows, self._connection.dialect)
+            await self._connection.execute(_APPEND_MANY[self._dialect], columns)
+        else:
+            await self._connection.execute(_APPEND_MANY[self._dialect], rows)
 
     async def for_handoff(self, *, handoff_id: int) -> list[HandoffEvent]:
         """A handoff's events in the order they were appended."""
-        statement = (
-            select(HANDOFF_EVENTS)
-            .where(HANDOFF_EVENTS.c.handoff_id == handoff_id)
-            .order_by(HANDOFF_EVENTS.c.id)
-        )
-        return [_event(row) for row in await self._connection.execute(statement)]
+        rows = await self._connection.execute(_FOR_HANDOFF, {"handoff_id": handoff_id})
+        return [_event(row) for row in rows]
 
 
 def _violates_live_index(error: IntegrityError) -> bool:
@@ -191,6 +293,17 @@ def _values(handoff: Handoff) -> dict[str, Any]:
         "policy": handoff.policy,
         "context": handoff.context,
         "closed_at": handoff.closed_at,
+    }
+
+
+def _event_values(event: HandoffEvent) -> dict[str, Any]:
+    return {
+        "handoff_id": event.handoff_id,
+        "kind": event.kind,
+        "at": event.at,
+        "source": event.source.value,
+        "actor": event.actor,
+        "data": event.data,
     }
 
 

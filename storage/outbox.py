@@ -2,15 +2,65 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Executable, Row, and_, bindparam, func, or_, select, update
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from routing.models import OutboxItem
-from storage.dialect import insert, is_postgresql
+from storage.batch import columns_of, pg_insert_many
+from storage.dialect import per_dialect
 from storage.tables import OUTBOX
+
+_ENQUEUE = per_dialect(
+    lambda dialect_insert: (
+        dialect_insert(OUTBOX)
+        .on_conflict_do_nothing(index_elements=[OUTBOX.c.dedupe_key])
+        .returning(*OUTBOX.c)
+    )
+)
+_COLUMNS = (
+    "channel_key", "method", "payload", "created_at", "available_at", "attempts", "last_error",
+    "delivered_at", "failed_at", "result", "handoff_id", "dedupe_key",
+)  # fmt: skip
+_ENQUEUE_MANY: dict[str, Executable] = {
+    "postgresql": pg_insert_many(OUTBOX, _COLUMNS, conflict="ON CONFLICT (dedupe_key) DO NOTHING"),
+    "sqlite": sqlite_insert(OUTBOX).on_conflict_do_nothing(index_elements=[OUTBOX.c.dedupe_key]),
+}
+# The SET clause comes from the parameter dict's column keys.
+_SET = update(OUTBOX).where(OUTBOX.c.id == bindparam("b_id"))
+_GET = select(OUTBOX).where(OUTBOX.c.id == bindparam("item_id"))
+
+
+def _claim_due(*, postgresql: bool) -> Any:
+    now = bindparam("now", type_=OUTBOX.c.available_at.type)
+    head, candidate = OUTBOX.alias("head"), OUTBOX.alias("candidate")
+    heads = select(func.min(head.c.id)).where(_pending(head.c)).group_by(head.c.channel_key)
+    due = (
+        select(candidate.c.id)
+        .where(candidate.c.id.in_(heads), candidate.c.available_at <= now, _unleased(candidate.c, now))
+        .order_by(candidate.c.id)
+        .limit(bindparam("limit"))
+    )
+    if postgresql:
+        due = due.with_for_update(skip_locked=True)
+    # A materialized CTE runs once. As a plain `IN (subquery)` PostgreSQL may rescan it per row, and a
+    # rescan skips the rows this very UPDATE already changed, so it would lease past `limit`.
+    chosen = due.cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
+    return (
+        update(OUTBOX)
+        .where(OUTBOX.c.id.in_(select(chosen.c.id)), _pending(OUTBOX.c), _unleased(OUTBOX.c, now))
+        # Counting the attempt when it starts (not when it fails) lets a worker that restarts after a
+        # crash see that a row was tried before, and check whether Slack took the write already.
+        .values(
+            leased_until=bindparam("leased_until", type_=OUTBOX.c.leased_until.type),
+            attempts=OUTBOX.c.attempts + 1,
+        )
+        .returning(*OUTBOX.c)
+    )
 
 
 class SqlOutbox:
@@ -18,30 +68,23 @@ class SqlOutbox:
 
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
+        self._dialect = connection.dialect.name
 
     async def enqueue(self, item: OutboxItem) -> OutboxItem | None:
         """Add a row; None if a row with the same dedupe key exists already."""
-        statement = (
-            insert(self._connection, OUTBOX)
-            .values(
-                channel_key=item.channel_key,
-                method=item.method,
-                payload=item.payload,
-                created_at=item.created_at,
-                available_at=item.available_at,
-                attempts=item.attempts,
-                last_error=item.last_error,
-                delivered_at=item.delivered_at,
-                failed_at=item.failed_at,
-                result=item.result,
-                handoff_id=item.handoff_id,
-                dedupe_key=item.dedupe_key,
-            )
-            .on_conflict_do_nothing(index_elements=[OUTBOX.c.dedupe_key])
-            .returning(*OUTBOX.c)
-        )
-        row = (await self._connection.execute(statement)).first()
+        row = (await self._connection.execute(_ENQUEUE[self._dialect], _item_values(item))).first()
         return None if row is None else _item(row)
+
+    async def enqueue_many(self, items: Sequence[OutboxItem]) -> None:
+        """Add rows in order, in one batch; a row whose dedupe key exists already is skipped."""
+        if not items:
+            return  # (an empty executemany would insert one row of defaults)
+        rows = [_item_values(item) for item in items]
+        if self._dialect == "postgresql":
+            columns = columns_of(OUTBOX, _COLUMNS, rows, self._connection.dialect)
+            await self._connection.execute(_ENQUEUE_MANY[self._dialect], columns)
+        else:
+            await self._connection.execute(_ENQUEUE_MANY[self._dialect], rows)
 
     async def claim_due(self, *, now: datetime, limit: int, lease: timedelta) -> list[OutboxItem]:
         """Lease up to `limit` deliverable rows, oldest first: per channel key only its oldest pending row.
@@ -50,28 +93,8 @@ class SqlOutbox:
         go out in order. PostgreSQL skips rows another transaction is claiming (FOR UPDATE SKIP LOCKED);
         SQLite runs one writer at a time, and the UPDATE re-checks the lease (compare-and-set) either way.
         """
-        head, candidate = OUTBOX.alias("head"), OUTBOX.alias("candidate")
-        heads = select(func.min(head.c.id)).where(_pending(head.c)).group_by(head.c.channel_key)
-        due = (
-            select(candidate.c.id)
-            .where(candidate.c.id.in_(heads), candidate.c.available_at <= now, _unleased(candidate.c, now))
-            .order_by(candidate.c.id)
-            .limit(limit)
-        )
-        if is_postgresql(self._connection):
-            due = due.with_for_update(skip_locked=True)
-        # A materialized CTE runs once. As a plain `IN (subquery)` PostgreSQL may rescan it per row, and a
-        # rescan skips the rows this very UPDATE already changed, so it would lease past `limit`.
-        chosen = due.cte("due").prefix_with("MATERIALIZED", dialect="postgresql")
-        statement = (
-            update(OUTBOX)
-            .where(OUTBOX.c.id.in_(select(chosen.c.id)), _pending(OUTBOX.c), _unleased(OUTBOX.c, now))
-            # Counting the attempt when it starts (not when it fails) lets a worker that restarts after a
-            # crash see that a row was tried before, and check whether Slack took the write already.
-            .values(leased_until=now + lease, attempts=OUTBOX.c.attempts + 1)
-            .returning(*OUTBOX.c)
-        )
-        rows = await self._connection.execute(statement)
+        parameters = {"now": now, "limit": limit, "leased_until": now + lease}
+        rows = await self._connection.execute(_CLAIM_DUE[self._dialect], parameters)
         return sorted((_item(row) for row in rows), key=lambda item: item.id or 0)
 
     async def mark_delivered(self, *, item_id: int, at: datetime, result: dict[str, Any] | None) -> None:
@@ -92,11 +115,11 @@ class SqlOutbox:
         await self._set(item_id, failed_at=at, last_error=error, leased_until=None)
 
     async def _set(self, item_id: int, **values: Any) -> None:
-        await self._connection.execute(update(OUTBOX).where(OUTBOX.c.id == item_id).values(values))
+        await self._connection.execute(_SET, {**values, "b_id": item_id})
 
     async def get(self, *, item_id: int) -> OutboxItem | None:
         """One row."""
-        row = (await self._connection.execute(select(OUTBOX).where(OUTBOX.c.id == item_id))).first()
+        row = (await self._connection.execute(_GET, {"item_id": item_id})).first()
         return None if row is None else _item(row)
 
     async def pending(self) -> tuple[int, datetime | None]:
@@ -111,8 +134,28 @@ def _pending(columns: Any) -> ColumnElement[bool]:
     return and_(columns.delivered_at.is_(None), columns.failed_at.is_(None))
 
 
-def _unleased(columns: Any, now: datetime) -> ColumnElement[bool]:
+def _unleased(columns: Any, now: Any) -> ColumnElement[bool]:
     return or_(columns.leased_until.is_(None), columns.leased_until <= now)
+
+
+_CLAIM_DUE = {"postgresql": _claim_due(postgresql=True), "sqlite": _claim_due(postgresql=False)}
+
+
+def _item_values(item: OutboxItem) -> dict[str, Any]:
+    return {
+        "channel_key": item.channel_key,
+        "method": item.method,
+        "payload": item.payload,
+        "created_at": item.created_at,
+        "available_at": item.available_at,
+        "attempts": item.attempts,
+        "last_error": item.last_error,
+        "delivered_at": item.delivered_at,
+        "failed_at": item.failed_at,
+        "result": item.result,
+        "handoff_id": item.handoff_id,
+        "dedupe_key": item.dedupe_key,
+    }
 
 
 def _item(row: Row[Any]) -> OutboxItem:

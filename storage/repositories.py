@@ -6,15 +6,79 @@ import builtins
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, case, delete, func, select, text, update
+from sqlalchemy import Row, bindparam, case, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from routing.models import Account, AuthorKind, Conversation, StoredMessage, WatchedChannel
-from storage.dialect import insert
+from storage.dialect import insert, per_dialect
 from storage.tables import CHANNELS, CONVERSATIONS, HANDOFFS, LIVE_HANDOFF_SQL, MESSAGES, PROCESSED_EVENTS
 
 # Authors whose message answers the customer; other bots and Baton itself don't stop the wait.
 _ANSWERING_AUTHORS = (AuthorKind.INTERNAL, AuthorKind.AI)
+
+# Statements on the intake's path, built once (see storage.dialect.per_dialect).
+_REMEMBER = per_dialect(
+    lambda dialect_insert: (
+        dialect_insert(PROCESSED_EVENTS)
+        .on_conflict_do_nothing(index_elements=[PROCESSED_EVENTS.c.event_id])
+        .returning(PROCESSED_EVENTS.c.event_id)
+    )
+)
+_CHANNEL = select(CHANNELS).where(CHANNELS.c.channel_id == bindparam("channel_id"))
+_ADD_MESSAGE = per_dialect(
+    lambda dialect_insert: (
+        dialect_insert(MESSAGES)
+        .on_conflict_do_nothing(index_elements=[MESSAGES.c.channel_id, MESSAGES.c.ts])
+        .returning(MESSAGES.c.id)
+    )
+)
+_MESSAGE = select(MESSAGES).where(
+    MESSAGES.c.channel_id == bindparam("channel_id"), MESSAGES.c.ts == bindparam("ts")
+)
+_CHANGE_MESSAGE = (
+    update(MESSAGES)
+    .where(MESSAGES.c.channel_id == bindparam("b_channel_id"), MESSAGES.c.ts == bindparam("b_ts"))
+    .returning(*MESSAGES.c)
+)
+_CONVERSATION = select(CONVERSATIONS).where(
+    CONVERSATIONS.c.channel_id == bindparam("channel_id"),
+    CONVERSATIONS.c.thread_ts == bindparam("thread_ts"),
+)
+_MESSAGES = (
+    select(MESSAGES)
+    .where(MESSAGES.c.channel_id == bindparam("channel_id"), MESSAGES.c.thread_ts == bindparam("thread_ts"))
+    .order_by(MESSAGES.c.ts.desc())
+    .limit(bindparam("limit"))
+)
+
+
+def _count_message(waiting: str) -> dict[str, Any]:
+    """The conversation upsert of a new message; `waiting`: "start" (a customer's), "stop" (an answer), or
+    "keep" (another bot's or Baton's own message)."""
+
+    def build(dialect_insert: Any) -> Any:
+        statement = dialect_insert(CONVERSATIONS)
+        current, new = CONVERSATIONS.c, statement.excluded
+        changes: dict[str, Any] = {
+            "message_count": current.message_count + 1,
+            "customer_message_count": current.customer_message_count + new.customer_message_count,
+            "last_message_at": case(
+                (new.last_message_at > current.last_message_at, new.last_message_at),
+                else_=current.last_message_at,
+            ),
+        }
+        if waiting == "start":
+            changes["waiting_since"] = func.coalesce(current.waiting_since, new.waiting_since)
+        elif waiting == "stop":
+            changes["waiting_since"] = None
+        return statement.on_conflict_do_update(
+            index_elements=[current.channel_id, current.thread_ts], set_=changes
+        )
+
+    return per_dialect(build)
+
+
+_COUNT_MESSAGE = {waiting: _count_message(waiting) for waiting in ("start", "stop", "keep")}
 
 
 class SqlProcessedEvents:
@@ -25,13 +89,9 @@ class SqlProcessedEvents:
 
     async def remember(self, *, event_id: str, at: datetime) -> bool:
         """Record an event id; True if it is new, False if it was seen before."""
-        statement = (
-            insert(self._connection, PROCESSED_EVENTS)
-            .values(event_id=event_id, received_at=at)
-            .on_conflict_do_nothing(index_elements=[PROCESSED_EVENTS.c.event_id])
-            .returning(PROCESSED_EVENTS.c.event_id)
-        )
-        return (await self._connection.execute(statement)).first() is not None
+        statement = _REMEMBER[self._connection.dialect.name]
+        parameters = {"event_id": event_id, "received_at": at}
+        return (await self._connection.execute(statement, parameters)).first() is not None
 
     async def forget_before(self, *, before: datetime) -> int:
         """Drop ids recorded before a time; return how many."""
@@ -47,8 +107,7 @@ class SqlChannels:
 
     async def get(self, *, channel_id: str) -> WatchedChannel | None:
         """The channel, or None if Baton never heard of it."""
-        statement = select(CHANNELS).where(CHANNELS.c.channel_id == channel_id)
-        row = (await self._connection.execute(statement)).first()
+        row = (await self._connection.execute(_CHANNEL, {"channel_id": channel_id})).first()
         return None if row is None else _channel(row)
 
     async def save(self, channel: WatchedChannel) -> WatchedChannel:
@@ -90,57 +149,35 @@ class SqlConversations:
 
     async def add_message(self, message: StoredMessage) -> bool:
         """Store a message and update its conversation; False if (channel, ts) is already stored."""
-        stored = (
-            insert(self._connection, MESSAGES)
-            .values(
-                channel_id=message.channel_id,
-                ts=message.ts,
-                thread_ts=message.thread_ts,
-                author_id=message.author_id,
-                author_team=message.author_team,
-                author_kind=message.author_kind.value,
-                text=message.text,
-                metadata=message.metadata,
-                received_at=message.received_at,
-                edited_at=message.edited_at,
-                deleted=message.deleted,
-            )
-            .on_conflict_do_nothing(index_elements=[MESSAGES.c.channel_id, MESSAGES.c.ts])
-            .returning(MESSAGES.c.id)
-        )
-        if (await self._connection.execute(stored)).first() is None:
-            return False
-        await self._count(message)
-        return True
-
-    async def _count(self, message: StoredMessage) -> None:
-        customer = message.author_kind is AuthorKind.CUSTOMER
-        statement = insert(self._connection, CONVERSATIONS).values(
-            channel_id=message.channel_id,
-            thread_ts=message.thread_ts,
-            started_at=message.received_at,
-            last_message_at=message.received_at,
-            message_count=1,
-            customer_message_count=1 if customer else 0,
-            waiting_since=message.received_at if customer else None,
-        )
-        current, new = CONVERSATIONS.c, statement.excluded
-        changes: dict[str, Any] = {
-            "message_count": current.message_count + 1,
-            "customer_message_count": current.customer_message_count + new.customer_message_count,
-            "last_message_at": case(
-                (new.last_message_at > current.last_message_at, new.last_message_at),
-                else_=current.last_message_at,
-            ),
+        dialect = self._connection.dialect.name
+        parameters = {
+            "channel_id": message.channel_id,
+            "ts": message.ts,
+            "thread_ts": message.thread_ts,
+            "author_id": message.author_id,
+            "author_team": message.author_team,
+            "author_kind": message.author_kind.value,
+            "text": message.text,
+            "metadata": message.metadata,
+            "received_at": message.received_at,
+            "edited_at": message.edited_at,
+            "deleted": message.deleted,
         }
-        if customer:
-            changes["waiting_since"] = func.coalesce(current.waiting_since, new.waiting_since)
-        elif message.author_kind in _ANSWERING_AUTHORS:
-            changes["waiting_since"] = None
-        statement = statement.on_conflict_do_update(
-            index_elements=[current.channel_id, current.thread_ts], set_=changes
-        )
-        await self._connection.execute(statement)
+        if (await self._connection.execute(_ADD_MESSAGE[dialect], parameters)).first() is None:
+            return False
+        customer = message.author_kind is AuthorKind.CUSTOMER
+        waiting = "start" if customer else "stop" if message.author_kind in _ANSWERING_AUTHORS else "keep"
+        counted = {
+            "channel_id": message.channel_id,
+            "thread_ts": message.thread_ts,
+            "started_at": message.received_at,
+            "last_message_at": message.received_at,
+            "message_count": 1,
+            "customer_message_count": 1 if customer else 0,
+            "waiting_since": message.received_at if customer else None,
+        }
+        await self._connection.execute(_COUNT_MESSAGE[waiting][dialect], counted)
+        return True
 
     async def edit_message(
         self, *, channel_id: str, ts: str, text: str, at: datetime
@@ -153,38 +190,25 @@ class SqlConversations:
         return await self._change(channel_id=channel_id, ts=ts, values={"deleted": True})
 
     async def _change(self, *, channel_id: str, ts: str, values: dict[str, Any]) -> StoredMessage | None:
-        statement = (
-            update(MESSAGES)
-            .where(MESSAGES.c.channel_id == channel_id, MESSAGES.c.ts == ts)
-            .values(values)
-            .returning(*MESSAGES.c)
-        )
-        row = (await self._connection.execute(statement)).first()
+        parameters = {**values, "b_channel_id": channel_id, "b_ts": ts}
+        row = (await self._connection.execute(_CHANGE_MESSAGE, parameters)).first()
         return None if row is None else _message(row)
 
     async def get_message(self, *, channel_id: str, ts: str) -> StoredMessage | None:
         """One stored message."""
-        statement = select(MESSAGES).where(MESSAGES.c.channel_id == channel_id, MESSAGES.c.ts == ts)
-        row = (await self._connection.execute(statement)).first()
+        row = (await self._connection.execute(_MESSAGE, {"channel_id": channel_id, "ts": ts})).first()
         return None if row is None else _message(row)
 
     async def get(self, *, channel_id: str, thread_ts: str) -> Conversation | None:
         """One conversation."""
-        statement = select(CONVERSATIONS).where(
-            CONVERSATIONS.c.channel_id == channel_id, CONVERSATIONS.c.thread_ts == thread_ts
-        )
-        row = (await self._connection.execute(statement)).first()
+        parameters = {"channel_id": channel_id, "thread_ts": thread_ts}
+        row = (await self._connection.execute(_CONVERSATION, parameters)).first()
         return None if row is None else _conversation(row)
 
     async def messages(self, *, channel_id: str, thread_ts: str, limit: int = 50) -> list[StoredMessage]:
         """The last `limit` messages of a conversation, oldest first (deleted ones included, marked)."""
-        statement = (
-            select(MESSAGES)
-            .where(MESSAGES.c.channel_id == channel_id, MESSAGES.c.thread_ts == thread_ts)
-            .order_by(MESSAGES.c.ts.desc())
-            .limit(limit)
-        )
-        newest_first = [_message(row) for row in await self._connection.execute(statement)]
+        parameters = {"channel_id": channel_id, "thread_ts": thread_ts, "limit": limit}
+        newest_first = [_message(row) for row in await self._connection.execute(_MESSAGES, parameters)]
         return newest_first[::-1]
 
     async def waiting(self, *, since_before: datetime, limit: int) -> list[Conversation]:
