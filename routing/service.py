@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
 HISTORY_FOR_DECISIONS = 20
+# Slack redelivers an event for a few minutes at most; a day of event ids is plenty to recognise repeats.
+EVENT_IDS_KEPT = timedelta(days=1)
 UNROUTED = "unrouted"
 
 
@@ -345,6 +347,7 @@ class BatonService(SlaSweeps):
         async with self._store.transaction() as tx:
             report = await self.sweep_handoffs(tx, now=now, limit=limit)
             opened = await self._sweep_unanswered(tx, now=now, limit=limit)
+            await tx.processed_events.forget_before(before=now - EVENT_IDS_KEPT)
         report = replace(report, opened=opened)
         if report.steps or report.opened:
             self._outbox_written()

@@ -257,3 +257,15 @@ async def test_a_restarted_service_picks_up_where_the_last_one_stopped(store: Sq
     assert (await after.sweep()).steps == 1
     assert not await after.sweep()
     assert await kinds(after, handoff.id) == ["opened", "sla_breached", "escalated"]
+
+
+async def test_the_sweep_forgets_event_ids_after_a_day(store: SqlStore):
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock)
+    await watched(service)
+    old = customer("How do I export a CSV report?", clock)
+    await service.handle_message(old)
+    clock.at(MONDAY_10, 60 * 25)
+    await service.sweep()
+    async with store.transaction() as tx:
+        assert await tx.processed_events.remember(event_id=old.event_id, at=clock.now)  # forgotten: new again
