@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from handlers.delivery_errors import InternalPostRefused, Permanent, RateLimited, Transient
 from handlers.notifier import Notifier
@@ -37,6 +38,7 @@ class OutboxWorker:
         *,
         store: Store,
         notifier: Notifier,
+        delivered: Callable[[OutboxItem, dict[str, Any]], Awaitable[None]],
         clock: Callable[[], datetime],
         batch: int = 50,
         lease: timedelta = timedelta(seconds=60),
@@ -44,6 +46,7 @@ class OutboxWorker:
     ) -> None:
         self._store = store
         self._notifier = notifier
+        self._delivered = delivered  # marks the row delivered (and records a card's place) in one transaction
         self._clock = clock
         self._batch = batch
         self._lease = lease
@@ -99,8 +102,7 @@ class OutboxWorker:
             logger.exception("outbox row %s (%s) raised", item.id, item.method)
             await self._retry(item, backoff(item.attempts), f"error: {type(error).__name__}: {error}")
         else:
-            async with self._store.transaction() as tx:
-                await tx.outbox.mark_delivered(item_id=item.id, at=self._clock(), result=result)
+            await self._delivered(item, result)
 
     async def _retry(self, item: OutboxItem, delay: float, error: str) -> None:
         assert item.id is not None

@@ -95,7 +95,7 @@ async def running(settings: Settings, *, config: BatonConfig | None = None) -> A
             session=session,
         )
         notifier = Notifier(client=client, service=service)
-        worker = OutboxWorker(store=store, notifier=notifier, clock=utc_now)
+        worker = OutboxWorker(store=store, notifier=notifier, delivered=service.delivered, clock=utc_now)
         service.on_outbox(worker.wake)
         runner = web.AppRunner(build_web_app(bolt=bolt, health=_health_check(engine, settings)))
         await runner.setup()

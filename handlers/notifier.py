@@ -87,9 +87,8 @@ class Notifier:
                 )
             )
             found = (str(response["channel"]), str(response["ts"]))
-        assert handoff.id is not None
-        await self._service.card_posted(handoff_id=handoff.id, channel=found[0], ts=found[1])
-        return {"channel": found[0], "ts": found[1]}
+        # The worker records where the card went in the same transaction that marks this row delivered.
+        return {"channel": found[0], "ts": found[1], "card": {"channel": found[0], "ts": found[1]}}
 
     async def _update_card(self, item: OutboxItem) -> Result:
         view = await self._view(item)
@@ -120,12 +119,11 @@ class Notifier:
         return await self._post_in_card_thread(item, render_mirror(message))
 
     async def _customer_message(self, item: OutboxItem) -> Result:
-        handoff = await self._service.handoff(int(item.payload["handoff_id"]))
         channel, thread_ts = str(item.payload["channel"]), str(item.payload["thread_ts"])
         found = await self._already_posted(item, channel=channel, thread_ts=thread_ts)
         if found is not None:
             return {"channel": found[0], "ts": found[1], "found": True}
-        state = handoff.state.value if handoff else "unknown"
+        state = str(item.payload.get("state") or "open")
         response = await slack_call(
             self._client.chat_postMessage(
                 channel=channel,

@@ -103,7 +103,12 @@ def customer_message(handoff: Handoff, *, text: str, now: datetime, dedupe: str)
         key=handoff.channel_id,
         handoff=handoff,
         now=now,
-        payload={"channel": handoff.channel_id, "thread_ts": handoff.thread_ts, "text": text},
+        payload={
+            "channel": handoff.channel_id,
+            "thread_ts": handoff.thread_ts,
+            "text": text,
+            "state": handoff.state.value,  # what the AI agent reads in the message's metadata
+        },
         dedupe=dedupe,
     )
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from routing import notifications as notify
 from routing.config import BatonConfig
@@ -26,6 +27,7 @@ from routing.models import (
     HandoffState,
     MessageChange,
     MessageFacts,
+    OutboxItem,
     StoredMessage,
     WatchedChannel,
 )
@@ -425,21 +427,31 @@ class BatonService(SlaSweeps):
         async with self._store.transaction(readonly=True) as tx:
             return await tx.conversations.get_message(channel_id=channel_id, ts=ts)
 
-    async def card_posted(self, *, handoff_id: int, channel: str, ts: str) -> None:
-        """Remember where a handoff's card was posted (the worker calls this after chat.postMessage)."""
+    async def delivered(self, item: OutboxItem, result: dict[str, Any]) -> None:
+        """Record a delivered outbox row and, for a card, where it was posted: one transaction."""
+        assert item.id is not None
         async with self._store.transaction() as tx:
-            for _ in range(3):
-                handoff = await tx.handoffs.get(handoff_id=handoff_id)
-                if handoff is None or (handoff.card_channel, handoff.card_ts) == (channel, ts):
-                    return
-                updated = await tx.handoffs.update(
-                    replace(handoff, card_channel=channel, card_ts=ts), expected_version=handoff.version
-                )
-                if updated is not None:
-                    await self._event(
-                        tx, updated, "card_posted", EventSource.MESSAGE, "", channel=channel, ts=ts
-                    )
-                    return
+            await tx.outbox.mark_delivered(item_id=item.id, at=self._clock(), result=result)
+            card = result.get("card")
+            if isinstance(card, dict) and item.handoff_id is not None:
+                await self._card_posted(tx, item.handoff_id, channel=str(card["channel"]), ts=str(card["ts"]))
+
+    async def card_posted(self, *, handoff_id: int, channel: str, ts: str) -> None:
+        """Remember where a handoff's card was posted."""
+        async with self._store.transaction() as tx:
+            await self._card_posted(tx, handoff_id, channel=channel, ts=ts)
+
+    async def _card_posted(self, tx: UnitOfWork, handoff_id: int, *, channel: str, ts: str) -> None:
+        for _ in range(3):
+            handoff = await tx.handoffs.get(handoff_id=handoff_id)
+            if handoff is None or (handoff.card_channel, handoff.card_ts) == (channel, ts):
+                return
+            updated = await tx.handoffs.update(
+                replace(handoff, card_channel=channel, card_ts=ts), expected_version=handoff.version
+            )
+            if updated is not None:
+                await self._event(tx, updated, "card_posted", EventSource.MESSAGE, "", channel=channel, ts=ts)
+                return
 
     async def route_to_member(self, *, handoff_id: int, members: list[str]) -> str | None:
         """Pick the group member a handoff's card goes to (round robin or least loaded), and remember it."""
