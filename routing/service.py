@@ -11,11 +11,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Any
 
 from routing import notifications as notify
 from routing.config import BatonConfig
 from routing.decision import Decision, TriggerKind
+from routing.delivery import DeliverySupport
 from routing.errors import Conflict, NotFound
 from routing.handoffs import Action, Change, apply, in_cooldown, merge, open_handoff
 from routing.models import (
@@ -27,15 +27,13 @@ from routing.models import (
     HandoffState,
     MessageChange,
     MessageFacts,
-    OutboxItem,
     StoredMessage,
     WatchedChannel,
 )
 from routing.ports import Store, UnitOfWork
-from routing.routes import Strategy, pick_member, resolve
+from routing.routes import resolve
 from routing.sweep import SlaSweeps, SweepReport, after_claim, sla_of, start_clock, with_sla
 from routing.triggers.engine import decide, unanswered_decision
-from routing.views import CardView, sentiment_trend
 
 logger = logging.getLogger(__name__)
 
@@ -65,7 +63,7 @@ class IntakeResult:
     handoff: Handoff | None = None
 
 
-class BatonService(SlaSweeps):
+class BatonService(SlaSweeps, DeliverySupport):
     """Records what happens in watched channels, opens and updates handoffs, queues what Slack must see."""
 
     def __init__(
@@ -393,99 +391,6 @@ class BatonService(SlaSweeps):
             await self._open(tx, decision, facts, channel, now, source=EventSource.SCHEDULER)
             opened += 1
         return opened
-
-    # ---- what the notifier needs ----
-
-    async def card_view(self, handoff_id: int) -> CardView | None:
-        """What the handoff's card shows now."""
-        async with self._store.transaction(readonly=True) as tx:
-            handoff = await tx.handoffs.get(handoff_id=handoff_id)
-            if handoff is None:
-                return None
-            channel = await tx.channels.get(channel_id=handoff.channel_id) or WatchedChannel(
-                handoff.channel_id
-            )
-            messages = await tx.conversations.messages(
-                channel_id=handoff.channel_id,
-                thread_ts=handoff.thread_ts,
-                limit=self.config.handoffs.card_history,
-            )
-        description = next(
-            (t.description for t in self.config.rules.escalation_types if t.name == handoff.escalation_type),
-            "",
-        )
-        return CardView(
-            handoff=handoff,
-            channel=channel,
-            messages=tuple(messages),
-            sentiment=sentiment_trend(messages),
-            type_description=description,
-        )
-
-    async def message(self, *, channel_id: str, ts: str) -> StoredMessage | None:
-        """One stored message (the notifier mirrors customer messages into card threads)."""
-        async with self._store.transaction(readonly=True) as tx:
-            return await tx.conversations.get_message(channel_id=channel_id, ts=ts)
-
-    async def delivered(self, item: OutboxItem, result: dict[str, Any]) -> None:
-        """Record a delivered outbox row and, for a card, where it was posted: one transaction."""
-        assert item.id is not None
-        async with self._store.transaction() as tx:
-            await tx.outbox.mark_delivered(item_id=item.id, at=self._clock(), result=result)
-            card = result.get("card")
-            if isinstance(card, dict) and item.handoff_id is not None:
-                await self._card_posted(tx, item.handoff_id, channel=str(card["channel"]), ts=str(card["ts"]))
-
-    async def card_posted(self, *, handoff_id: int, channel: str, ts: str) -> None:
-        """Remember where a handoff's card was posted."""
-        async with self._store.transaction() as tx:
-            await self._card_posted(tx, handoff_id, channel=channel, ts=ts)
-
-    async def _card_posted(self, tx: UnitOfWork, handoff_id: int, *, channel: str, ts: str) -> None:
-        for _ in range(3):
-            handoff = await tx.handoffs.get(handoff_id=handoff_id)
-            if handoff is None or (handoff.card_channel, handoff.card_ts) == (channel, ts):
-                return
-            updated = await tx.handoffs.update(
-                replace(handoff, card_channel=channel, card_ts=ts), expected_version=handoff.version
-            )
-            if updated is not None:
-                await self._event(tx, updated, "card_posted", EventSource.MESSAGE, "", channel=channel, ts=ts)
-                return
-
-    async def route_to_member(self, *, handoff_id: int, members: list[str]) -> str | None:
-        """Pick the group member a handoff's card goes to (round robin or least loaded), and remember it."""
-        async with self._store.transaction() as tx:
-            handoff = await tx.handoffs.get(handoff_id=handoff_id)
-            if handoff is None:
-                raise NotFound(f"handoff {handoff_id} does not exist")
-            if handoff.routed_to:
-                return handoff.routed_to
-            strategy = Strategy(handoff.context.get("strategy") or Strategy.ROUND_ROBIN.value)
-            load = (
-                await tx.handoffs.live_counts(user_ids=members) if strategy is Strategy.LEAST_LOADED else {}
-            )
-            last = await tx.handoffs.last_routed(target=handoff.target)
-            member = pick_member(members, strategy=strategy, last_picked=last, load=load)
-            if member is None:
-                return None
-            updated = await tx.handoffs.update(
-                replace(handoff, routed_to=member), expected_version=handoff.version
-            )
-            if updated is None:
-                raise Conflict(f"handoff {handoff_id} changed meanwhile")
-            await self._event(tx, updated, "routed", EventSource.MESSAGE, "", member=member)
-            return member
-
-    async def handoff(self, handoff_id: int) -> Handoff | None:
-        """One handoff."""
-        async with self._store.transaction(readonly=True) as tx:
-            return await tx.handoffs.get(handoff_id=handoff_id)
-
-    async def events(self, handoff_id: int) -> list[HandoffEvent]:
-        """A handoff's history."""
-        async with self._store.transaction(readonly=True) as tx:
-            return await tx.handoff_events.for_handoff(handoff_id=handoff_id)
 
 
 def _customer_turn(
