@@ -30,7 +30,8 @@ class Turn:
 class Context:
     """One customer message in its conversation; expensive parts computed once, on first use.
 
-    `prepared` and `sentiment` may be passed in when the caller already has them (the engine's fast check).
+    `prepared`, `sentiment`, `bits` (SCANNER.mask of the prepared lower text) and `tone_bounds` may be
+    passed in when the caller already has them (the engine's fast check).
     """
 
     __slots__ = (
@@ -43,6 +44,7 @@ class Context:
         "_turns",
         "_bits",
         "_bits_of",
+        "tone_bounds",
     )
 
     def __init__(
@@ -55,6 +57,8 @@ class Context:
         now: datetime,
         prepared: Text | None = None,
         sentiment: Sentiment | None = None,
+        bits: int | None = None,
+        tone_bounds: dict[float, bool] | None = None,
     ) -> None:
         self.text = prepare(text) if prepared is None else prepared
         self.account = account
@@ -63,8 +67,10 @@ class Context:
         self._history = history[-HISTORY_WINDOW:]
         self._sentiment = sentiment
         self._turns: tuple[Turn, ...] | None = None
-        self._bits = 0
-        self._bits_of: Text | None = None
+        self._bits = 0 if bits is None else bits
+        self._bits_of: Text | None = None if bits is None else self.text
+        # frustration.tone_may_fire results for this message by threshold, when the caller has them
+        self.tone_bounds = tone_bounds
 
     @property
     def sentiment(self) -> Sentiment:

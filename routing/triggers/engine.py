@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
@@ -11,8 +12,9 @@ from routing.decision import DEFAULT_APPROACH, NO_ESCALATION, Decision, TriggerH
 from routing.models import Account, MessageFacts, StoredMessage, Urgency
 from routing.rules import RuleSet, TriggerRule
 from routing.triggers import business, explicit, frustration
+from routing.triggers import lexicon as lx
 from routing.triggers.context import Context
-from routing.triggers.prefilter import SCANNER
+from routing.triggers.prefilter import SCANNER, Guarded
 from routing.triggers.sentiment import score
 from routing.triggers.text import prepare
 
@@ -72,9 +74,9 @@ class _Plan:
     """A RuleSet's enabled rules with their detectors, and what the fast check needs; built once per RuleSet.
 
     `fast` holds when every enabled rule is a built-in kind without admin phrases, keywords or patterns:
-    then a message can only be hit through a built-in family (its literal bits), the tone score (its
-    bound), the conversation (history), or an AI assessment, and a message with none of these gets the
-    no-escalation decision without running a detector.
+    then a message can only be hit through a match of a built-in family's pattern (searched only when its
+    literal bits are set), the tone score (its bound), the conversation (history), or an AI assessment,
+    and a message with none of these gets the no-escalation decision without running a detector.
     """
 
     __slots__ = (
@@ -82,6 +84,7 @@ class _Plan:
         "steps",
         "fast",
         "family_bits",
+        "family_patterns",
         "tone_thresholds",
         "uses_history",
         "uses_assessment",
@@ -95,15 +98,20 @@ class _Plan:
         self.fast = all(rules.matcher(rule.id).empty for rule, _ in self.steps)
         bits = 0
         thresholds: list[float] = []
+        patterns: dict[int, re.Pattern[str]] = {}
         for rule, _ in self.steps:
             if rule.kind is TriggerKind.CUSTOM or not rule.builtin:
                 continue  # no lexicon: only the (empty) admin lists
             if rule.kind is TriggerKind.FRUSTRATION:
                 bits |= frustration.STANDALONE_BITS
                 thresholds.append(rule.threshold)
+                patterns.update((g.bit, g.regex) for g in frustration.STANDALONE_PATTERNS)
             elif rule.kind in _FAMILY_BITS:
                 bits |= _FAMILY_BITS[rule.kind]
+                patterns.update((g.bit, g.regex) for g in _FAMILY_PATTERNS[rule.kind])
         self.family_bits = bits
+        # every built-in pattern a hit can come from (but the tone's), with its prefilter bit
+        self.family_patterns = tuple(patterns.items())
         self.tone_thresholds = tuple(thresholds)
         self.uses_history = any(
             rule.kind is TriggerKind.FRUSTRATION and rule.builtin for rule, _ in self.steps
@@ -116,6 +124,12 @@ _FAMILY_BITS: dict[TriggerKind, int] = {
     TriggerKind.DEAL_MOMENT: business.DEAL_BITS,
     TriggerKind.SENSITIVE_TOPIC: business.SENSITIVE_BITS,
     TriggerKind.HIGH_VALUE: business.BUYING_BITS,
+}
+_FAMILY_PATTERNS: dict[TriggerKind, tuple[Guarded, ...]] = {
+    TriggerKind.EXPLICIT_REQUEST: tuple(pattern for _, pattern, _ in lx.EXPLICIT_FAMILIES),
+    TriggerKind.DEAL_MOMENT: tuple(pattern for _, pattern, _, _ in business.DEAL),
+    TriggerKind.SENSITIVE_TOPIC: tuple(pattern for _, pattern, _, _ in business.SENSITIVE),
+    TriggerKind.HIGH_VALUE: tuple(pattern for _, pattern, _, _ in business.BUYING),
 }
 _PLANS: dict[int, _Plan] = {}
 _NO_TEXT = Decision(escalate=False, notes=("no text to analyse",))
@@ -144,6 +158,8 @@ def decide(
     plan = _plan(rules)
     text = prepare(facts.text)
     sentiment = None
+    bits = None
+    bounds: dict[float, bool] | None = None
     if (
         plan.fast
         and not (plan.uses_history and history)
@@ -152,16 +168,25 @@ def decide(
         )
     ):
         # the fast check: nothing a detector looks at can fire (same decision as running them all)
-        bits = SCANNER.mask(text.lower)
-        if not bits & plan.family_bits:
+        lower = text.lower
+        bits = SCANNER.mask(lower)
+        family_match = False
+        if bits & plan.family_bits:
+            # a family's literal is there: does one of those patterns match at all (negated or not)?
+            for bit, pattern in plan.family_patterns:
+                if bits & bit and pattern.search(lower) is not None:
+                    family_match = True
+                    break
+        if not family_match:
+            quiet = True
             if plan.tone_thresholds:
                 sentiment = score(text)
-                quiet = not any(
-                    frustration.tone_may_fire(text, sentiment, threshold, bits)
-                    for threshold in plan.tone_thresholds
-                )
-            else:
-                quiet = True
+                bounds = {}
+                for threshold in plan.tone_thresholds:
+                    may_fire = bounds[threshold] = frustration.tone_may_fire(text, sentiment, threshold, bits)
+                    if may_fire:
+                        quiet = False
+                        break
             if quiet:
                 return _NO_TEXT if text.is_empty else NO_ESCALATION
     ctx = Context(
@@ -172,6 +197,8 @@ def decide(
         now=now,
         prepared=text,
         sentiment=sentiment,
+        bits=bits,
+        tone_bounds=bounds,
     )
     hits: list[TriggerHit] = []
     notes: list[str] = []
@@ -192,7 +219,7 @@ def decide(
 def combine(hits: Sequence[TriggerHit], rules: RuleSet, *, notes: tuple[str, ...] = ()) -> Decision:
     """The decision for a set of hits: type by precedence, urgency the highest of the hit rules'."""
     if not hits:
-        return Decision(escalate=False, notes=notes)
+        return Decision(escalate=False, notes=notes) if notes else NO_ESCALATION  # equal, and shared
     ordered = sorted(hits, key=lambda h: (rules.precedence(_rule_type(h, rules)), -h.score))
     etype_name = _rule_type(ordered[0], rules)
     etype = rules.escalation_type(etype_name)

@@ -21,6 +21,7 @@ from routing.triggers.text import Text
 from routing.triggers.tone_weights import NO_FRAME_FACTOR, OPERATING_POINTS, STEEPNESS, WEIGHTS
 
 STANDALONE = {"complaint": 0.9, "abuse": 0.85, "unhelpful": 0.75}
+STANDALONE_PATTERNS = (CUES["complaint"], CUES["abuse"], CUES["unhelpful"])
 STANDALONE_BITS = CUES["complaint"].bit | CUES["abuse"].bit | CUES["unhelpful"].bit
 TONE_CUES = ("accusation", "emotion", "persistence", "churn", "failure", "why", "profanity")
 _THIRD_PERSON = re.compile(
@@ -54,23 +55,29 @@ def analyse(
         bits = SCANNER.mask(lower)
     out: dict[str, float] = {}
     matched: dict[str, list[str]] = {}
+    last = _LAST_FOUND
+    known = last[1] if last[0] is lower else _NOTHING_FOUND  # the families tone_may_fire already ran
     for name in TONE_CUES:
         cue = CUES[name]
-        found = cue.regex.findall(lower) if bits & cue.bit else []
+        found = (known.get(name) or cue.regex.findall(lower)) if bits & cue.bit else []
         out[name] = float(min(3, len(found)))
         if found:
             matched[name] = found
-    out["polite"] = float(min(3, len(POLITE.regex.findall(lower)))) if bits & POLITE.bit else 0.0
+    polite = known.get("polite")
+    if polite is None:
+        polite = POLITE.regex.findall(lower) if bits & POLITE.bit else []
+    out["polite"] = float(min(3, len(polite))) if bits & POLITE.bit else 0.0
     out["negative_valence"] = max(-8.0, sentiment.negative)
     out["positive_valence"] = min(8.0, sentiment.positive)
     out["negative_compound"] = min(0.0, sentiment.compound)
     out["shouting"] = text.caps_ratio if text.shouted_words >= 2 else 0.0
     out["exclamations"] = float(min(3, text.exclaim_runs))
     out["length"] = min(len(text.tokens), 120) / 40
-    out["addresses_us"] = 1.0 if _YOU.search(lower) else 0.0
+    you = known.get("addresses_us")
+    out["addresses_us"] = (1.0 if you else 0.0) if you is not None else (1.0 if _YOU.search(lower) else 0.0)
     out["questions"] = float(min(3, lower.count("?")))
     for name, pattern in NARRATIVE.items():
-        found = pattern.regex.findall(lower) if bits & pattern.bit else []
+        found = (known.get(name) or pattern.regex.findall(lower)) if bits & pattern.bit else []
         out[name] = float(min(3, len(found)))
         if found:
             matched[name] = found
@@ -87,9 +94,25 @@ _CUE_FAMILIES = tuple(
     for name in (*TONE_CUES, *NARRATIVE)
 )
 _CUE_BITS = sum(pattern.bit for _, pattern, _ in _CUE_FAMILIES)
+_POSITIVE_FAMILIES = tuple(family for family in _CUE_FAMILIES if family[2] > 0)
 # the most the frame and addressing us can add, and the politeness points at their highest (POLITE counts)
 _UNKNOWN_MAX = max(0.0, WEIGHTS.get("service_frame", 0.0)) + max(0.0, WEIGHTS.get("addresses_us", 0.0))
 _POLITE_MAX = max(0.0, WEIGHTS.get("polite", 0.0)) * 3
+_W_NEGATIVE_VALENCE = WEIGHTS.get("negative_valence", 0.0)
+_W_POSITIVE_VALENCE = WEIGHTS.get("positive_valence", 0.0)
+_W_NEGATIVE_COMPOUND = WEIGHTS.get("negative_compound", 0.0)
+_W_SHOUTING = WEIGHTS.get("shouting", 0.0)
+_W_EXCLAMATIONS = WEIGHTS.get("exclamations", 0.0)
+_W_LENGTH = WEIGHTS.get("length", 0.0)
+_W_QUESTIONS = WEIGHTS.get("questions", 0.0)
+_W_POLITE = WEIGHTS.get("polite", 0.0)
+_W_ADDRESSES_US = WEIGHTS.get("addresses_us", 0.0)
+_W_SERVICE_FRAME = WEIGHTS.get("service_frame", 0.0)
+# the loose bound's cue points for each set of present families (bits & _CUE_BITS), computed once
+_LOOSE: dict[int, float] = {}
+# the text whose cue families tone_may_fire last counted, and their matches (analyse reuses them)
+_NOTHING_FOUND: dict[str, list[str]] = {}
+_LAST_FOUND: tuple[str | None, dict[str, list[str]]] = (None, _NOTHING_FOUND)
 
 
 def tone_may_fire(text: Text, sentiment: Sentiment, threshold: float, bits: int | None = None) -> bool:
@@ -100,41 +123,65 @@ def tone_may_fire(text: Text, sentiment: Sentiment, threshold: float, bits: int 
     frame's, addressing us' and politeness' positive weights, leaving out the costly SERVICE_FRAME and
     `_YOU` searches; the no-frame factor only shrinks positive points.
     """
+    global _LAST_FOUND
     lower = text.lower
     if bits is None:
         bits = SCANNER.mask(lower)
     rest = (
-        WEIGHTS.get("negative_valence", 0.0) * max(-8.0, sentiment.negative)
-        + WEIGHTS.get("positive_valence", 0.0) * min(8.0, sentiment.positive)
-        + WEIGHTS.get("negative_compound", 0.0) * min(0.0, sentiment.compound)
-        + WEIGHTS.get("shouting", 0.0) * (text.caps_ratio if text.shouted_words >= 2 else 0.0)
-        + WEIGHTS.get("exclamations", 0.0) * float(min(3, text.exclaim_runs))
-        + WEIGHTS.get("length", 0.0) * (min(len(text.tokens), 120) / 40)
-        + WEIGHTS.get("questions", 0.0) * float(min(3, lower.count("?")))
+        _W_NEGATIVE_VALENCE * max(-8.0, sentiment.negative)
+        + _W_POSITIVE_VALENCE * min(8.0, sentiment.positive)
+        + _W_NEGATIVE_COMPOUND * min(0.0, sentiment.compound)
+        + _W_SHOUTING * (text.caps_ratio if text.shouted_words >= 2 else 0.0)
+        + _W_EXCLAMATIONS * float(min(3, text.exclaim_runs))
+        + _W_LENGTH * (min(len(text.tokens), 120) / 40)
+        + _W_QUESTIONS * float(min(3, lower.count("?")))
     )
-    if not bits & _CUE_BITS:
-        return _bound_score(rest) >= threshold
+    present = bits & _CUE_BITS
+    if not present:
+        if _bound_score(rest) < threshold:
+            return False
+        return _may_fire_with_frame(lower, bits, 0.0 + rest, threshold, {})
     # first a looser bound, without running a regex: every family whose literals are there counts 3 times
-    loose = 0.0
-    for _, pattern, weight in _CUE_FAMILIES:
-        if weight > 0 and bits & pattern.bit:
-            loose += weight * 3
+    loose = _LOOSE.get(present)
+    if loose is None:
+        loose = 0.0
+        for _, pattern, weight in _CUE_FAMILIES:
+            if weight > 0 and bits & pattern.bit:
+                loose += weight * 3
+        if len(_LOOSE) < 4096:
+            _LOOSE[present] = loose
     if _bound_score(loose + rest) < threshold:
         return False
     cue_points = 0.0
-    for _, pattern, weight in _CUE_FAMILIES:
-        if weight > 0 and bits & pattern.bit:
-            cue_points += weight * min(3, len(pattern.regex.findall(lower)))
-    known = cue_points + (
-        WEIGHTS.get("negative_valence", 0.0) * max(-8.0, sentiment.negative)
-        + WEIGHTS.get("positive_valence", 0.0) * min(8.0, sentiment.positive)
-        + WEIGHTS.get("negative_compound", 0.0) * min(0.0, sentiment.compound)
-        + WEIGHTS.get("shouting", 0.0) * (text.caps_ratio if text.shouted_words >= 2 else 0.0)
-        + WEIGHTS.get("exclamations", 0.0) * float(min(3, text.exclaim_runs))
-        + WEIGHTS.get("length", 0.0) * (min(len(text.tokens), 120) / 40)
-        + WEIGHTS.get("questions", 0.0) * float(min(3, lower.count("?")))
-    )
-    return _bound_score(known) >= threshold
+    found_by_name: dict[str, list[str]] = {}
+    for name, pattern, weight in _POSITIVE_FAMILIES:
+        if bits & pattern.bit:
+            found = found_by_name[name] = pattern.regex.findall(lower)
+            cue_points += weight * min(3, len(found))
+    _LAST_FOUND = (lower, found_by_name)
+    if _bound_score(cue_points + rest) < threshold:
+        return False
+    return _may_fire_with_frame(lower, bits, cue_points + rest, threshold, found_by_name)
+
+
+def _may_fire_with_frame(
+    lower: str, bits: int, known: float, threshold: float, found_by_name: dict[str, list[str]]
+) -> bool:
+    """The last stage of the bound: politeness and addressing us counted exactly, only the frame unknown.
+
+    With the frame the points gain its weight; without it, positive points shrink by NO_FRAME_FACTOR.
+    """
+    global _LAST_FOUND
+    polite = found_by_name["polite"] = POLITE.regex.findall(lower) if bits & POLITE.bit else []
+    you = _YOU.search(lower)
+    found_by_name["addresses_us"] = [you.group(0)] if you else []
+    _LAST_FOUND = (lower, found_by_name)
+    total = known + _W_POLITE * float(min(3, len(polite))) + _W_ADDRESSES_US * (1.0 if you else 0.0)
+    with_frame = total + _W_SERVICE_FRAME
+    without_frame = total * NO_FRAME_FACTOR if total > 0 else total
+    bound = max(with_frame, without_frame) + 1e-6  # the margin covers summation order
+    z = max(-30.0, min(30.0, STEEPNESS * (bound - OPERATING_POINTS)))
+    return 1.0 / (1.0 + math.exp(-z)) >= threshold
 
 
 def _bound_score(known: float) -> float:
@@ -247,7 +294,10 @@ def detect(ctx: Context, rule: TriggerRule, rules: RuleSet) -> TriggerHit | None
             label = {"complaint": "wants to file a complaint", "abuse": "insults or condemns us",
                      "unhelpful": "says the answers don't help"}[name]  # fmt: skip
             candidates.append((STANDALONE[name], label, tuple(f'"{w}"' for w in words[:3])))
-        if tone_may_fire(ctx.text, ctx.sentiment, rule.threshold, bits):  # else it could not fire: skip
+        may_fire = ctx.tone_bounds.get(rule.threshold) if ctx.tone_bounds else None
+        if may_fire is None:
+            may_fire = tone_may_fire(ctx.text, ctx.sentiment, rule.threshold, bits)
+        if may_fire:  # else the tone could not fire: skip it
             score, contributions, cue_words = tone(ctx.text, ctx.sentiment, bits)
             top = [f"{name}{value:+.1f}" for name, value in contributions[:4] if value > 0]
             if top and not any(name == "service_frame" for name, _ in contributions):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from itertools import compress
+from typing import NamedTuple
 
 from routing.triggers.text import NEGATIVE_EMOJI, POSITIVE_EMOJI, Text
 from routing.triggers.valence import VALENCE
@@ -29,9 +30,11 @@ _NEUTRAL_IN_SUPPORT = _NEUTRAL_IN_SUPPORT - {"helpful"}
 _ALPHA = 15.0  # VADER's normaliser: compound = s / sqrt(s^2 + alpha)
 
 
-@dataclass(frozen=True, slots=True)
-class Sentiment:
-    """Tone of one message: compound in [-1, 1], the sums of negative and positive valence, and the words."""
+class Sentiment(NamedTuple):
+    """Tone of one message: compound in [-1, 1], the sums of negative and positive valence, and the words.
+
+    Immutable; a named tuple because one is built for most messages, at a fifth of a dataclass's cost.
+    """
 
     compound: float
     negative: float  # sum of negative valences (<= 0)
@@ -57,21 +60,26 @@ def score(text: Text) -> Sentiment:
     neg_words: list[str] = []
     pos_words: list[str] = []
     but_at = -1
-    for i, tok in enumerate(tokens):
-        if tok == "but" or tok == "however":
-            but_at = i
-    for i, tok in enumerate(tokens):
-        base = _SCORED.get(tok)
-        if base is None:
-            continue
-        value = base
+    if "but" in tokens or "however" in tokens:
+        for i in range(len(tokens) - 1, -1, -1):  # the last one
+            tok = tokens[i]
+            if tok == "but" or tok == "however":
+                but_at = i
+                break
+    scored = _SCORED
+    boosters = _BOOSTERS
+    # only the positions of words with a valence are visited (found in C)
+    for i in compress(range(len(tokens)), map(scored.__contains__, tokens)):
+        tok = tokens[i]
+        value = scored[tok]
         for j in range(max(0, i - 2), i):
-            boost = _BOOSTERS.get(tokens[j])
+            boost = boosters.get(tokens[j])
             if boost is not None:
                 value += math.copysign(boost, value)
-        window = tokens[max(0, i - 3) : i]
-        if any(w in _NEGATORS or w.endswith("n't") for w in window):
-            value *= -0.74
+        for w in tokens[max(0, i - 3) : i]:
+            if w in _NEGATORS or w.endswith("n't"):
+                value *= -0.74
+                break
         if but_at >= 0:
             value *= 0.5 if i < but_at else 1.5
         if value < 0:
@@ -93,10 +101,16 @@ def score(text: Text) -> Sentiment:
     if total and text.exclaim_runs:
         total += math.copysign(min(text.exclaim_runs, 3) * 0.3, total)
     compound = total / math.sqrt(total * total + _ALPHA) if total else 0.0
-    return Sentiment(
-        compound=round(compound, 4),
-        negative=round(neg_sum, 3),
-        positive=round(pos_sum, 3),
-        negative_words=tuple(dict.fromkeys(neg_words)),
-        positive_words=tuple(dict.fromkeys(pos_words)),
+    return _new_sentiment(
+        Sentiment,
+        (
+            round(compound, 4),
+            round(neg_sum, 3),
+            round(pos_sum, 3),
+            tuple(dict.fromkeys(neg_words)),
+            tuple(dict.fromkeys(pos_words)),
+        ),
     )
+
+
+_new_sentiment = tuple.__new__

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from routing.triggers.typos import typo_map
 
@@ -22,9 +22,13 @@ _EMOJI = re.compile(r":([a-z0-9_+\-']{1,60}):(?::skin-tone-\d:)?")
 _QUOTE_PREFIX = re.compile(r"(?m)^>\s?")
 _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# ASCII that is not [a-z0-9] -> space: without apostrophes, _WORD's tokens are the runs of the rest
+_NOT_TOKEN = str.maketrans({c: " " for c in map(chr, range(128)) if not ("a" <= c <= "z" or "0" <= c <= "9")})
 _EXCLAIM_RUN = re.compile(r"!{2,}|[!?]{3,}")
 _NOT_ASCII_LETTER = bytes(b for b in range(256) if not (65 <= b <= 90 or 97 <= b <= 122))
 _UPPER_WORD = re.compile(r"\b[A-Z]{3,}\b")
+_CAPS_RUN = re.compile(r"[A-Z]{3}")  # every shouted word contains one
+_DIGIT_OR_APOSTROPHE = re.compile(r"[0-9']")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u00b4": "'"})
 
 NEGATIVE_EMOJI = frozenset(
@@ -44,9 +48,11 @@ POSITIVE_EMOJI = frozenset(
 )  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Text:
-    """A message prepared for the triggers: its plain lower-cased text, tokens and tone markers."""
+class Text(NamedTuple):
+    """A message prepared for the triggers: its plain lower-cased text, tokens and tone markers.
+
+    Immutable; a named tuple because it is built for every message and that costs a fifth of a dataclass.
+    """
 
     raw_length: int
     plain: str  # markup removed, original case
@@ -95,30 +101,62 @@ def prepare(text: object) -> Text:
         text = _QUOTE_PREFIX.sub("", text)
     plain = " ".join(text.split())  # same as collapsing \s+ runs and stripping: both use str.isspace
     folded = plain.lower()
-    lower, corrected = _correct(folded)
-    if folded == plain:  # nothing to lower-case: no capitals, no shouting (caps_ratio 0.0 either way)
-        shouted_letters = shouted_count = letters = 0
+    if "'" not in folded and folded.isascii():
+        tokens = folded.translate(_NOT_TOKEN).split()  # what _WORD finds in ASCII without apostrophes
+    else:
+        tokens = _WORD.findall(folded)
+    if _may_have_typo(folded, tokens):
+        lower, corrected = _correct(folded)
+        if corrected:
+            tokens = _WORD.findall(lower)
+    else:
+        lower, corrected = folded, ()
+    if folded == plain or _CAPS_RUN.search(plain) is None:
+        # no capitals, or no run of three: no shouting (caps_ratio 0.0 whatever the letter count)
+        caps_ratio = 0.0
+        shouted_count = 0
     else:
         # ASCII letters, counted in C: UTF-8 bytes of other characters are never A-Z or a-z
         letters = len(plain.encode("utf-8", "surrogatepass").translate(None, _NOT_ASCII_LETTER))
         shouted = _UPPER_WORD.findall(plain)
-        shouted_letters = sum(len(w) for w in shouted)
         shouted_count = len(shouted)
+        caps_ratio = sum(len(w) for w in shouted) / letters if letters >= 12 else 0.0
     exclaim = "!!" in plain or "??" in plain or "!?" in plain or "?!" in plain  # every run has one of these
-    return Text(
-        raw_length=raw_length,
-        plain=plain,
-        lower=lower,
-        tokens=tuple(_WORD.findall(lower)),
-        emoji=emoji,
-        caps_ratio=shouted_letters / letters if letters >= 12 else 0.0,
-        shouted_words=shouted_count,
-        exclaim_runs=len(_EXCLAIM_RUN.findall(plain)) if exclaim else 0,
-        corrected=corrected,
+    return _new_text(
+        Text,
+        (
+            raw_length,
+            plain,
+            lower,
+            tuple(tokens),
+            emoji,
+            caps_ratio,
+            shouted_count,
+            len(_EXCLAIM_RUN.findall(plain)) if exclaim else 0,
+            corrected,
+        ),
     )
 
 
+_new_text = tuple.__new__
+
+
 _ALPHA_WORD = re.compile(r"[a-z]{4,}")
+
+
+def _may_have_typo(folded: str, tokens: list[str]) -> bool:
+    """Whether a word of `folded` is a key of the typo map (False: `_correct` would change nothing).
+
+    The map's keys are ASCII letters only, and `_correct` looks at every maximal run of 4+ of them. A
+    run that is neither preceded nor followed by a digit or an apostrophe is a whole token, so without
+    digits and apostrophes the tokens are enough; otherwise the runs are searched as `_correct` does.
+    """
+    keys = typo_map().keys()
+    if not keys.isdisjoint(tokens):
+        return True
+    if _DIGIT_OR_APOSTROPHE.search(folded) is None:
+        return False
+    return not keys.isdisjoint(_ALPHA_WORD.findall(folded))
 
 
 def _correct(lower: str) -> tuple[str, tuple[tuple[str, str], ...]]:
