@@ -112,6 +112,20 @@ class StoredMessage:
             metadata=facts.metadata,
         )
 
+    def as_facts(self, *, received_at: datetime, assessment: AIAssessment | None = None) -> MessageFacts:
+        """The stored message as facts to decide on again (e.g. with the AI's later self-assessment)."""
+        return MessageFacts(
+            channel_id=self.channel_id,
+            ts=self.ts,
+            thread_ts=self.thread_ts,
+            author_id=self.author_id,
+            author_team=self.author_team,
+            author_kind=self.author_kind,
+            text=self.text,
+            received_at=received_at,
+            assessment=assessment,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Conversation:

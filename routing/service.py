@@ -398,20 +398,7 @@ def _customer_turn(
 ) -> MessageFacts | None:
     """The conversation's last customer message as facts carrying the AI's assessment of its answer."""
     customer = [m for m in history if m.author_kind is AuthorKind.CUSTOMER and not m.deleted]
-    last = customer[-1] if customer else None
-    if last is None:
-        return None
-    return MessageFacts(
-        channel_id=last.channel_id,
-        ts=last.ts,
-        thread_ts=last.thread_ts,
-        author_id=last.author_id,
-        author_team=last.author_team,
-        author_kind=AuthorKind.CUSTOMER,
-        text=last.text,
-        received_at=at,
-        assessment=assessment,
-    )
+    return customer[-1].as_facts(received_at=at, assessment=assessment) if customer else None
 
 
 def _reclock(before: Handoff, changed: Handoff, *, now: datetime, timezone: str | None) -> Handoff:
