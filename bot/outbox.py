@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -38,17 +38,19 @@ class OutboxWorker:
         *,
         store: Store,
         notifier: Notifier,
-        delivered: Callable[[OutboxItem, dict[str, Any]], Awaitable[None]],
+        delivered: Callable[[Sequence[tuple[OutboxItem, dict[str, Any]]]], Awaitable[None]],
         clock: Callable[[], datetime],
         batch: int = 50,
+        per_channel: int = 20,
         lease: timedelta = timedelta(seconds=60),
         idle_seconds: float = 0.5,
     ) -> None:
         self._store = store
         self._notifier = notifier
-        self._delivered = delivered  # marks the row delivered (and records a card's place) in one transaction
+        self._delivered = delivered  # marks rows delivered (and records cards' places) in one transaction
         self._clock = clock
         self._batch = batch
+        self._per_channel = per_channel
         self._lease = lease
         self._idle = idle_seconds
         self._wake = asyncio.Event()
@@ -76,17 +78,52 @@ class OutboxWorker:
             self._wake.clear()
 
     async def deliver_due(self) -> int:
-        """Claim one batch of due rows and deliver them (different channels concurrently); how many."""
+        """Claim due rows (a run of rows per channel) and deliver them, channels concurrently; how many."""
         async with self._store.transaction() as tx:
-            items = await tx.outbox.claim_due(now=self._clock(), limit=self._batch, lease=self._lease)
-        if items:
-            await asyncio.gather(*(self._deliver(item) for item in items))
+            items = await tx.outbox.claim_due(
+                now=self._clock(), limit=self._batch, lease=self._lease, per_channel=self._per_channel
+            )
+        lanes: dict[str, list[OutboxItem]] = {}
+        for item in items:
+            lanes.setdefault(item.channel_key, []).append(item)
+        await asyncio.gather(*(self._deliver_lane(lane) for lane in lanes.values()))
         return len(items)
 
-    async def _deliver(self, item: OutboxItem) -> None:
+    async def _deliver_lane(self, lane: list[OutboxItem]) -> None:
+        """One channel's run, in order. Deliveries are recorded together (one transaction), except that a
+        row whose handoff had a card posted earlier in the run waits until the card's place is recorded; the
+        first row that fails stops the run and the rows behind it are given back untried."""
+        done: list[tuple[OutboxItem, dict[str, Any]]] = []
+        try:
+            for position, item in enumerate(lane):
+                if any(
+                    earlier.handoff_id == item.handoff_id and "card" in result for earlier, result in done
+                ):
+                    await self._record(done)
+                result = await self._deliver(item)
+                if result is None:
+                    await self._record(done)
+                    await self._give_back(lane[position + 1 :])
+                    return
+                done.append((item, result))
+        finally:
+            await self._record(done)
+
+    async def _record(self, done: list[tuple[OutboxItem, dict[str, Any]]]) -> None:
+        if done:
+            await self._delivered(list(done))
+            done.clear()
+
+    async def _give_back(self, items: list[OutboxItem]) -> None:
+        if items:
+            async with self._store.transaction() as tx:
+                await tx.outbox.release(item_ids=[item.id for item in items if item.id is not None])
+
+    async def _deliver(self, item: OutboxItem) -> dict[str, Any] | None:
+        """Send one row: its result, or None after rescheduling or failing it."""
         assert item.id is not None
         try:
-            result = await self._notifier.deliver(item)
+            return await self._notifier.deliver(item)
         except RateLimited as limited:
             await self._retry(item, limited.retry_after, f"ratelimited: retry after {limited.retry_after:g}s")
         except Transient as error:
@@ -101,8 +138,7 @@ class OutboxWorker:
         except Exception as error:  # a bug or the database: keep the row and try again later
             logger.exception("outbox row %s (%s) raised", item.id, item.method)
             await self._retry(item, backoff(item.attempts), f"error: {type(error).__name__}: {error}")
-        else:
-            await self._delivered(item, result)
+        return None
 
     async def _retry(self, item: OutboxItem, delay: float, error: str) -> None:
         assert item.id is not None

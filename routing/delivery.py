@@ -5,7 +5,7 @@ Mixed into BatonService (like the sweep), so the service module stays a readable
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -25,6 +25,9 @@ class DeliverySupport:
     _store: Store
     _clock: Callable[[], datetime]
 
+    async def known_channel(self, channel_id: str) -> WatchedChannel | None:
+        raise NotImplementedError
+
     async def _event(
         self, tx: UnitOfWork, handoff: Handoff, kind: str, source: EventSource, actor: str, **data: object
     ) -> None:
@@ -36,14 +39,12 @@ class DeliverySupport:
             handoff = await tx.handoffs.get(handoff_id=handoff_id)
             if handoff is None:
                 return None
-            channel = await tx.channels.get(channel_id=handoff.channel_id) or WatchedChannel(
-                handoff.channel_id
-            )
             messages = await tx.conversations.messages(
                 channel_id=handoff.channel_id,
                 thread_ts=handoff.thread_ts,
                 limit=self.config.handoffs.card_history,
             )
+        channel = await self.known_channel(handoff.channel_id) or WatchedChannel(handoff.channel_id)
         description = next(
             (t.description for t in self.config.rules.escalation_types if t.name == handoff.escalation_type),
             "",
@@ -61,14 +62,18 @@ class DeliverySupport:
         async with self._store.transaction(readonly=True) as tx:
             return await tx.conversations.get_message(channel_id=channel_id, ts=ts)
 
-    async def delivered(self, item: OutboxItem, result: dict[str, Any]) -> None:
-        """Record a delivered outbox row and, for a card, where it was posted: one transaction."""
-        assert item.id is not None
+    async def delivered(self, deliveries: Sequence[tuple[OutboxItem, dict[str, Any]]]) -> None:
+        """Record delivered outbox rows and, for cards, where they were posted: one transaction."""
         async with self._store.transaction() as tx:
-            await tx.outbox.mark_delivered(item_id=item.id, at=self._clock(), result=result)
-            card = result.get("card")
-            if isinstance(card, dict) and item.handoff_id is not None:
-                await self._card_posted(tx, item.handoff_id, channel=str(card["channel"]), ts=str(card["ts"]))
+            await tx.outbox.mark_delivered_many(
+                [(item.id, result) for item, result in deliveries if item.id is not None], at=self._clock()
+            )
+            for item, result in deliveries:
+                card = result.get("card")
+                if isinstance(card, dict) and item.handoff_id is not None:
+                    await self._card_posted(
+                        tx, item.handoff_id, channel=str(card["channel"]), ts=str(card["ts"])
+                    )
 
     async def _card_posted(self, tx: UnitOfWork, handoff_id: int, *, channel: str, ts: str) -> None:
         for _ in range(3):

@@ -153,12 +153,25 @@ class Outbox(Protocol):
         """Add rows in order, in one batch; a row whose dedupe key exists already is skipped."""
         ...
 
-    async def claim_due(self, *, now: datetime, limit: int, lease: timedelta) -> list[OutboxItem]:
-        """Lease up to `limit` deliverable rows (per channel key only the oldest); each counts an attempt."""
+    async def claim_due(
+        self, *, now: datetime, limit: int, lease: timedelta, per_channel: int = 1
+    ) -> list[OutboxItem]:
+        """Lease the deliverable rows of up to `limit` channel keys: per key its oldest pending row and up to
+        `per_channel - 1` rows right behind it, in order; each counts an attempt."""
+        ...
+
+    async def release(self, *, item_ids: Sequence[int]) -> None:
+        """Give back leased rows that were never tried; their attempt is uncounted."""
         ...
 
     async def mark_delivered(self, *, item_id: int, at: datetime, result: dict[str, Any] | None) -> None:
         """Record a successful delivery."""
+        ...
+
+    async def mark_delivered_many(
+        self, deliveries: Sequence[tuple[int, dict[str, Any] | None]], *, at: datetime
+    ) -> None:
+        """Record several successful deliveries (row id, result) in one batch."""
         ...
 
     async def reschedule(self, *, item_id: int, available_at: datetime, error: str) -> None:

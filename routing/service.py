@@ -97,15 +97,20 @@ class BatonService(SlaSweeps, DeliverySupport):
 
     async def watched_channel(self, channel_id: str) -> WatchedChannel | None:
         """The channel if Baton watches it; cached briefly because every message event asks."""
+        channel = await self.known_channel(channel_id)
+        return channel if channel is not None and channel.watched else None
+
+    async def known_channel(self, channel_id: str) -> WatchedChannel | None:
+        """The channel's stored settings, watched or no longer; cached briefly (other replicas' changes show
+        within the cache's lifetime, this process's at once)."""
         now = self._clock()
         cached = self._channel_cache.get(channel_id)
         if cached is not None and cached[1] > now:
             return cached[0]
         async with self._store.transaction(readonly=True) as tx:
             channel = await tx.channels.get(channel_id=channel_id)
-        watched = channel if channel is not None and channel.watched else None
-        self._channel_cache[channel_id] = (watched, now + self._channel_cache_ttl)
-        return watched
+        self._channel_cache[channel_id] = (channel, now + self._channel_cache_ttl)
+        return channel
 
     async def watch_channel(self, *, channel_id: str, name: str, is_shared: bool) -> WatchedChannel:
         """Start watching a channel, keeping its account settings if Baton knew it before."""
@@ -159,7 +164,7 @@ class BatonService(SlaSweeps, DeliverySupport):
         judged_by_ai = facts.author_kind is AuthorKind.AI and facts.assessment is not None
         if not (facts.is_customer or judged_by_ai):
             return IntakeResult(IntakeOutcome.STORED)
-        channel = await tx.channels.get(channel_id=facts.channel_id)
+        channel = await self.watched_channel(facts.channel_id)
         if channel is None:
             return IntakeResult(IntakeOutcome.STORED)
         history = [
@@ -236,15 +241,15 @@ class BatonService(SlaSweeps, DeliverySupport):
             route=route_id,
             target=handoff.target,
         )
+        writes = []
         if destination is None:
             logger.warning("handoff %s has no route and no default target: no card is posted", handoff.id)
         else:
-            await tx.outbox.enqueue(notify.post_card(handoff, now=now))
+            writes.append(notify.post_card(handoff, now=now))
         warm = self.config.handoffs.warm_messages.get(handoff.escalation_type, "")
         if warm:
-            await tx.outbox.enqueue(
-                notify.customer_message(handoff, text=warm, now=now, dedupe=f"warm:{handoff.id}")
-            )
+            writes.append(notify.customer_message(handoff, text=warm, now=now, dedupe=f"warm:{handoff.id}"))
+        await tx.outbox.enqueue_many(writes)
         return handoff
 
     async def _merge(

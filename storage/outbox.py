@@ -32,6 +32,11 @@ _ENQUEUE_MANY: dict[str, Executable] = {
 }
 # The SET clause comes from the parameter dict's column keys.
 _SET = update(OUTBOX).where(OUTBOX.c.id == bindparam("b_id"))
+_RELEASE = (
+    update(OUTBOX)
+    .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)), OUTBOX.c.delivered_at.is_(None))
+    .values(leased_until=None, attempts=OUTBOX.c.attempts - 1)
+)
 _GET = select(OUTBOX).where(OUTBOX.c.id == bindparam("item_id"))
 
 
@@ -86,16 +91,70 @@ class SqlOutbox:
         else:
             await self._connection.execute(_ENQUEUE_MANY[self._dialect], rows)
 
-    async def claim_due(self, *, now: datetime, limit: int, lease: timedelta) -> list[OutboxItem]:
-        """Lease up to `limit` deliverable rows, oldest first: per channel key only its oldest pending row.
+    async def claim_due(
+        self, *, now: datetime, limit: int, lease: timedelta, per_channel: int = 1
+    ) -> list[OutboxItem]:
+        """Lease the deliverable rows of up to `limit` channel keys, oldest first: per channel key its oldest
+        pending row and up to `per_channel - 1` rows queued right behind it, in order.
 
         A channel whose oldest pending row is leased or waiting for a retry yields nothing, so its writes
-        go out in order. PostgreSQL skips rows another transaction is claiming (FOR UPDATE SKIP LOCKED);
-        SQLite runs one writer at a time, and the UPDATE re-checks the lease (compare-and-set) either way.
+        go out in order; a run stops before the first row that is not due. PostgreSQL skips heads another
+        transaction is claiming (FOR UPDATE SKIP LOCKED), and nobody leases a row behind a head without
+        leasing the head; SQLite runs one writer at a time. The UPDATEs re-check the lease (compare-and-set).
         """
-        parameters = {"now": now, "limit": limit, "leased_until": now + lease}
-        rows = await self._connection.execute(_CLAIM_DUE[self._dialect], parameters)
-        return sorted((_item(row) for row in rows), key=lambda item: item.id or 0)
+        leased_until = now + lease
+        parameters = {"now": now, "limit": limit, "leased_until": leased_until}
+        heads = [_item(row) for row in await self._connection.execute(_CLAIM_DUE[self._dialect], parameters)]
+        if per_channel > 1 and heads:
+            heads += await self._claim_followers(
+                heads, now=now, leased_until=leased_until, per_channel=per_channel
+            )
+        return sorted(heads, key=lambda item: item.id or 0)
+
+    async def _claim_followers(
+        self, heads: list[OutboxItem], *, now: datetime, leased_until: datetime, per_channel: int
+    ) -> list[OutboxItem]:
+        parameters = {
+            "keys": [head.channel_key for head in heads],
+            "heads": [head.id for head in heads],
+            "per_channel": per_channel - 1,
+        }
+        queued = (await self._connection.execute(_FOLLOWERS, parameters)).all()
+        blocked: set[str] = set()
+        chosen: list[int] = []
+        for (
+            row
+        ) in queued:  # ordered by id, so each channel's run is a prefix of what is queued behind its head
+            due = row.available_at <= now and (row.leased_until is None or row.leased_until <= now)
+            if row.channel_key in blocked or not due:
+                blocked.add(row.channel_key)
+            else:
+                chosen.append(row.id)
+        if not chosen:
+            return []
+        statement = (
+            update(OUTBOX)
+            .where(OUTBOX.c.id.in_(chosen), _pending(OUTBOX.c), _unleased(OUTBOX.c, now))
+            .values(leased_until=leased_until, attempts=OUTBOX.c.attempts + 1)
+            .returning(*OUTBOX.c)
+        )
+        return [_item(row) for row in await self._connection.execute(statement)]
+
+    async def release(self, *, item_ids: Sequence[int]) -> None:
+        """Give back leased rows never tried (behind one that failed); their attempt is uncounted."""
+        if item_ids:
+            await self._connection.execute(_RELEASE, {"ids": list(item_ids)})
+
+    async def mark_delivered_many(
+        self, deliveries: Sequence[tuple[int, dict[str, Any] | None]], *, at: datetime
+    ) -> None:
+        """Record several successful deliveries in one statement."""
+        if deliveries:
+            rows = [
+                {"b_id": item_id, "delivered_at": at, "result": result, "leased_until": None}
+                for item_id, result in deliveries
+            ]
+            await self._connection.execute(_SET, rows)
 
     async def mark_delivered(self, *, item_id: int, at: datetime, result: dict[str, Any] | None) -> None:
         """Record a successful delivery."""
@@ -139,6 +198,32 @@ def _unleased(columns: Any, now: Any) -> ColumnElement[bool]:
 
 
 _CLAIM_DUE = {"postgresql": _claim_due(postgresql=True), "sqlite": _claim_due(postgresql=False)}
+
+
+def _followers() -> Any:
+    queued = (
+        select(
+            OUTBOX.c.id,
+            OUTBOX.c.channel_key,
+            OUTBOX.c.available_at,
+            OUTBOX.c.leased_until,
+            func.row_number().over(partition_by=OUTBOX.c.channel_key, order_by=OUTBOX.c.id).label("place"),
+        )
+        .where(
+            _pending(OUTBOX.c),
+            OUTBOX.c.channel_key.in_(bindparam("keys", expanding=True)),
+            OUTBOX.c.id.not_in(bindparam("heads", expanding=True)),
+        )
+        .subquery()
+    )
+    return (
+        select(queued.c.id, queued.c.channel_key, queued.c.available_at, queued.c.leased_until)
+        .where(queued.c.place <= bindparam("per_channel"))
+        .order_by(queued.c.id)
+    )
+
+
+_FOLLOWERS = _followers()
 
 
 def _item_values(item: OutboxItem) -> dict[str, Any]:

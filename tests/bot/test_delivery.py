@@ -57,6 +57,16 @@ async def test_a_429_storm_delays_cards_but_posts_each_once(baton, sandbox: Sand
 
     assert_each_once(sandbox, seed, len(ASKS))
     assert any(c.status == 429 for c in sandbox.calls_to("chat.postMessage"))
+    # Rows behind a rate-limited one wait for it: each channel gets its writes in the order they were queued.
+    cards = [
+        m.metadata["event_payload"]["handoff_id"]
+        for m in posts(sandbox, seed.triage_channel_id, "baton_card")
+    ]
+    warm = [
+        m.metadata["event_payload"]["handoff_id"]
+        for m in posts(sandbox, seed.shared_channel_id, "baton_handoff")
+    ]
+    assert cards == sorted(cards) and warm == sorted(warm)
 
 
 async def test_slack_down_for_seconds_then_the_outbox_catches_up(baton, sandbox: Sandbox, seed: SeedInfo):

@@ -191,3 +191,32 @@ async def test_an_open_claim_is_skipped_by_another_worker(pg_store: SqlStore) ->
     assert second == heads[2:]
     async with pg_store.transaction() as uow:
         assert await uow.outbox.claim_due(now=at(0.5), limit=10, lease=timedelta(minutes=1)) == []
+
+
+async def test_rows_behind_a_locked_head_are_not_claimed_by_another_worker(pg_store: SqlStore) -> None:
+    items = await _fill_outbox(pg_store, channels=2)  # C0, C1, C0, C1
+    first_claimed = asyncio.Event()
+    second_done = asyncio.Event()
+
+    async def first_worker() -> list[int | None]:
+        async with pg_store.transaction() as uow:
+            claimed = await uow.outbox.claim_due(now=T0, limit=1, lease=timedelta(minutes=1), per_channel=1)
+            first_claimed.set()
+            await second_done.wait()
+        return [item.id for item in claimed]
+
+    async def second_worker() -> list[int | None]:
+        await first_claimed.wait()
+        try:
+            async with pg_store.transaction() as uow:
+                claimed = await uow.outbox.claim_due(
+                    now=T0, limit=10, lease=timedelta(minutes=1), per_channel=10
+                )
+        finally:
+            second_done.set()
+        return [item.id for item in claimed]
+
+    async with asyncio.timeout(DEADLINE_SECONDS):
+        first, second = await asyncio.gather(first_worker(), second_worker())
+    assert first == [items[0].id]
+    assert second == [items[1].id, items[3].id]  # all of C1; nothing of C0, whose head the first one holds

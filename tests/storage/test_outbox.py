@@ -127,3 +127,37 @@ async def test_pending_counts_rows_still_to_deliver(store: SqlStore) -> None:
         await uow.outbox.mark_delivered(item_id=delivered.id or 0, at=at(4), result=None)
         await uow.outbox.mark_failed(item_id=failed.id or 0, at=at(4), error="not_in_channel")
         assert await uow.outbox.pending() == (2, at(2))
+
+
+async def test_a_run_per_channel_is_claimed_in_order_and_stops_before_a_row_not_due(store: SqlStore) -> None:
+    c1 = await _enqueue(store, *(outbox_item("C1") for _ in range(4)))
+    (c2,) = await _enqueue(store, outbox_item("C2"))
+    c3_now, _c3_later, _c3_after = await _enqueue(
+        store, outbox_item("C3"), outbox_item("C3", available=5), outbox_item("C3")
+    )
+    async with store.transaction() as uow:
+        claimed = await uow.outbox.claim_due(now=at(0), limit=10, lease=LEASE, per_channel=3)
+    assert _ids(claimed) == sorted(_ids([*c1[:3], c2, c3_now]))  # type: ignore[type-var]
+    assert all(item.attempts == 1 for item in claimed)
+    # Everything behind the leased runs waits: C1's fourth row does not overtake the three ahead of it.
+    assert await _claim(store, minutes=0.5) == []
+
+
+async def test_limit_counts_channels_when_claiming_runs(store: SqlStore) -> None:
+    items = await _enqueue(store, *(outbox_item(f"C{number % 3}") for number in range(6)))
+    async with store.transaction() as uow:
+        claimed = await uow.outbox.claim_due(now=at(0), limit=2, lease=LEASE, per_channel=5)
+    assert {item.channel_key for item in claimed} == {"C0", "C1"}
+    assert _ids(claimed) == _ids([item for item in items if item.channel_key in ("C0", "C1")])
+
+
+async def test_released_rows_are_claimable_again_with_their_attempt_uncounted(store: SqlStore) -> None:
+    head, behind, last = await _enqueue(store, *(outbox_item("C1") for _ in range(3)))
+    async with store.transaction() as uow:
+        await uow.outbox.claim_due(now=at(0), limit=10, lease=LEASE, per_channel=3)
+        await uow.outbox.mark_delivered_many([(head.id or 0, {"ts": "1.1"})], at=at(0.1))
+        await uow.outbox.release(item_ids=[behind.id or 0, last.id or 0])
+        delivered = await uow.outbox.get(item_id=head.id or 0)
+    assert delivered == replace(head, attempts=1, delivered_at=at(0.1), result={"ts": "1.1"})
+    reclaimed = await _claim(store, minutes=0.2)
+    assert reclaimed == [replace(behind, attempts=1)]
