@@ -145,8 +145,13 @@ class BatonService(SlaSweeps, DeliverySupport):
         return result
 
     async def _intake(self, tx: UnitOfWork, facts: MessageFacts) -> IntakeResult:
-        if facts.event_id is not None and not await tx.processed_events.remember(
-            event_id=facts.event_id, at=facts.received_at
+        # A new message is its own dedupe key: (channel, ts) is unique in storage, so a redelivered event
+        # stores nothing. An edit or delete is not: replayed late, it would undo a later edit; its event id
+        # is remembered instead.
+        if (
+            facts.change is not MessageChange.NEW
+            and facts.event_id is not None
+            and not await tx.processed_events.remember(event_id=facts.event_id, at=facts.received_at)
         ):
             return IntakeResult(IntakeOutcome.DUPLICATE)
         if facts.change is MessageChange.EDITED:

@@ -76,6 +76,17 @@ async def test_edits_and_deletes_update_history_not_add_messages(baton, sandbox:
     ]
 
 
+async def test_an_edit_redelivered_late_does_not_undo_a_later_edit(baton, sandbox: Sandbox, seed: SeedInfo):
+    posted = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "helo")
+    first = await sandbox.edit_message(seed.customer_id, seed.shared_channel_id, posted.message.ts, "hello")
+    await sandbox.edit_message(seed.customer_id, seed.shared_channel_id, posted.message.ts, "hello there")
+    again = await sandbox.redeliver(event_id_of(first))
+    assert again.ok
+
+    messages = await stored(baton, seed.shared_channel_id, posted.message.ts)
+    assert [m.text for m in messages] == ["hello there"]
+
+
 async def test_messages_outside_watched_channels_are_acknowledged_and_not_stored(
     baton, sandbox: Sandbox, seed: SeedInfo
 ):

@@ -11,7 +11,15 @@ import pytest
 
 from routing.config import BatonConfig
 from routing.handoffs import Action
-from routing.models import Account, AuthorKind, EventSource, HandoffState, MessageFacts, WatchedChannel
+from routing.models import (
+    Account,
+    AuthorKind,
+    EventSource,
+    HandoffState,
+    MessageChange,
+    MessageFacts,
+    WatchedChannel,
+)
 from routing.routes import RoutingTable, Target, TargetKind
 from routing.service import BatonService
 from routing.sla import ChainTier, SlaPolicy, TierAction
@@ -263,9 +271,15 @@ async def test_the_sweep_forgets_event_ids_after_a_day(store: SqlStore):
     clock = Clock(MONDAY_10)
     service = service_on(store, clock)
     await watched(service)
-    old = customer("How do I export a CSV report?", clock)
-    await service.handle_message(old)
+    message = customer("How do I export a CSV report?", clock)
+    await service.handle_message(message)
+    edit = replace(
+        message, change=MessageChange.EDITED, text="How do I export a CSV file?", event_id="Ev-edit"
+    )
+    await service.handle_message(edit)
+    async with store.transaction() as tx:
+        assert not await tx.processed_events.remember(event_id="Ev-edit", at=clock.now)  # remembered
     clock.at(MONDAY_10, 60 * 25)
     await service.sweep()
     async with store.transaction() as tx:
-        assert await tx.processed_events.remember(event_id=old.event_id, at=clock.now)  # forgotten: new again
+        assert await tx.processed_events.remember(event_id="Ev-edit", at=clock.now)  # forgotten: new again
