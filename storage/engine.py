@@ -6,8 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from storage.sqlite_inline import InlineConnection, inline_connector
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
 
@@ -58,7 +61,14 @@ def _create_sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
     in_memory = database in ("", ":memory:") or url.query.get("mode") == "memory"
     if not in_memory and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, echo=echo)
+    if in_memory:
+        engine = create_async_engine(url, echo=echo)
+    else:
+        # Statements run on the event loop's thread (see storage/sqlite_inline.py); SQLAlchemy still builds
+        # the connection arguments from the URL, as for aiosqlite.
+        (filename,), options = SQLiteDialect_aiosqlite().create_connect_args(url)
+        connector = inline_connector(str(filename), uri=bool(options.get("uri")))
+        engine = create_async_engine(url, echo=echo, async_creator=connector)
     event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
     event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine
@@ -70,7 +80,9 @@ def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) 
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        # An inline connection must not block the event loop: it waits for another process's lock itself.
+        inline = isinstance(getattr(dbapi_connection, "driver_connection", None), InlineConnection)
+        cursor.execute(f"PRAGMA busy_timeout={0 if inline else SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
     finally:
@@ -79,8 +91,9 @@ def _configure_sqlite_connection(dbapi_connection: Any, connection_record: Any) 
 
 def _begin_immediate(connection: Any) -> None:
     # Take SQLite's write lock when a transaction starts: a deferred transaction that reads and then writes
-    # fails with SQLITE_BUSY (busy_timeout can't help) if another writer committed in between. Writers
-    # queue up on busy_timeout instead, which makes compare-and-set updates safe. Read-only units of work
+    # fails with SQLITE_BUSY (no waiting can help) if another writer committed in between. Writers queue up
+    # for the lock instead (busy_timeout, or the inline connection's own retries), which makes
+    # compare-and-set updates safe. Read-only units of work
     # (SqlStore.transaction(readonly=True)) stay deferred: in WAL mode they never wait for the writer.
     readonly = connection.get_execution_options().get("baton_readonly", False)
     connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")

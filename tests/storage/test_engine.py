@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import asyncio
+import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from storage import create_engine, normalize_database_url
+from storage.sqlite_inline import inline_connector
 
 
 @pytest.mark.parametrize(
@@ -46,8 +51,8 @@ async def test_sqlite_connections_are_tuned_and_the_folder_is_created(tmp_path: 
     finally:
         await engine.dispose()
     assert path.exists()
-    # synchronous=1 is NORMAL.
-    assert pragmas == {"journal_mode": "wal", "busy_timeout": 5000, "foreign_keys": 1, "synchronous": 1}
+    # synchronous=1 is NORMAL. busy_timeout=0: the inline connection waits for other processes' locks itself.
+    assert pragmas == {"journal_mode": "wal", "busy_timeout": 0, "foreign_keys": 1, "synchronous": 1}
 
 
 async def test_create_engine_uses_async_drivers(database_url: str) -> None:
@@ -59,3 +64,55 @@ async def test_create_engine_uses_async_drivers(database_url: str) -> None:
         await engine.dispose()
     assert engine.dialect.driver in {"aiosqlite", "asyncpg"}
     assert engine.dialect.is_async
+
+
+def _hold_write_lock(path: Path, seconds: float, locked: threading.Event) -> None:
+    other = sqlite3.connect(path, isolation_level=None)  # another process's writer, as far as SQLite knows
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        locked.set()
+        time.sleep(seconds)
+        other.execute("COMMIT")
+    finally:
+        other.close()
+
+
+async def _write_while_locked(path: Path, *, held: float, busy_wait: float) -> int:
+    """Insert a row while another connection holds the write lock; how often the loop turned meanwhile."""
+    connection = await inline_connector(str(path), busy_wait=busy_wait)()
+    await connection.execute("CREATE TABLE IF NOT EXISTS t (x)")
+    locked = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(path, held, locked))
+    holder.start()
+    locked.wait()
+    turns = 0
+
+    async def tick() -> None:
+        nonlocal turns
+        while True:
+            await asyncio.sleep(0.01)
+            turns += 1
+
+    ticker = asyncio.create_task(tick())
+    try:
+        await connection.execute("INSERT INTO t VALUES (1)")
+    finally:
+        ticker.cancel()
+        holder.join()
+        await connection.close()
+    return turns
+
+
+async def test_an_inline_sqlite_write_waits_for_another_writer_without_blocking_the_loop(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "baton.db"
+    turns = await _write_while_locked(path, held=0.3, busy_wait=5.0)
+    assert turns >= 5  # the event loop kept serving while the write waited for the lock
+    with sqlite3.connect(path) as check:
+        assert check.execute("SELECT count(*) FROM t").fetchone() == (1,)
+
+
+async def test_an_inline_sqlite_write_gives_up_after_its_busy_wait(tmp_path: Path) -> None:
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        await _write_while_locked(tmp_path / "baton.db", held=0.5, busy_wait=0.1)
