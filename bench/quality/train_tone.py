@@ -86,9 +86,9 @@ def rates(rows, points, strong, escalated, op, keep=lambda r: True):  # type: ig
 
 
 def choose(rows, points, strong, escalated, keep=lambda r: True) -> float:  # type: ignore[no-untyped-def]
-    best = 3.0
+    best = 3.005
     for k in range(300, 19, -1):
-        op = k / 100
+        op = k / 100 + 0.005  # between the 0.01 steps of the hand-set points, so that no tie decides
         _, ro, od = rates(rows, points, strong, escalated, op, keep)
         if (math.isnan(ro) or ro <= ROUTINE_CAP) and (math.isnan(od) or od <= OFFDOMAIN_CAP):
             best = op
@@ -108,7 +108,7 @@ def main() -> None:
     op = choose(rows, points, strong, escalated)
     fr, ro, od = rates(rows, points, strong, escalated, op)
     sys.stdout.write(
-        f"operating point {op:.2f}: frustration={fr:.3f} routine_fp={ro:.4f} offdomain_fp={od:.4f}" + "\n"
+        f"operating point {op:.3f}: frustration={fr:.3f} routine_fp={ro:.4f} offdomain_fp={od:.4f}" + "\n"
     )
     if args.loso:
         sys.stdout.write(
@@ -118,13 +118,13 @@ def main() -> None:
             th = choose(rows, points, strong, escalated, lambda r, s=source: r["source"] != s)
             fr, ro, od = rates(rows, points, strong, escalated, th, lambda r, s=source: r["source"] == s)
             print(  # noqa: T201
-                f"  {source:18s} op={th:.2f} frustration={fr:.3f} routine_fp={ro:.4f} offdomain_fp={od:.4f}"
+                f"  {source:18s} op={th:.3f} frustration={fr:.3f} routine_fp={ro:.4f} offdomain_fp={od:.4f}"
             )
     if args.write:
         target = REPO / "routing" / "triggers" / "tone_weights.py"
-        text = re.sub(r"OPERATING_POINTS = [0-9.]+", f"OPERATING_POINTS = {op}", target.read_text())
+        text = re.sub(r"OPERATING_POINTS = [0-9.]+", f"OPERATING_POINTS = {op:.3f}", target.read_text())
         target.write_text(text)
-        sys.stdout.write(f"wrote OPERATING_POINTS = {op} into {target}" + "\n")
+        sys.stdout.write(f"wrote OPERATING_POINTS = {op:.3f} into {target}" + "\n")
 
 
 if __name__ == "__main__":

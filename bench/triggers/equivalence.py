@@ -2,12 +2,15 @@
 
 usage: python bench/triggers/equivalence.py OUT.txt [--data ../shared/data/escalation-dev.jsonl] [--n 60000]
        PYTHONPATH=/tmp/old-checkout python bench/triggers/equivalence.py OLD.txt ... ; cmp OLD.txt OUT.txt
+       python bench/triggers/equivalence.py FULL.txt --full ; cmp FULL.txt OUT.txt   (fast path = full path)
 
 The corpus is built in memory (seeded, deterministic) from the developer split's texts when present (only
 read, never stored in the project) plus built-in phrases: texts are mutated (Slack markup, shouting, "!!",
 two texts joined, typos, negations, long pastes) and put in conversations with customer, AI and member
 turns, some with an account, an AI assessment or admin rules. Each line is the full repr of the Decision
-(hits, evidence, notes), stricter than the replay line.
+(hits, evidence, notes), stricter than the replay line. With --full every decision is made without the
+engine's shortcuts (no fast check, no precomputed prefilter bits or tone bounds: every enabled detector
+runs), so comparing the two files checks that the fast path decides exactly like the full one.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import argparse
 import json
 import random
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -23,8 +27,15 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.append(str(REPO))  # appended: PYTHONPATH (an older checkout) wins
 
+from routing.decision import Decision, TriggerHit  # noqa: E402
 from routing.models import Account, AIAssessment, AuthorKind, MessageFacts, StoredMessage  # noqa: E402
-from routing.rules import default_rules, parse_rules  # noqa: E402
+from routing.rules import (  # noqa: E402
+    RuleSet,  # noqa: E402
+    default_rules,
+    parse_rules,
+)
+from routing.triggers import engine  # noqa: E402
+from routing.triggers.context import Context  # noqa: E402
 from routing.triggers.engine import decide  # noqa: E402
 
 PHRASES = [
@@ -92,6 +103,31 @@ def _mutate(rng: random.Random, text: str, pool: list[str]) -> str:
     return " ".join(words)
 
 
+def decide_in_full(
+    facts: MessageFacts,
+    *,
+    history: Sequence[StoredMessage],
+    rules: RuleSet,
+    account: Account | None,
+    now: datetime,
+) -> Decision:
+    """`decide` without its shortcuts: every enabled rule's detector runs on a fresh context."""
+    if not facts.is_customer:
+        return Decision(escalate=False, notes=(f"author is {facts.author_kind.value}, not a customer",))
+    ctx = Context(
+        text=facts.text, history=tuple(history), account=account, assessment=facts.assessment, now=now
+    )
+    hits: list[TriggerHit] = []
+    for rule in rules.rules:
+        detector = engine.DETECTORS.get(rule.kind)
+        if rule.enabled and detector is not None:
+            hit = detector(ctx, rule, rules)
+            if hit is not None:
+                hits.append(hit)
+    notes = ("no text to analyse",) if ctx.text.is_empty and not hits else ()
+    return engine.combine(hits, rules, notes=notes)
+
+
 def corpus(
     pool: list[str], n: int, seed: int = 7
 ) -> list[tuple[MessageFacts, list[StoredMessage], Account | None]]:
@@ -132,7 +168,9 @@ def main() -> None:
     parser.add_argument("output", type=Path)
     parser.add_argument("--data", type=Path, default=REPO.parent / "shared" / "data" / "escalation-dev.jsonl")
     parser.add_argument("--n", type=int, default=60000)
+    parser.add_argument("--full", action="store_true", help="decide without the engine's shortcuts")
     args = parser.parse_args()
+    run = decide_in_full if args.full else decide
     pool = list(PHRASES)
     if args.data.exists():
         pool += [json.loads(line)["text"] for line in args.data.open() if line.strip()]
@@ -141,11 +179,11 @@ def main() -> None:
     with args.output.open("w") as out:
         for k, (facts, history, account) in enumerate(corpus(pool, args.n)):
             rules = rulesets[k % 7 == 0]
-            decision = decide(facts, history=history, rules=rules, account=account, now=now)
+            decision = run(facts, history=history, rules=rules, account=account, now=now)
             out.write(repr(decision) + "\n")
         for text in PHRASES:  # each phrase alone, then every dev text alone, with the default rules
             f = MessageFacts("C", "1", "1", "U", "T", AuthorKind.CUSTOMER, text, now)
-            out.write(repr(decide(f, history=(), rules=rulesets[0], account=None, now=now)) + "\n")
+            out.write(repr(run(f, history=[], rules=rulesets[0], account=None, now=now)) + "\n")
 
 
 if __name__ == "__main__":

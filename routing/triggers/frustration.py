@@ -14,7 +14,7 @@ from routing.decision import TriggerHit, TriggerKind
 from routing.models import AuthorKind
 from routing.rules import RuleSet, TriggerRule
 from routing.triggers.context import Context
-from routing.triggers.cues import CUES, NARRATIVE, POLITE, SERVICE_FRAME
+from routing.triggers.cues import CUES, NARRATIVE, POLITE, RESOLVED, SERVICE_FRAME
 from routing.triggers.prefilter import SCANNER
 from routing.triggers.sentiment import Sentiment
 from routing.triggers.text import Text
@@ -48,44 +48,74 @@ def analyse(
 ) -> tuple[dict[str, float], dict[str, list[str]]]:
     """The tone model's named inputs for one message, and the words each cue family matched.
 
-    `bits` is SCANNER.mask(text.lower) when the caller has it.
+    `bits` is SCANNER.mask(text.lower) when the caller has it. A phrase counts once, for the family that
+    gives it the most points (see `claim`).
     """
     lower = text.lower
     if bits is None:
         bits = SCANNER.mask(lower)
-    out: dict[str, float] = {}
-    matched: dict[str, list[str]] = {}
     last = _LAST_FOUND
     known = last[1] if last[0] is lower else _NOTHING_FOUND  # the families tone_may_fire already ran
+    extra = last[2] if last[0] is lower else _NO_EXTRA
+    found: dict[str, list[str]] = {}
+    for name, pattern, _ in _CUE_FAMILIES:
+        if bits & pattern.bit:
+            words = known.get(name)
+            if words is None:
+                words = pattern.regex.findall(lower)
+            if words:
+                found[name] = words
+    matched = claim(lower, found)
+    out: dict[str, float] = {}
     for name in TONE_CUES:
-        cue = CUES[name]
-        found = (known.get(name) or cue.regex.findall(lower)) if bits & cue.bit else []
-        out[name] = float(min(3, len(found)))
-        if found:
-            matched[name] = found
-    polite = known.get("polite")
+        out[name] = float(min(3, len(matched.get(name, ()))))
+    polite = extra.get("polite")
     if polite is None:
         polite = POLITE.regex.findall(lower) if bits & POLITE.bit else []
-    out["polite"] = float(min(3, len(polite))) if bits & POLITE.bit else 0.0
+    out["polite"] = float(min(3, len(polite)))
+    resolved = extra.get("resolved")
+    if resolved is None:
+        resolved = RESOLVED.regex.findall(lower) if bits & RESOLVED.bit else []
+    out["resolved"] = float(min(3, len(resolved)))
     out["negative_valence"] = max(-8.0, sentiment.negative)
     out["positive_valence"] = min(8.0, sentiment.positive)
     out["negative_compound"] = min(0.0, sentiment.compound)
     out["shouting"] = text.caps_ratio if text.shouted_words >= 2 else 0.0
     out["exclamations"] = float(min(3, text.exclaim_runs))
     out["length"] = min(len(text.tokens), 120) / 40
-    you = known.get("addresses_us")
+    you = extra.get("addresses_us")
     out["addresses_us"] = (1.0 if you else 0.0) if you is not None else (1.0 if _YOU.search(lower) else 0.0)
     out["questions"] = float(min(3, lower.count("?")))
-    for name, pattern in NARRATIVE.items():
-        found = (known.get(name) or pattern.regex.findall(lower)) if bits & pattern.bit else []
-        out[name] = float(min(3, len(found)))
-        if found:
-            matched[name] = found
+    for name in NARRATIVE:
+        out[name] = float(min(3, len(matched.get(name, ()))))
     frame = SERVICE_FRAME.search(lower)
     out["service_frame"] = 1.0 if frame else 0.0
     if frame:
         matched["service_frame"] = [frame.group(0)]
     return out, matched
+
+
+def claim(lower: str, found: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Each phrase counted once: a family's match that overlaps a phrase already claimed by a family worth
+    more points is dropped ("still hasn't arrived" is persistence, not also a broken promise).
+
+    `found` holds each family's non-empty `findall`; the spans are looked up only when two families matched.
+    """
+    if len(found) < 2:
+        return dict(found)
+    taken: list[tuple[int, int]] = []
+    out: dict[str, list[str]] = {}
+    for name in _CLAIM_ORDER:
+        if name not in found:
+            continue
+        matches = list(_PATTERN_OF[name].finditer(lower))
+        if taken:
+            matches = [m for m in matches if not any(m.start() < e and b < m.end() for b, e in taken)]
+            if not matches:
+                continue
+        taken.extend(m.span() for m in matches)
+        out[name] = [m.group(0) for m in matches]
+    return out
 
 
 # features whose value is unknown without running a regex; the prefilter tells which cue families can count
@@ -95,9 +125,14 @@ _CUE_FAMILIES = tuple(
 )
 _CUE_BITS = sum(pattern.bit for _, pattern, _ in _CUE_FAMILIES)
 _POSITIVE_FAMILIES = tuple(family for family in _CUE_FAMILIES if family[2] > 0)
-# the most the frame and addressing us can add, and the politeness points at their highest (POLITE counts)
+# the order in which families claim a phrase: the one worth the most points first (ties: listing order)
+_CLAIM_ORDER = tuple(name for name, _, _ in sorted(_CUE_FAMILIES, key=lambda family: -family[2]))
+_WEIGHT_OF = {name: weight for name, _, weight in _CUE_FAMILIES}
+_PATTERN_OF = {name: pattern.regex for name, pattern, _ in _CUE_FAMILIES}
+# the most the frame and addressing us can add, and the politeness points at their highest (POLITE and
+# RESOLVED counts)
 _UNKNOWN_MAX = max(0.0, WEIGHTS.get("service_frame", 0.0)) + max(0.0, WEIGHTS.get("addresses_us", 0.0))
-_POLITE_MAX = max(0.0, WEIGHTS.get("polite", 0.0)) * 3
+_POLITE_MAX = (max(0.0, WEIGHTS.get("polite", 0.0)) + max(0.0, WEIGHTS.get("resolved", 0.0))) * 3
 _W_NEGATIVE_VALENCE = WEIGHTS.get("negative_valence", 0.0)
 _W_POSITIVE_VALENCE = WEIGHTS.get("positive_valence", 0.0)
 _W_NEGATIVE_COMPOUND = WEIGHTS.get("negative_compound", 0.0)
@@ -106,13 +141,20 @@ _W_EXCLAMATIONS = WEIGHTS.get("exclamations", 0.0)
 _W_LENGTH = WEIGHTS.get("length", 0.0)
 _W_QUESTIONS = WEIGHTS.get("questions", 0.0)
 _W_POLITE = WEIGHTS.get("polite", 0.0)
+_W_RESOLVED = WEIGHTS.get("resolved", 0.0)
 _W_ADDRESSES_US = WEIGHTS.get("addresses_us", 0.0)
 _W_SERVICE_FRAME = WEIGHTS.get("service_frame", 0.0)
 # the loose bound's cue points for each set of present families (bits & _CUE_BITS), computed once
 _LOOSE: dict[int, float] = {}
-# the text whose cue families tone_may_fire last counted, and their matches (analyse reuses them)
+# the text whose cue families tone_may_fire last ran, their matches, and the politeness, resolution and
+# "you" words it found (analyse reuses them)
 _NOTHING_FOUND: dict[str, list[str]] = {}
-_LAST_FOUND: tuple[str | None, dict[str, list[str]]] = (None, _NOTHING_FOUND)
+_NO_EXTRA: dict[str, list[str]] = {}
+_LAST_FOUND: tuple[str | None, dict[str, list[str]], dict[str, list[str]]] = (
+    None,
+    _NOTHING_FOUND,
+    _NO_EXTRA,
+)
 
 
 def tone_may_fire(text: Text, sentiment: Sentiment, threshold: float, bits: int | None = None) -> bool:
@@ -154,29 +196,43 @@ def tone_may_fire(text: Text, sentiment: Sentiment, threshold: float, bits: int 
         return False
     cue_points = 0.0
     found_by_name: dict[str, list[str]] = {}
+    matched = 0
     for name, pattern, weight in _POSITIVE_FAMILIES:
         if bits & pattern.bit:
             found = found_by_name[name] = pattern.regex.findall(lower)
-            cue_points += weight * min(3, len(found))
-    _LAST_FOUND = (lower, found_by_name)
+            if found:
+                cue_points += weight * min(3, len(found))
+                matched += 1
+    _LAST_FOUND = (lower, found_by_name, _NO_EXTRA)
     if _bound_score(cue_points + rest) < threshold:
         return False
+    if matched > 1:  # each phrase counted once, as the tone counts it
+        cue_points = 0.0
+        for name, words in claim(lower, {n: w for n, w in found_by_name.items() if w}).items():
+            cue_points += _WEIGHT_OF[name] * min(3, len(words))
     return _may_fire_with_frame(lower, bits, cue_points + rest, threshold, found_by_name)
 
 
 def _may_fire_with_frame(
     lower: str, bits: int, known: float, threshold: float, found_by_name: dict[str, list[str]]
 ) -> bool:
-    """The last stage of the bound: politeness and addressing us counted exactly, only the frame unknown.
+    """The last stage of the bound: politeness, resolution and addressing us counted exactly, only the frame
+    unknown.
 
     With the frame the points gain its weight; without it, positive points shrink by NO_FRAME_FACTOR.
     """
     global _LAST_FOUND
-    polite = found_by_name["polite"] = POLITE.regex.findall(lower) if bits & POLITE.bit else []
+    polite = POLITE.regex.findall(lower) if bits & POLITE.bit else []
+    resolved = RESOLVED.regex.findall(lower) if bits & RESOLVED.bit else []
     you = _YOU.search(lower)
-    found_by_name["addresses_us"] = [you.group(0)] if you else []
-    _LAST_FOUND = (lower, found_by_name)
-    total = known + _W_POLITE * float(min(3, len(polite))) + _W_ADDRESSES_US * (1.0 if you else 0.0)
+    extra = {"polite": polite, "resolved": resolved, "addresses_us": [you.group(0)] if you else []}
+    _LAST_FOUND = (lower, found_by_name, extra)
+    total = (
+        known
+        + _W_POLITE * float(min(3, len(polite)))
+        + _W_RESOLVED * float(min(3, len(resolved)))
+        + _W_ADDRESSES_US * (1.0 if you else 0.0)
+    )
     with_frame = total + _W_SERVICE_FRAME
     without_frame = total * NO_FRAME_FACTOR if total > 0 else total
     bound = max(with_frame, without_frame) + 1e-6  # the margin covers summation order

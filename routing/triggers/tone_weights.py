@@ -24,17 +24,20 @@ WEIGHTS: dict[str, float] = {
     "time_lost": 0.3,  # "waited 35 mins", "3 hours in the queue", "all day"
     "impact": 0.35,  # "we can't close the month", "it's blocking our release", "losing customers"
     "expectation": 0.4,  # "paying for 60mb and not getting it", "worse than", "too expensive"
+    "exasperation": 0.45,  # "I can't believe", "how is that fair?", "thanks for nothing", "ugh", "I give up"
+    "runaround": 0.4,  # "can't get through to anyone", "passed around", "conflicting answers"
     "service_frame": 0.3,  # about an order, account, booking, bill, our service or staff
     "shouting": 0.6,  # share of letters in capitalised words
     "exclamations": 0.12,  # "!!", "?!?" runs
     "negative_compound": -0.5,  # sentiment compound below 0 adds points
     "positive_valence": 0.0,  # grows with length; long complaint narratives carry praise words too
-    "polite": -0.2,  # "thanks", "please advise", "can anyone"
+    "polite": -0.2,  # "thanks", "please advise", "regards"
+    "resolved": -0.4,  # "that worked", "all good now", "perfect"
     "addresses_us": 0.1,
     "questions": 0.0,
     "length": 0.0,
     "negative_valence": 0.0,
 }
-NO_FRAME_FACTOR = 0.75
-OPERATING_POINTS = 0.65
+NO_FRAME_FACTOR = 0.85
+OPERATING_POINTS = 0.655
 STEEPNESS = 4.0
