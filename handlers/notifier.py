@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -28,6 +29,7 @@ NOTE_EVENT = "baton_note"
 CUSTOMER_EVENT = "baton_handoff"  # on customer-facing messages: the AI agent can see a human took over
 DIRECT = ("U", "W", "D")  # user ids (a DM) and DM channel ids
 CACHE_SECONDS = 300.0
+PERMALINKS_KEPT = 1000  # a card's updates and notes ask for the same few permalinks
 
 Result = dict[str, Any]
 
@@ -40,7 +42,7 @@ class Notifier:
         self._service = service
         self._shared: dict[str, tuple[bool, float]] = {}
         self._groups: dict[str, tuple[list[str], float]] = {}
-        self._permalinks: dict[tuple[str, str], str] = {}
+        self._permalinks: OrderedDict[tuple[str, str], str] = OrderedDict()  # newest last, bounded
         self._workspace_url: str | None = None
         self._handlers: dict[Notice, Callable[[OutboxItem], Awaitable[Result]]] = {
             Notice.POST_CARD: self._post_card,
@@ -247,6 +249,8 @@ class Notifier:
                 logger.warning("no permalink for %s/%s: %s", channel, ts, error)
                 return None
             self._permalinks[key] = str(response.get("permalink") or "")
+            if len(self._permalinks) > PERMALINKS_KEPT:
+                self._permalinks.popitem(last=False)
         return self._permalinks[key] or None
 
     async def _already_posted(
