@@ -16,7 +16,10 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from bot.replay import add_replay_parser
+from bot.report_cli import add_report_parser
+from bot.rules_cli import add_rules_parser
 from bot.settings import Mode, Settings
+from bot.tokens_cli import add_tokens_parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -48,6 +51,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="play three customer stories against a local sandbox workspace")
     demo.set_defaults(handler=_demo)
     add_replay_parser(commands)
+    add_report_parser(commands)
+    add_rules_parser(commands)
+    add_tokens_parser(commands)
     return parser
 
 

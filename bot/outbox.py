@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.metrics import Metrics
 from handlers.delivery_errors import InternalPostRefused, Permanent, RateLimited, Transient
 from handlers.notifier import Notifier
 from routing.models import OutboxItem
@@ -44,6 +45,7 @@ class OutboxWorker:
         per_channel: int = 20,
         lease: timedelta = timedelta(seconds=60),
         idle_seconds: float = 0.5,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._notifier = notifier
@@ -54,6 +56,7 @@ class OutboxWorker:
         self._lease = lease
         self._idle = idle_seconds
         self._wake = asyncio.Event()
+        self._metrics = metrics
 
     def wake(self) -> None:
         """Look for work now (the service calls this after committing outbox rows)."""
@@ -68,6 +71,7 @@ class OutboxWorker:
                 raise
             except Exception:
                 logger.exception("outbox sweep failed; retrying shortly")
+                self._count("sweep")
                 delivered = 0
             if delivered:
                 continue  # there may be more behind what was just delivered
@@ -125,20 +129,29 @@ class OutboxWorker:
         try:
             return await self._notifier.deliver(item)
         except RateLimited as limited:
+            self._count("ratelimited")
             await self._retry(item, limited.retry_after, f"ratelimited: retry after {limited.retry_after:g}s")
         except Transient as error:
             kind = "ambiguous" if error.ambiguous else "transient"
+            self._count(kind)
             await self._retry(item, backoff(item.attempts), f"{kind}: {error}")
         except InternalPostRefused as error:
             logger.error("outbox row %s refused: %s", item.id, error)
+            self._count("refused")
             await self._fail(item, f"refused: {error}")
         except Permanent as error:
             logger.warning("outbox row %s (%s) failed for good: %s", item.id, item.method, error)
+            self._count("permanent")
             await self._fail(item, str(error))
         except Exception as error:  # a bug or the database: keep the row and try again later
             logger.exception("outbox row %s (%s) raised", item.id, item.method)
+            self._count("error")
             await self._retry(item, backoff(item.attempts), f"error: {type(error).__name__}: {error}")
         return None
+
+    def _count(self, kind: str) -> None:
+        if self._metrics is not None:
+            self._metrics.delivery_failed(kind)
 
     async def _retry(self, item: OutboxItem, delay: float, error: str) -> None:
         assert item.id is not None

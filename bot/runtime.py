@@ -18,15 +18,18 @@ from slack_bolt.async_app import AsyncApp
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.api import add_api, api_middleware
 from bot.app import build_bolt_app
 from bot.client import build_web_client
-from bot.config import load_config
+from bot.config import ConfigError, load_config
+from bot.metrics import Metrics
 from bot.outbox import OutboxWorker
 from bot.scheduler import build_scheduler
 from bot.server import build_web_app
 from bot.settings import Mode, Settings
 from handlers.notifier import Notifier
 from routing.config import BatonConfig
+from routing.models import Actor, ChangeSource
 from routing.service import BatonService
 from storage import SqlStore, create_engine, migrate
 
@@ -49,6 +52,7 @@ class Runtime:
     worker: OutboxWorker
     notifier: Notifier
     port: int
+    metrics: Metrics | None = None
 
     @property
     def url(self) -> str:
@@ -76,16 +80,25 @@ class Runtime:
 
 @asynccontextmanager
 async def running(settings: Settings, *, config: BatonConfig | None = None) -> AsyncIterator[Runtime]:
-    """Run Baton until the block exits: migrate, serve HTTP, deliver the outbox, connect Socket Mode."""
-    config = config or load_config(settings.config_path)
+    """Run Baton until the block exits: migrate, serve HTTP, deliver the outbox, connect Socket Mode.
+
+    `config` (else the BATON_CONFIG file) is stored as a new configuration version if it changed since it
+    was last read; the newest stored version is then in force. A bad file is logged and changes nothing.
+    """
+    given, origin = (config, "startup") if config is not None else _read_config_file(settings)
     engine = create_engine(settings.database_url)
-    session = aiohttp.ClientSession()
+    metrics = Metrics()
+    session = aiohttp.ClientSession(trace_configs=[metrics.slack_trace(settings.slack_api_url)])
     try:
         if settings.auto_migrate:
             await migrate(engine)
         store = SqlStore(engine)
-        service = BatonService(store=store, clock=utc_now, config=config)
+        service = BatonService(store=store, clock=utc_now)
+        await service.start_config(given, actor=Actor(user_id=origin, source=ChangeSource.CONFIG_FILE))
         bolt = build_bolt_app(settings, service=service)
+        bolt.middleware(metrics.bolt_middleware)
+        # The listeners' client shares the runtime's session: connections are reused and its calls counted.
+        bolt.client.session = session
         # The outbox's client retries nothing itself: the worker owns retries, so that it can tell whether an
         # ambiguous failure already posted before it tries again.
         client = build_web_client(
@@ -95,13 +108,27 @@ async def running(settings: Settings, *, config: BatonConfig | None = None) -> A
             session=session,
         )
         notifier = Notifier(client=client, service=service)
-        worker = OutboxWorker(store=store, notifier=notifier, delivered=service.delivered, clock=utc_now)
+        worker = OutboxWorker(
+            store=store, notifier=notifier, delivered=service.delivered, clock=utc_now, metrics=metrics
+        )
         service.on_outbox(worker.wake)
-        runner = web.AppRunner(build_web_app(bolt=bolt, health=_health_check(engine, settings)))
+        web_app = build_web_app(
+            bolt=bolt,
+            health=_health_check(engine, settings),
+            metrics=metrics,
+            metrics_page=lambda: metrics.scrape(store, now=utc_now()),
+            api=lambda app: add_api(app, service=service, metrics=metrics),
+            middlewares=[api_middleware(service=service, metrics=metrics)],
+        )
+        runner = web.AppRunner(web_app)
         await runner.setup()
         await web.TCPSite(runner, settings.host, settings.port).start()
         delivery = asyncio.create_task(worker.run(), name="baton-outbox")
-        scheduler = build_scheduler(service.sweep, every=timedelta(seconds=settings.sweep_seconds))
+        scheduler = build_scheduler(
+            metrics.timed_sweep(service.sweep),
+            every=timedelta(seconds=settings.sweep_seconds),
+            refresh_config=service.refresh_config,
+        )
         scheduler.start()
         socket = None
         try:
@@ -116,6 +143,7 @@ async def running(settings: Settings, *, config: BatonConfig | None = None) -> A
                 worker=worker,
                 notifier=notifier,
                 port=runner.addresses[0][1],
+                metrics=metrics,
             )
         finally:
             if socket is not None:
@@ -128,6 +156,18 @@ async def running(settings: Settings, *, config: BatonConfig | None = None) -> A
     finally:
         await session.close()
         await engine.dispose()
+
+
+def _read_config_file(settings: Settings) -> tuple[BatonConfig | None, str]:
+    """The BATON_CONFIG file's configuration; None without a file or with a bad one (logged)."""
+    path = settings.config_path
+    if path is None:
+        return None, ""
+    try:
+        return load_config(path), str(path)
+    except ConfigError as error:
+        logger.error("%s; the last good configuration stays in force", error)
+        return None, str(path)
 
 
 def _health_check(engine: AsyncEngine, settings: Settings) -> Any:

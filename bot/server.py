@@ -1,26 +1,55 @@
-"""The aiohttp server: Slack's request URL, health, and (later) metrics and the agent API."""
+"""The aiohttp server: Slack's request URL, health, metrics and the AI-agent API."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+
+from bot.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 
 HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
+MetricsPage = Callable[[], Awaitable[bytes]]
 # Slack's own payloads stay far below this; anything larger is refused before it is parsed.
 MAX_BODY_BYTES = 1024 * 1024
 
 
-def build_web_app(*, bolt: AsyncApp, health: HealthCheck) -> web.Application:
-    """Routes: POST /slack/events (events, interactivity, commands) and GET /healthz."""
+def build_web_app(
+    *,
+    bolt: AsyncApp,
+    health: HealthCheck,
+    metrics: Metrics | None = None,
+    metrics_page: MetricsPage | None = None,
+    api: Callable[[web.Application], None] | None = None,
+    middlewares: Sequence[Any] = (),
+) -> web.Application:
+    """Routes: POST /slack/events (events, interactivity, commands), GET /healthz, GET /metrics (with
+    `metrics_page`) and the AI-agent API under /api/v1 (`api` adds its routes; its middleware comes in
+    `middlewares`)."""
 
     async def slack_events(request: web.Request) -> web.StreamResponse:
+        started = time.perf_counter()
+        try:
+            response = await answer_slack(request)
+        except Exception:
+            if metrics is not None:
+                metrics.errors.labels("slack_events").inc()
+            raise
+        if metrics is not None:
+            metrics.ack_seconds.observe(time.perf_counter() - started)
+            if response.status >= 500:
+                metrics.errors.labels("slack_events").inc()
+        return response
+
+    async def answer_slack(request: web.Request) -> web.StreamResponse:
         try:
             bolt_request = await to_bolt_request(request)
         except Exception as error:  # Bolt parses while building the request: any failure is bad input
@@ -37,9 +66,17 @@ def build_web_app(*, bolt: AsyncApp, health: HealthCheck) -> web.Application:
         report = await health()
         return web.json_response(report, status=200 if report.get("ok") else 503)
 
-    app = web.Application(client_max_size=MAX_BODY_BYTES)
+    async def metrics_endpoint(request: web.Request) -> web.StreamResponse:
+        assert metrics_page is not None
+        return web.Response(body=await metrics_page(), headers={"Content-Type": CONTENT_TYPE_LATEST})
+
+    app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=list(middlewares))
     app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
+    if metrics_page is not None:
+        app.router.add_get("/metrics", metrics_endpoint)
+    if api is not None:
+        api(app)
     return app
 
 

@@ -6,7 +6,7 @@ import re
 
 from slack_bolt.async_app import AsyncApp
 
-from handlers import actions, commands, errors, membership, messages
+from handlers import actions, commands, errors, home, membership, messages, modals
 from handlers.context import install_context
 from handlers.directory import TeamDirectory
 from routing.service import BatonService
@@ -20,6 +20,8 @@ def register_all(app: AsyncApp, *, service: BatonService) -> None:
     messages.register(app)
     actions.register(app)
     commands.register(app)
+    home.register(app)
+    modals.register(app)
     # Last: acknowledge every other event quietly. Bolt answers 404 to an event no listener matched,
     # and Slack retries non-2xx answers, so an unmatched event would otherwise come back three times.
     app.event(re.compile(".*"))(_acknowledge)

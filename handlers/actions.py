@@ -7,8 +7,10 @@ import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.context import installation_of, service_of
+from handlers.home import refresh_home
 from routing.errors import BatonError
 from routing.handoffs import Action
 from routing.models import EventSource
@@ -31,16 +33,30 @@ async def on_card_action(
     action: dict[str, Any],
     context: AsyncBoltContext,
     respond: AsyncRespond,
+    client: AsyncWebClient,
 ) -> None:
-    """Apply a rep's click; tell them privately when someone was faster or the click no longer applies."""
+    """Apply a rep's click; tell them privately when someone was faster or the click no longer applies.
+
+    A click in the App Home has no message to answer under (no response_url): the Home tab is republished
+    instead, saying what went wrong if anything did.
+    """
     await ack()
     user = body.get("user") or {}
+    from_home = (body.get("container") or {}).get("type") == "view"
+
+    async def tell(text: str | None) -> None:
+        if from_home:
+            user_id, team_id = str(user.get("id") or ""), str(user.get("team_id") or "")
+            await refresh_home(context, client, user_id=user_id, team_id=team_id, notice=text)
+        elif text:
+            await respond(text=text, replace_original=False, response_type="ephemeral")
+
     if user.get("team_id") and user.get("team_id") != installation_of(context).team_id:
-        await respond(text="Only members of our team can act on handoffs.", replace_original=False)
+        await tell("Only members of our team can act on handoffs.")
         return
     handoff_id = handoff_id_of(action)
     if handoff_id is None:
-        await respond(text="This button does not belong to a handoff card.", replace_original=False)
+        await tell("This button does not belong to a handoff card.")
         return
     selected = (action.get("selected_option") or {}).get("value")
     try:
@@ -53,7 +69,9 @@ async def on_card_action(
             snooze_minutes=int(selected) if selected and str(selected).isdigit() else None,
         )
     except BatonError as error:
-        await respond(text=str(error), replace_original=False, response_type="ephemeral")
+        await tell(str(error))
+        return
+    await tell(None)
 
 
 def handoff_id_of(action: dict[str, Any]) -> int | None:

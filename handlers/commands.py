@@ -1,45 +1,63 @@
-"""The `/baton` slash command. Today: `help` and `test <text>` (a dry run anyone may use)."""
+"""The `/baton` slash command: parse strictly, authorise, run, answer privately.
+
+`help` and `test <text>` (a dry run) are open to anyone; list/show commands to members of our workspace;
+everything that changes Baton, `audit`, `export` and `import` to admins (see handlers/admin.py).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.context import service_of
+from handlers.admin import refusal, run_admin_command, start_stats
+from handlers.context import ROLE, attach_command_role, service_of
+from routing.admin_grammar import UsageError, parse_command, spec_of
 from routing.dry_run import dry_run
 
-MAX_TEST_TEXT = 4000
-USAGE = (
-    "*`/baton`* decides when a customer conversation needs a person.\n"
-    "• `/baton test <a customer message>`: which triggers would fire, the escalation type and where the card "
-    "would go. Nothing is stored or posted; the channel's account is taken into account.\n"
-    "• `/baton help`: this message."
-)
 
-
-async def on_baton(ack: AsyncAck, command: dict[str, Any], context: AsyncBoltContext) -> None:
-    """Answer privately: usage, a dry run, or what was wrong with the command."""
-    subcommand, _, rest = str(command.get("text") or "").strip().partition(" ")
-    rest = rest.strip()
-    if subcommand in ("", "help"):
-        await ack(response_type="ephemeral", text=USAGE)
-    elif subcommand != "test":
-        await ack(response_type="ephemeral", text=f"I don't know `/baton {subcommand[:50]}`.\n{USAGE}")
-    elif not rest:
-        await ack(response_type="ephemeral", text="Usage: `/baton test <a customer message>`")
-    elif len(rest) > MAX_TEST_TEXT:
-        await ack(
-            response_type="ephemeral",
-            text=f"That message is over {MAX_TEST_TEXT} characters; try a shorter one.",
-        )
-    else:
-        service = service_of(context)
+async def on_baton(
+    ack: AsyncAck,
+    command: dict[str, Any],
+    context: AsyncBoltContext,
+    client: AsyncWebClient,
+    respond: AsyncRespond,
+) -> None:
+    """Answer privately: the result, a refusal, or what was wrong with the command (nothing changed)."""
+    # Slack escapes &, < and > in what people type (as of 2026; mentions keep their <@U…> form).
+    text = _unescape(str(command.get("text") or ""))
+    spec = spec_of(text)
+    denied = refusal(spec, context[ROLE]) if spec is not None else None
+    if denied:
+        await ack(response_type="ephemeral", text=denied)
+        return
+    try:
+        parsed = parse_command(text)
+    except UsageError as error:
+        await ack(response_type="ephemeral", text=str(error))
+        return
+    service = service_of(context)
+    if parsed.name == "stats":
+        try:
+            answer = start_stats(parsed, service=service, respond=respond)
+        except UsageError as error:
+            answer = str(error)
+        await ack(response_type="ephemeral", text=answer)
+        return
+    if parsed.name == "test":
         channel = await service.watched_channel(str(command.get("channel_id") or ""))
-        result = dry_run(rest, config=service.config, channel=channel, now=service.now())
-        await ack(response_type="ephemeral", text=result.describe())
+        result = dry_run(parsed.text, config=service.config, channel=channel, now=service.now())
+        answer = result.describe()
+    else:
+        answer = await run_admin_command(parsed, service=service, client=client, payload=command)
+    await ack(response_type="ephemeral", text=answer)
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&") if "&" in text else text
 
 
 def register(app: AsyncApp) -> None:
-    """Listen to /baton."""
-    app.command("/baton")(on_baton)
+    """Listen to /baton (the user's role is looked up first, by a listener middleware)."""
+    app.command("/baton", middleware=[attach_command_role])(on_baton)

@@ -1,4 +1,4 @@
-"""Cross-cutting Bolt middleware and matchers: service injection and the watched-channel matcher."""
+"""Cross-cutting Bolt middleware and matchers: service injection, the watched-channel matcher, user roles."""
 
 from __future__ import annotations
 
@@ -6,22 +6,30 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.directory import TeamDirectory
 from handlers.facts import Installation
+from handlers.permissions import Permissions, Role
 from routing.service import BatonService
 
 SERVICE = "baton_service"
+PERMISSIONS = "baton_permissions"
+ROLE = "baton_role"
 DIRECTORY = "baton_directory"
 CHANNEL = "baton_channel"
 
 
-def install_context(app: AsyncApp, *, service: BatonService, directory: TeamDirectory) -> None:
-    """Put the service and the team directory into every request's context."""
+def install_context(
+    app: AsyncApp, *, service: BatonService, directory: TeamDirectory, permissions: Permissions | None = None
+) -> None:
+    """Put the service, the team directory and the permission checker into every request's context."""
+    checker = permissions or Permissions()
 
     async def inject(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
         context[SERVICE] = service
         context[DIRECTORY] = directory
+        context[PERMISSIONS] = checker
         await next()
 
     app.middleware(inject)
@@ -51,3 +59,30 @@ async def in_watched_channel(event: dict[str, Any], context: AsyncBoltContext) -
     channel = await service_of(context).watched_channel(channel_id)
     context[CHANNEL] = channel
     return channel is not None
+
+
+async def role_of(context: AsyncBoltContext, client: AsyncWebClient, *, user_id: str, team_id: str) -> Role:
+    """A user's role in this request: another organisation's, a member of our workspace, or an admin.
+
+    For any listener (commands, App Home, modals); `team_id` is the team the payload says the user is from.
+    """
+    permissions: Permissions = context[PERMISSIONS]
+    return await permissions.role(
+        client=client,
+        user_id=user_id,
+        team_id=team_id,
+        our_team=installation_of(context).team_id,
+        is_named_admin=service_of(context).is_named_admin,
+    )
+
+
+async def attach_command_role(
+    context: AsyncBoltContext,
+    command: dict[str, Any],
+    client: AsyncWebClient,
+    next: Callable[[], Awaitable[None]],
+) -> None:
+    """Listener middleware: the role of the slash command's user lands in the context (`ROLE`)."""
+    user_id, team_id = str(command.get("user_id") or ""), str(command.get("team_id") or "")
+    context[ROLE] = await role_of(context, client, user_id=user_id, team_id=team_id)
+    await next()

@@ -10,6 +10,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.context import CHANNEL, DIRECTORY, in_watched_channel, installation_of, service_of
 from handlers.facts import message_facts, needs_team_lookup
+from handlers.telemetry import report_message
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +33,7 @@ async def on_message(
     if facts is None:
         return
     result = await service.handle_message(facts)
+    report_message(context, result)
     logger.debug("message %s/%s by %s: %s", facts.channel_id, facts.ts, facts.author_kind, result.outcome)
 
 

@@ -239,3 +239,70 @@ class OutboxItem:
     failed_at: datetime | None = None
     result: dict[str, Any] | None = None
     id: int | None = None
+
+
+class ChangeSource(StrEnum):
+    """Where a configuration change came from."""
+
+    COMMAND = "command"  # /baton in Slack
+    CONFIG_FILE = "config_file"  # the BATON_CONFIG file, read at start
+    CLI = "cli"  # `baton rules import`
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who changes the configuration: a Slack user of some team, or an operator at the CLI."""
+
+    user_id: str
+    team_id: str = ""
+    source: ChangeSource = ChangeSource.COMMAND
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigVersion:
+    """One stored version of the whole configuration (`config_to_data` form); the highest is in force."""
+
+    version: int
+    data: dict[str, Any]
+    actor: str
+    source: ChangeSource
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One administrative change: who, from where, what, and the state before and after."""
+
+    at: datetime
+    actor_id: str
+    actor_team: str
+    source: ChangeSource
+    action: str  # e.g. "rules.disable", "channel.set", "config.import"
+    target: str  # what changed, e.g. a rule id, a channel id, a user id
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Admin:
+    """A Baton admin named with `/baton admins add` (workspace admins and owners are admins anyway)."""
+
+    user_id: str
+    added_by: str
+    added_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ApiToken:
+    """A bearer token of the AI-agent HTTP API; only its SHA-256 is stored, the token is shown once."""
+
+    name: str
+    token_hash: str
+    created_at: datetime
+    revoked_at: datetime | None = None
+    id: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

@@ -12,6 +12,11 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from routing.models import (
+    Admin,
+    ApiToken,
+    AuditEntry,
+    ChangeSource,
+    ConfigVersion,
     Conversation,
     Handoff,
     HandoffEvent,
@@ -19,6 +24,7 @@ from routing.models import (
     StoredMessage,
     WatchedChannel,
 )
+from routing.stats import HandoffFacts
 
 
 class ProcessedEvents(Protocol):
@@ -191,6 +197,117 @@ class Outbox(Protocol):
         ...
 
 
+class ConfigVersions(Protocol):
+    """The configuration's versions, append-only; the highest version is the one in force."""
+
+    async def latest(self, *, source: ChangeSource | None = None) -> ConfigVersion | None:
+        """The newest version (of one source, if given), or None when none is stored."""
+        ...
+
+    async def latest_number(self) -> int:
+        """The newest version's number; 0 when none is stored."""
+        ...
+
+    async def append(self, version: ConfigVersion) -> bool:
+        """Store a version; False if that version number exists already (someone else changed it first)."""
+        ...
+
+
+class AuditLog(Protocol):
+    """The append-only log of administrative changes."""
+
+    async def append(self, entry: AuditEntry) -> AuditEntry:
+        """Append an entry; it comes back with its id."""
+        ...
+
+    async def recent(self, *, limit: int) -> list[AuditEntry]:
+        """The newest entries, newest first."""
+        ...
+
+
+class Admins(Protocol):
+    """Users named Baton admins (workspace admins and owners need no entry)."""
+
+    async def get(self, *, user_id: str) -> Admin | None:
+        """The admin entry of a user, if any."""
+        ...
+
+    async def list(self) -> list[Admin]:
+        """Every named admin, oldest first."""
+        ...
+
+    async def add(self, admin: Admin) -> bool:
+        """Name an admin; False if the user is one already."""
+        ...
+
+    async def remove(self, *, user_id: str) -> bool:
+        """Remove an admin; False if the user was not one."""
+        ...
+
+
+class ApiTokens(Protocol):
+    """Bearer tokens of the AI-agent HTTP API, stored as hashes."""
+
+    async def add(self, token: ApiToken) -> ApiToken | None:
+        """Store a token; None if an active token has that name already."""
+        ...
+
+    async def by_hash(self, *, token_hash: str) -> ApiToken | None:
+        """The token with this hash, active or revoked."""
+        ...
+
+    async def list(self) -> list[ApiToken]:
+        """Every token, active and revoked, oldest first."""
+        ...
+
+    async def revoke(
+        self, *, token_id: int | None = None, name: str | None = None, at: datetime
+    ) -> ApiToken | None:
+        """Revoke the active token with this id or name; the revoked token, or None if there is none."""
+        ...
+
+
+class Queue(Protocol):
+    """Read-only queries behind a rep's App Home."""
+
+    async def mine(self, *, user_id: str, group_ids: Sequence[str], limit: int) -> tuple[list[Handoff], int]:
+        """Up to `limit` live handoffs claimed by the user, or unclaimed and routed to them or to one of their
+        user groups; most urgent then newest first; and how many there are in all."""
+        ...
+
+
+class Gauges(Protocol):
+    """Counts read when metrics are scraped."""
+
+    async def handoffs_by_state(self) -> dict[tuple[str, str], int]:
+        """How many handoffs there are per (state, escalation type)."""
+        ...
+
+
+class StatsSource(Protocol):
+    """The raw rows of the stats: customer messages and handoffs of a period, aggregated where SQL can."""
+
+    async def customer_messages(self, *, since: datetime, until: datetime) -> dict[str, int]:
+        """Messages of customers received in [since, until), per channel id."""
+        ...
+
+    async def handoffs_opened(self, *, since: datetime, until: datetime) -> list[HandoffFacts]:
+        """Handoffs opened in [since, until) with their events aggregated per handoff, oldest first."""
+        ...
+
+    async def customer_message_sample(
+        self, *, since: datetime, until: datetime, limit: int
+    ) -> list[StoredMessage]:
+        """The first `limit` customer messages received in [since, until), oldest first."""
+        ...
+
+    async def thread_messages(
+        self, *, threads: Sequence[tuple[str, str]], until: datetime
+    ) -> dict[tuple[str, str], list[StoredMessage]]:
+        """The messages received before `until` of each (channel id, thread ts), oldest first."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """The repositories of one transaction."""
 
@@ -200,6 +317,13 @@ class UnitOfWork(Protocol):
     handoffs: Handoffs
     handoff_events: HandoffEvents
     outbox: Outbox
+    config_versions: ConfigVersions
+    audit_log: AuditLog
+    admins: Admins
+    api_tokens: ApiTokens
+    gauges: Gauges
+    stats: StatsSource
+    queue: Queue
 
 
 class Store(Protocol):

@@ -13,11 +13,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from routing import notifications as notify
+from routing.administration import Administration
+from routing.agent import AgentRequests
 from routing.config import BatonConfig
 from routing.decision import Decision, TriggerKind
 from routing.delivery import DeliverySupport
 from routing.errors import Conflict, NotFound
 from routing.handoffs import Action, Change, apply, in_cooldown, merge, open_handoff
+from routing.home import HomeQueries
 from routing.models import (
     AIAssessment,
     AuthorKind,
@@ -31,6 +34,7 @@ from routing.models import (
     WatchedChannel,
 )
 from routing.ports import Store, UnitOfWork
+from routing.reporting import Reporting
 from routing.routes import resolve
 from routing.sweep import SlaSweeps, SweepReport, after_claim, sla_of, start_clock, with_sla
 from routing.triggers.engine import decide, unanswered_decision
@@ -63,7 +67,7 @@ class IntakeResult:
     handoff: Handoff | None = None
 
 
-class BatonService(SlaSweeps, DeliverySupport):
+class BatonService(SlaSweeps, DeliverySupport, Administration, AgentRequests, HomeQueries, Reporting):
     """Records what happens in watched channels, opens and updates handoffs, queues what Slack must see."""
 
     def __init__(

@@ -36,10 +36,12 @@ def iter_elements(blocks: list[JsonDict]) -> Iterator[tuple[JsonDict, JsonDict]]
                 yield block, element
 
 
-def find_element(blocks: list[JsonDict], action_id: str) -> tuple[JsonDict, JsonDict]:
-    """The (block, element) with action_id, or SandboxError action_not_found."""
+def find_element(
+    blocks: list[JsonDict], action_id: str, block_id: str | None = None
+) -> tuple[JsonDict, JsonDict]:
+    """The (block, element) with action_id (in the block with block_id, if given), or action_not_found."""
     for block, element in iter_elements(blocks):
-        if element.get("action_id") == action_id:
+        if element.get("action_id") == action_id and block_id in (None, block.get("block_id")):
             return block, element
     available = sorted({str(e.get("action_id")) for _, e in iter_elements(blocks)})
     raise SandboxError("action_not_found", f"no element with action_id {action_id!r}; present: {available}")

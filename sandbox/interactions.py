@@ -103,14 +103,16 @@ class Interactions:
         value: str | None = None,
         selected_user: str | None = None,
         selected_option: Any = None,
+        block_id: str | None = None,
     ) -> InteractionResult:
-        """Click an element in the App Home view published for user_id."""
+        """Click an element in the App Home view published for user_id (in the block `block_id`, if given:
+        a Home tab lists several handoffs with the same action ids)."""
         ws = self.workspace
         user = ws.require_user(user_id)
         view = ws.home_views.get(user.id)
         if view is None:
             raise SandboxError("view_not_found", f"no home view published for {user.id}")
-        block, element = find_element(view.blocks, action_id)
+        block, element = find_element(view.blocks, action_id, block_id)
         action = build_action(
             block, element, value=value, selected_user=selected_user, selected_option=selected_option
         )

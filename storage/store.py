@@ -9,10 +9,28 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from routing.ports import Channels, Conversations, HandoffEvents, Handoffs, Outbox, ProcessedEvents
+from routing.ports import (
+    Admins,
+    ApiTokens,
+    AuditLog,
+    Channels,
+    ConfigVersions,
+    Conversations,
+    Gauges,
+    HandoffEvents,
+    Handoffs,
+    Outbox,
+    ProcessedEvents,
+    Queue,
+    StatsSource,
+)
+from storage.admin import SqlAdmins, SqlAuditLog, SqlConfigVersions
 from storage.handoffs import SqlHandoffEvents, SqlHandoffs
 from storage.outbox import SqlOutbox
+from storage.queue import SqlQueue
 from storage.repositories import SqlChannels, SqlConversations, SqlProcessedEvents
+from storage.stats import SqlStats
+from storage.tokens import SqlApiTokens, SqlGauges
 
 if TYPE_CHECKING:
     from routing.ports import Store, UnitOfWork
@@ -29,6 +47,13 @@ class SqlUnitOfWork:
         self.handoffs: Handoffs = SqlHandoffs(connection)
         self.handoff_events: HandoffEvents = SqlHandoffEvents(connection)
         self.outbox: Outbox = SqlOutbox(connection)
+        self.config_versions: ConfigVersions = SqlConfigVersions(connection)
+        self.audit_log: AuditLog = SqlAuditLog(connection)
+        self.admins: Admins = SqlAdmins(connection)
+        self.api_tokens: ApiTokens = SqlApiTokens(connection)
+        self.gauges: Gauges = SqlGauges(connection)
+        self.stats: StatsSource = SqlStats(connection)
+        self.queue: Queue = SqlQueue(connection)
 
 
 class SqlStore:

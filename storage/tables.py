@@ -23,6 +23,8 @@ NAMING_CONVENTION = {
 LIVE_HANDOFF_SQL = "state IN ({})".format(", ".join(f"'{state.value}'" for state in LIVE_STATES))
 # Outbox rows still waiting for delivery: the claim query and `pending()` filter on exactly this.
 PENDING_OUTBOX_SQL = "delivered_at IS NULL AND failed_at IS NULL"
+# API tokens still in use: a name is unique among these.
+ACTIVE_TOKEN_SQL = "revoked_at IS NULL"
 
 
 class Row(SQLModel):
@@ -178,6 +180,60 @@ class OutboxRow(Row, table=True):
     dedupe_key: str | None = Field(default=None, unique=True)
 
 
+class ConfigVersionRow(Row, table=True):
+    __tablename__ = "config_versions"
+
+    # Numbered by the writer (latest + 1): the primary key makes two concurrent changes collide, not merge.
+    version: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    data: dict[str, Any] = Field(sa_type=json_type())
+    actor: str = ""
+    source: str
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class AuditLogRow(Row, table=True):
+    __tablename__ = "audit_log"
+    __table_args__ = (Index(None, "at"),)
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=id_type())
+    at: datetime = Field(sa_type=UTCDateTime)
+    actor_id: str
+    actor_team: str = ""
+    source: str
+    action: str
+    target: str = ""
+    before: dict[str, Any] | None = Field(default=None, sa_type=json_type())
+    after: dict[str, Any] | None = Field(default=None, sa_type=json_type())
+
+
+class AdminRow(Row, table=True):
+    __tablename__ = "admins"
+
+    user_id: str = Field(primary_key=True)
+    added_by: str = ""
+    added_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class ApiTokenRow(Row, table=True):
+    __tablename__ = "api_tokens"
+    __table_args__ = (
+        # A name belongs to one active token; a revoked token's name may be used again.
+        Index(
+            "uq_api_tokens_active_name",
+            "name",
+            unique=True,
+            sqlite_where=text(ACTIVE_TOKEN_SQL),
+            postgresql_where=text(ACTIVE_TOKEN_SQL),
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=id_type())
+    name: str
+    token_hash: str = Field(unique=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 METADATA: MetaData = Row.metadata
 PROCESSED_EVENTS: Table = METADATA.tables["processed_events"]
 CHANNELS: Table = METADATA.tables["channels"]
@@ -186,3 +242,7 @@ MESSAGES: Table = METADATA.tables["messages"]
 HANDOFFS: Table = METADATA.tables["handoffs"]
 HANDOFF_EVENTS: Table = METADATA.tables["handoff_events"]
 OUTBOX: Table = METADATA.tables["outbox"]
+CONFIG_VERSIONS: Table = METADATA.tables["config_versions"]
+AUDIT_LOG: Table = METADATA.tables["audit_log"]
+ADMINS: Table = METADATA.tables["admins"]
+API_TOKENS: Table = METADATA.tables["api_tokens"]

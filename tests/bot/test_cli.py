@@ -93,3 +93,17 @@ async def wait_for_health(http: aiohttp.ClientSession, url: str) -> dict:
             pass
         await asyncio.sleep(0.1)
     raise AssertionError(f"{url} never became healthy")
+
+
+def test_the_sandbox_runs_the_demo_configuration_when_the_file_is_bad(tmp_path: Path, caplog):
+    from bot.sandbox_mode import _file_or_demo_config, sandbox_config
+    from bot.settings import Settings
+    from sandbox import Sandbox, seed_demo_workspace
+
+    seed = seed_demo_workspace(Sandbox())
+    bad = tmp_path / "baton.yaml"
+    bad.write_text("triggers:\n  - id: explicit_request\n    threshold: 7\n")
+    with caplog.at_level("ERROR"):
+        config = _file_or_demo_config(Settings(config_path=bad), seed)
+    assert config == sandbox_config(seed)
+    assert "baton.yaml" in caplog.text and "threshold" in caplog.text

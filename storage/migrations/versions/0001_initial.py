@@ -1,4 +1,5 @@
-"""Initial schema: processed events, channels, conversations, messages, handoffs, their events, the outbox.
+"""Initial schema: processed events, channels, conversations, messages, handoffs, their events, the outbox,
+configuration versions, the audit log, named admins and the API tokens.
 
 Revision ID: 0001
 Revises:
@@ -22,6 +23,7 @@ depends_on: str | Sequence[str] | None = None
 
 LIVE_HANDOFF = sa.text("state IN ('open', 'claimed', 'snoozed')")
 PENDING_OUTBOX = sa.text("delivered_at IS NULL AND failed_at IS NULL")
+ACTIVE_TOKEN = sa.text("revoked_at IS NULL")
 
 
 def _id() -> sa.types.TypeEngine[int]:
@@ -178,10 +180,66 @@ def upgrade() -> None:
         postgresql_where=PENDING_OUTBOX,
     )
 
+    op.create_table(
+        "config_versions",
+        sa.Column("version", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("data", _json(), nullable=False),
+        sa.Column("actor", sa.String(), nullable=False),
+        sa.Column("source", sa.String(), nullable=False),
+        sa.Column("created_at", _utc(), nullable=False),
+        sa.PrimaryKeyConstraint("version", name=op.f("pk_config_versions")),
+    )
+
+    op.create_table(
+        "audit_log",
+        sa.Column("id", _id(), nullable=False),
+        sa.Column("at", _utc(), nullable=False),
+        sa.Column("actor_id", sa.String(), nullable=False),
+        sa.Column("actor_team", sa.String(), nullable=False),
+        sa.Column("source", sa.String(), nullable=False),
+        sa.Column("action", sa.String(), nullable=False),
+        sa.Column("target", sa.String(), nullable=False),
+        sa.Column("before", _json(), nullable=True),
+        sa.Column("after", _json(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
+    )
+    op.create_index(op.f("ix_audit_log_at"), "audit_log", ["at"])
+
+    op.create_table(
+        "admins",
+        sa.Column("user_id", sa.String(), nullable=False),
+        sa.Column("added_by", sa.String(), nullable=False),
+        sa.Column("added_at", _utc(), nullable=False),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_admins")),
+    )
+
+    op.create_table(
+        "api_tokens",
+        sa.Column("id", _id(), nullable=False),
+        sa.Column("name", sa.String(), nullable=False),
+        sa.Column("token_hash", sa.String(), nullable=False),
+        sa.Column("created_at", _utc(), nullable=False),
+        sa.Column("revoked_at", _utc(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
+    )
+    op.create_index(
+        "uq_api_tokens_active_name",
+        "api_tokens",
+        ["name"],
+        unique=True,
+        sqlite_where=ACTIVE_TOKEN,
+        postgresql_where=ACTIVE_TOKEN,
+    )
+
 
 def downgrade() -> None:
     # Dependants first: handoff_events references handoffs.
     tables = (
+        "api_tokens",
+        "admins",
+        "audit_log",
+        "config_versions",
         "outbox",
         "handoff_events",
         "handoffs",

@@ -1,0 +1,145 @@
+"""`/baton` admin commands on the Slack side: who may run what, YAML export and import, channel lookups."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from typing import Any
+
+import yaml
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from handlers.modals import open_type_editor
+from handlers.permissions import Role
+from routing.admin_commands import Invocation, execute
+from routing.admin_grammar import Access, Command, Spec, UsageError
+from routing.models import Actor, WatchedChannel
+from routing.rules import RulesError
+from routing.service import BatonService
+from routing.stats_views import period_label, stats_mrkdwn, stats_period
+
+logger = logging.getLogger(__name__)
+
+# Stats answers being computed: a strong reference, so a running task is not garbage-collected.
+_STATS_TASKS: set[asyncio.Task[None]] = set()
+_FENCE = re.compile(r"^\s*```[a-z]*\s*\n?(.*?)\n?```\s*$", re.S)
+
+
+def refusal(spec: Spec, role: Role) -> str | None:
+    """Why `role` may not run the command, or None if it may."""
+    if spec.access is Access.ANYONE or (spec.access is Access.MEMBER and role is not Role.EXTERNAL):
+        return None
+    if role is Role.ADMIN:
+        return None
+    if role is Role.EXTERNAL:
+        return (
+            f"`/baton {spec.name}` is only for the team that runs Baton here; people of other organisations "
+            "can use `/baton help` and `/baton test`. Nothing was changed."
+        )
+    return (
+        f"`/baton {spec.name}` is for Baton admins: workspace admins and owners, and people an admin added "
+        "with `/baton admins add`. Nothing was changed; `/baton admins list` shows who can help."
+    )
+
+
+async def run_admin_command(
+    command: Command, *, service: BatonService, client: AsyncWebClient, payload: dict[str, Any]
+) -> str:
+    """Run an authorised admin or read-only command; the answer, or what was wrong (nothing changed)."""
+    actor = Actor(user_id=str(payload.get("user_id") or ""), team_id=str(payload.get("team_id") or ""))
+    try:
+        if command.name == "export":
+            return export_text(service.config_data())
+        if command.name == "import":
+            return await _import(command.text, service=service, actor=actor)
+        if command.name == "types edit":
+            trigger_id = str(payload.get("trigger_id") or "")
+            try:
+                await open_type_editor(
+                    client, trigger_id=trigger_id, config=service.config, name=command.args[0]
+                )
+            except SlackApiError as error:  # e.g. expired_trigger_id: Slack allows 3 s to open a modal
+                problem = error.response.get("error")
+                return f"I couldn't open the form ({problem}); try again, or use `/baton types set`."
+            return ""  # the form is the answer
+        invocation = Invocation(
+            admin=service,
+            actor=actor,
+            channel_id=str(payload.get("channel_id") or ""),
+            lookup_channel=lambda channel_id: _lookup_channel(client, channel_id),
+        )
+        return await execute(command, invocation)
+    except UsageError as error:
+        return str(error)
+
+
+def export_text(data: dict[str, Any]) -> str:
+    """The configuration as a YAML code block, ready to keep in git or paste into `/baton import`."""
+    return "```\n" + config_yaml(data) + "```"
+
+
+def config_yaml(data: dict[str, Any]) -> str:
+    """The configuration as YAML (the BATON_CONFIG format)."""
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+
+
+async def _import(text: str, *, service: BatonService, actor: Actor) -> str:
+    fenced = _FENCE.match(text)
+    document = fenced.group(1) if fenced else text
+    try:
+        data = yaml.safe_load(document)
+    except yaml.YAMLError as error:
+        return f"That is not valid YAML, nothing changed: {error}"
+    try:
+        change = await service.import_config(data, actor=actor, source_name="import")
+    except RulesError as error:
+        where = f"`{error.path}`: " if error.path else ""
+        return f"That configuration was refused, nothing changed: {where}{error.problem}."
+    if change.version is None:
+        return "Imported: it is the configuration in force already, nothing changed."
+    return f"Imported: the whole configuration is replaced (configuration version {change.version})."
+
+
+async def _lookup_channel(client: AsyncWebClient, channel_id: str) -> WatchedChannel | None:
+    """The channel's name and whether it is a Slack Connect channel, if Baton can see it."""
+    try:
+        response = await client.conversations_info(channel=channel_id)
+    except SlackApiError as error:
+        logger.info("conversations.info %s: %s", channel_id, error.response.get("error"))
+        return None
+    channel = response.get("channel") or {}
+    return WatchedChannel(
+        channel_id=channel_id,
+        name=str(channel.get("name") or ""),
+        is_shared=bool(channel.get("is_ext_shared")),
+    )
+
+
+def start_stats(command: Command, *, service: BatonService, respond: AsyncRespond) -> str:
+    """Check the period and start counting in the background (the replays take longer than Slack's 3 s
+    acknowledgement allows); the immediate answer. UsageError if the period is not one."""
+    period = stats_period(command.args)
+    until = service.now()
+    since = until - period
+    task = asyncio.create_task(_answer_stats(service, since=since, until=until, respond=respond))
+    _STATS_TASKS.add(task)
+    task.add_done_callback(_STATS_TASKS.discard)
+    return f"Counting {period_label(since, until)}… the stats follow here in a moment."
+
+
+async def stats_idle() -> None:
+    """Wait for the stats answers in flight (tests, shutdown)."""
+    while _STATS_TASKS:
+        await asyncio.gather(*_STATS_TASKS, return_exceptions=True)
+
+
+async def _answer_stats(service: BatonService, *, since: Any, until: Any, respond: AsyncRespond) -> None:
+    try:
+        text = stats_mrkdwn(await service.stats(since=since, until=until))
+    except Exception:  # the person is told; the traceback goes to the log
+        logger.exception("/baton stats %s - %s failed", since, until)
+        text = "Sorry, the stats could not be computed; the error is in Baton's log."
+    await respond(text=text, response_type="ephemeral", replace_original=False)

@@ -1,0 +1,78 @@
+"""Who someone is to Baton: a person of another organisation, a member of our workspace, or an admin.
+
+Admins are our workspace's admins and owners (Slack's `users.info` says so) and the people named with
+`/baton admins add`. Someone of another organisation (Slack Connect) is never an admin, whatever their own
+workspace makes them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from enum import StrEnum
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+logger = logging.getLogger(__name__)
+
+
+class Role(StrEnum):
+    EXTERNAL = "external"  # another organisation's user (Slack Connect), or someone Slack does not know
+    MEMBER = "member"  # a member of our workspace
+    ADMIN = "admin"  # may change Baton
+
+
+class Permissions:
+    """Looks users up in Slack (`users.info`) and remembers the answer briefly: a role change in Slack
+    counts within `ttl_seconds`; a named admin added or removed counts at once (that is Baton's own table)."""
+
+    def __init__(
+        self, *, ttl_seconds: float = 60.0, clock: Callable[[], float] = time.monotonic, max_size: int = 5000
+    ) -> None:
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._max_size = max_size
+        self._users: dict[str, tuple[dict[str, Any] | None, float]] = {}
+
+    async def role(
+        self,
+        *,
+        client: AsyncWebClient,
+        user_id: str,
+        team_id: str,
+        our_team: str,
+        is_named_admin: Callable[[str], Awaitable[bool]],
+    ) -> Role:
+        """The user's role; `team_id` is the team the payload says the user is from."""
+        if not user_id or (team_id and our_team and team_id != our_team):
+            return Role.EXTERNAL
+        user = await self._user(client, user_id)
+        if user is not None:
+            if (user.get("team_id") and user.get("team_id") != our_team) or user.get("deleted"):
+                return Role.EXTERNAL
+            guest = user.get("is_restricted") or user.get("is_ultra_restricted")
+            if not guest and (user.get("is_admin") or user.get("is_owner")):
+                return Role.ADMIN
+            if guest:
+                return Role.MEMBER
+        return Role.ADMIN if await is_named_admin(user_id) else Role.MEMBER
+
+    async def _user(self, client: AsyncWebClient, user_id: str) -> dict[str, Any] | None:
+        now = self._clock()
+        cached = self._users.get(user_id)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        try:
+            response = await client.users_info(user=user_id)
+            user: dict[str, Any] | None = response.get("user") or None
+        except SlackApiError as error:
+            # Unknown to Slack: the payload's team says who is a member; only Baton's own list makes an admin.
+            logger.warning("users.info %s failed: %s", user_id, error.response.get("error"))
+            user = None
+        if len(self._users) >= self._max_size:
+            self._users.clear()
+        self._users[user_id] = (user, now + self._ttl)
+        return user
