@@ -101,21 +101,31 @@ def _windows(after: datetime, hours: BusinessHours) -> Iterator[tuple[datetime, 
     """Opening windows in UTC, in order, from the first one that closes after `after`."""
     if not hours.weekdays:
         raise ValueError("business hours need at least one weekday")
-    zone = ZoneInfo(hours.timezone)
-    overnight = hours.closes <= hours.opens
-    day = after.astimezone(zone).date() - timedelta(days=1)  # yesterday's overnight window may still be open
+    day = after.astimezone(ZoneInfo(hours.timezone)).date() - timedelta(days=1)  # yesterday's may be open
     idle = 0
     while idle <= _MAX_IDLE_DAYS:
-        if day.weekday() in hours.weekdays and day not in _holiday_dates(hours.holidays, day.year):
-            idle = 0
-            opens = _instant(day, hours.opens, zone)
-            closes = _instant(day + timedelta(days=1) if overnight else day, hours.closes, zone)
-            if closes > after and closes > opens:
-                yield opens, closes
-        else:
+        window = _window(day, hours)
+        if window is None:
             idle += 1
+        else:
+            idle = 0
+            opens, closes = window
+            if closes > after and closes > opens:
+                yield window
         day += timedelta(days=1)
     raise ValueError(f"no business day within {_MAX_IDLE_DAYS} days in {hours}")
+
+
+# A sweep asks about the same few days for every handoff it looks at: each day's window is worked out once.
+@functools.lru_cache(maxsize=4096)
+def _window(day: date, hours: BusinessHours) -> tuple[datetime, datetime] | None:
+    """The opening window of `day` in UTC, or None if it is not a business day."""
+    if day.weekday() not in hours.weekdays or day in _holiday_dates(hours.holidays, day.year):
+        return None
+    zone = ZoneInfo(hours.timezone)
+    overnight = hours.closes <= hours.opens
+    closes_on = day + timedelta(days=1) if overnight else day
+    return _instant(day, hours.opens, zone), _instant(closes_on, hours.closes, zone)
 
 
 def _instant(day: date, at: time, zone: ZoneInfo) -> datetime:

@@ -10,6 +10,7 @@ the breach is always its own step, and the chain counts from the recorded breach
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
@@ -45,9 +46,11 @@ __all__ = [
     "claimed",
     "deadlines",
     "end_of_business_day",
+    "next_check",
     "next_step",
     "policy_from_data",
     "policy_to_data",
+    "step_due",
 ]
 
 CLAIM = "claim"
@@ -138,33 +141,53 @@ def deadlines(
 ) -> tuple[datetime, datetime | None]:
     """(claim due, resolve due or None); `timezone` (an account's) overrides the policy's hours timezone."""
     hours = with_timezone(policy.hours, timezone)
-    claim_due = add_business_time(opened_at, policy.claim_within_minutes, hours)
-    if policy.same_business_day and hours is not None:
-        claim_due = min(claim_due, end_of_business_day(opened_at, hours))
-    if policy.resolve_within_minutes is None:
-        return claim_due, None
-    return claim_due, add_business_time(opened_at, policy.resolve_within_minutes, hours)
+    claim = _clock_times(policy, CLAIM, _aware(opened_at), hours)
+    resolve = _clock_times(policy, RESOLVE, _aware(opened_at), hours)
+    assert claim is not None
+    return claim[1], resolve[1] if resolve else None
 
 
 def next_step(
     policy: SlaPolicy, sla: SlaState, now: datetime, *, timezone: str | None = None
 ) -> tuple[Step | None, datetime | None]:
     """(the one step to perform now or None, when the step after it is due or None if nothing more can be)."""
-    now = _aware(now)
     hours = with_timezone(policy.hours, timezone)
+    step, ahead = _due_by(policy, sla, _aware(now), hours)
+    if step is None:
+        return None, ahead
+    return step, _first_due(policy, after(step, sla), hours)
+
+
+def step_due(policy: SlaPolicy, sla: SlaState, now: datetime, *, timezone: str | None = None) -> Step | None:
+    """The one step to perform now, or None: `next_step` without working out the step after it."""
+    return _due_by(policy, sla, _aware(now), with_timezone(policy.hours, timezone))[0]
+
+
+def next_check(
+    policy: SlaPolicy, sla: SlaState, now: datetime, *, timezone: str | None = None
+) -> datetime | None:
+    """When to look at the clock next: the due time of the step due now if any (the next sweep fires it),
+    else of the first step ahead; None if no step can come."""
+    step, ahead = _due_by(policy, sla, _aware(now), with_timezone(policy.hours, timezone))
+    return step.due_at if step is not None else ahead
+
+
+def _due_by(
+    policy: SlaPolicy, sla: SlaState, now: datetime, hours: BusinessHours | None
+) -> tuple[Step | None, datetime | None]:
+    """(the step to perform now, None) or (None, when the first step ahead is due or None)."""
     if sla.state is HandoffState.SNOOZED:
         if sla.snoozed_until is None:
             return None, None  # snoozed until someone acts
         if sla.snoozed_until > now:
             return None, sla.snoozed_until
-        wake = Step(StepKind.WAKE, CLAIM if sla.claimed_at is None else RESOLVE, sla.snoozed_until)
-        return wake, _first_due(policy, after(wake, sla), hours)
-    pending = list(_pending(policy, sla, hours))
-    overdue = [step for step in pending if step.due_at <= now]
-    if not overdue:
-        return None, pending[0].due_at if pending else None
-    step = overdue[-1]  # after downtime, only the most advanced overdue step fires
-    return step, _first_due(policy, after(step, sla), hours)
+        return Step(StepKind.WAKE, CLAIM if sla.claimed_at is None else RESOLVE, sla.snoozed_until), None
+    overdue = None
+    for step in _pending(policy, sla, hours):
+        if step.due_at > now:
+            return (overdue, None) if overdue is not None else (None, step.due_at)
+        overdue = step  # after downtime, only the most advanced overdue step fires
+    return overdue, None
 
 
 def after(step: Step, sla: SlaState) -> SlaState:
@@ -219,43 +242,66 @@ def _first_due(policy: SlaPolicy, sla: SlaState, hours: BusinessHours | None) ->
 
 def _pending(policy: SlaPolicy, sla: SlaState, hours: BusinessHours | None) -> Iterator[Step]:
     """The steps not yet done on the current clock, in order of due time."""
-    minutes: float
     if sla.state is HandoffState.OPEN:
-        clock, minutes = CLAIM, policy.claim_within_minutes
-    elif sla.state is HandoffState.CLAIMED and policy.resolve_within_minutes is not None:
-        clock, minutes = RESOLVE, policy.resolve_within_minutes
+        clock = CLAIM
+    elif sla.state is HandoffState.CLAIMED:
+        clock = RESOLVE
     else:
-        return  # closed, snoozed, or no resolve deadline
-    policy_hours = replace(policy, hours=hours)
-    claim_due, resolve_due = deadlines(policy_hours, sla.opened_at)
-    due = claim_due if clock == CLAIM else resolve_due
-    assert due is not None
+        return  # closed or snoozed
+    times = _clock_times(policy, clock, _aware(sla.opened_at), hours)
+    if times is None:
+        return  # no resolve deadline
+    warn_at, due = times
     if sla.breached_at is None:
         if not sla.warned:
-            if clock == CLAIM and policy.same_business_day:
-                minutes = min(minutes, business_minutes_between(sla.opened_at, due, hours))
-            yield Step(
-                StepKind.WARN, clock, add_business_time(sla.opened_at, policy.warn_at * minutes, hours)
-            )
+            yield Step(StepKind.WARN, clock, warn_at)
         yield Step(StepKind.BREACH, clock, due)
         return  # the chain counts from the breach once it is recorded
-    yield from _chain(policy, clock, sla.breached_at, sla.level, hours)
+    tiers = _chain_times(policy, _aware(sla.breached_at), hours)
+    for tier in range(sla.level, len(tiers)):
+        spec = policy.chain[min(tier, len(policy.chain) - 1)]
+        yield Step(StepKind.ESCALATE, clock, tiers[tier], tier=tier, action=spec.action, tier_spec=spec)
 
 
-def _chain(
-    policy: SlaPolicy, clock: str, breached_at: datetime, level: int, hours: BusinessHours | None
-) -> Iterator[Step]:
+# Memoised: a sweep asks about each handoff's clock several times (the step due now, then the one after it).
+# Small on purpose: the entries are reused within one handoff's step, not between handoffs.
+@functools.lru_cache(maxsize=256)
+def _clock_times(
+    policy: SlaPolicy, clock: str, opened_at: datetime, hours: BusinessHours | None
+) -> tuple[datetime, datetime] | None:
+    """(the warning's due time, the deadline) of one clock, or None if the policy gives it no deadline."""
+    minutes: float
+    if clock == CLAIM:
+        minutes = policy.claim_within_minutes
+        due = add_business_time(opened_at, minutes, hours)
+        if policy.same_business_day and hours is not None:
+            due = min(due, end_of_business_day(opened_at, hours))
+            minutes = min(minutes, business_minutes_between(opened_at, due, hours))
+    elif policy.resolve_within_minutes is None:
+        return None
+    else:
+        minutes = policy.resolve_within_minutes
+        due = add_business_time(opened_at, minutes, hours)
+    return add_business_time(opened_at, policy.warn_at * minutes, hours), due
+
+
+@functools.lru_cache(maxsize=256)
+def _chain_times(
+    policy: SlaPolicy, breached_at: datetime, hours: BusinessHours | None
+) -> tuple[datetime, ...]:
+    """When each step of the chain (repeats included) is due, counted from the breach."""
     if not policy.chain:
-        return
+        return ()
     last = len(policy.chain) - 1
-    at = _aware(breached_at)
+    times: list[datetime] = []
+    at = breached_at
     for tier in range(last + 1 + policy.repeat):
-        spec = policy.chain[min(tier, last)]
-        wait = spec.wait_minutes if tier <= last else max(spec.wait_minutes, 1)
+        wait = policy.chain[min(tier, last)].wait_minutes
+        wait = wait if tier <= last else max(wait, 1)
         # A zero wait is "at the same moment", even when that moment is a closing time.
         at = add_business_time(at, wait, hours) if wait else at
-        if tier >= level:
-            yield Step(StepKind.ESCALATE, clock, at, tier=tier, action=spec.action, tier_spec=spec)
+        times.append(at)
+    return tuple(times)
 
 
 def _aware(moment: datetime) -> datetime:

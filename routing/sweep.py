@@ -26,9 +26,10 @@ from routing.sla import (
     after,
     claimed,
     deadlines,
-    next_step,
+    next_check,
     policy_from_data,
     policy_to_data,
+    step_due,
 )
 
 logger = logging.getLogger(__name__)
@@ -73,14 +74,7 @@ def sla_of(handoff: Handoff) -> SlaState:
 
 def with_sla(handoff: Handoff, sla: SlaState, *, now: datetime, timezone: str | None) -> Handoff:
     """The handoff carrying `sla`, with its next check computed from its frozen policy."""
-    return _carrying(handoff, sla, next_at=_next_check(frozen_policy(handoff), sla, now, timezone))
-
-
-def _next_check(policy: SlaPolicy, sla: SlaState, now: datetime, timezone: str | None) -> datetime | None:
-    due_now, next_at = next_step(policy, sla, now, timezone=timezone)
-    if due_now is not None:
-        return due_now.due_at  # something is due already: the next sweep fires it
-    return next_at
+    return _carrying(handoff, sla, next_at=next_check(frozen_policy(handoff), sla, now, timezone=timezone))
 
 
 def _carrying(handoff: Handoff, sla: SlaState, *, next_at: datetime | None) -> Handoff:
@@ -170,14 +164,11 @@ class SlaSweeps:
     ) -> tuple[Step | None, Handoff]:
         policy = frozen_policy(handoff)
         sla = sla_of(handoff)
-        step, following = next_step(policy, sla, now, timezone=timezone)
-        if step is None:
-            return None, _carrying(handoff, sla, next_at=following)
-        done = after(step, sla)
-        if following is not None and following <= now:
-            # Another step is overdue already: next_check_at is the most advanced one's due time.
-            following = _next_check(policy, done, now, timezone)
-        return step, _carrying(handoff, done, next_at=following)
+        step = step_due(policy, sla, now, timezone=timezone)
+        if step is not None:
+            sla = after(step, sla)
+        # If another step is overdue already, next_check_at is its due time and the next sweep fires it.
+        return step, _carrying(handoff, sla, next_at=next_check(policy, sla, now, timezone=timezone))
 
     def _effects(self, handoff: Handoff, step: Step, *, now: datetime) -> list[OutboxItem]:
         who = _mention(handoff.assignee_id or handoff.routed_to)

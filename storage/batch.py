@@ -7,7 +7,7 @@ its batch INSERT is a plain executemany (SQLite runs in-process, so there is no 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Dialect, Table, TextClause, text
@@ -16,21 +16,44 @@ from sqlalchemy.dialects import postgresql
 _PG = postgresql.dialect()
 
 
-def columns_of(
-    table: Table, names: Sequence[str], rows: Sequence[dict[str, Any]], dialect: Dialect
+def bind_columns(
+    table: Table,
+    columns: Mapping[str, list[Any]],
+    dialect: Dialect,
+    *,
+    types: Mapping[str, str] | None = None,
 ) -> dict[str, list[Any]]:
-    """Each column's values as the driver takes them (the column type's bind processing applied)."""
-    columns: dict[str, list[Any]] = {}
-    for name in names:
-        process = table.c[name].type._cached_bind_processor(dialect)
-        values = [row[name] for row in rows]
-        columns[name] = values if process is None else [process(value) for value in values]
-    return columns
+    """Each column's values as the driver takes them (the column type's bind processing applied).
+
+    `types` names, for a parameter that is not a column, the column whose type it has. None stays None (SQL
+    NULL: so do all of Baton's column types), and a value that is the very object before it is processed
+    once (a batch's rows often share one timestamp).
+    """
+    bound: dict[str, list[Any]] = {}
+    for name, values in columns.items():
+        process = table.c[(types or {}).get(name, name)].type._cached_bind_processor(dialect)
+        bound[name] = values if process is None else _processed(process, values)
+    return bound
 
 
-def pg_unnest(table: Table, names: Sequence[str]) -> str:
-    """`unnest(CAST(:name AS type[]), …)`: the array parameters named like the columns, as rows."""
-    arrays = ", ".join(f"CAST(:{name} AS {table.c[name].type.compile(dialect=_PG)}[])" for name in names)
+def _processed(process: Callable[[Any], Any], values: list[Any]) -> list[Any]:
+    result: list[Any] = []
+    last: Any = None
+    done: Any = None
+    for value in values:
+        if value is not last:
+            last, done = value, None if value is None else process(value)
+        result.append(done)
+    return result
+
+
+def pg_unnest(table: Table, names: Sequence[str], *, types: Mapping[str, str] | None = None) -> str:
+    """`unnest(CAST(:name AS type[]), …)`: the array parameters named like the columns, as rows (`types`: as
+    in `bind_columns`)."""
+    arrays = ", ".join(
+        f"CAST(:{name} AS {table.c[(types or {}).get(name, name)].type.compile(dialect=_PG)}[])"
+        for name in names
+    )
     return f"unnest({arrays})"
 
 

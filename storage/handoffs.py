@@ -10,6 +10,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Executable, Row, bindparam, func, select, text, update
@@ -18,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from routing.models import EventSource, Handoff, HandoffEvent, HandoffState, Urgency
-from storage.batch import columns_of, pg_insert_many, pg_unnest
+from storage.batch import bind_columns, pg_insert_many, pg_unnest
 from storage.dialect import per_dialect
 from storage.errors import LiveHandoffExists
 from storage.tables import HANDOFF_EVENTS, HANDOFFS, LIVE_HANDOFF_SQL
@@ -91,29 +92,38 @@ _UPDATE = (
 )
 
 
-def _pg_update_many() -> Any:
-    names = ("id", "version", *_COLUMNS)
-    sets = ", ".join(f'"{n}" = v."{n}"' for n in _COLUMNS)
-    columns = ", ".join(f'"{n}"' for n in names)
+_CONTEXT_PATCH = "context_patch"  # PostgreSQL: the context's changed keys, merged into the stored context
+_PATCH_TYPE = {_CONTEXT_PATCH: "context"}
+
+
+def _pg_update_many(columns: tuple[str, ...]) -> Any:
+    names = ("id", "version", *columns)
+    sets = [f'"{n}" = v."{n}"' for n in columns if n != _CONTEXT_PATCH]
+    if _CONTEXT_PATCH in columns:
+        sets.append("context = h.context || v.context_patch")
+    columns_sql = ", ".join(f'"{n}"' for n in names)
+    arrays = pg_unnest(HANDOFFS, names, types=_PATCH_TYPE)
     return text(
-        f"UPDATE handoffs AS h SET {sets}, version = v.version + 1 FROM {pg_unnest(HANDOFFS, names)} "
-        f"AS v({columns}) WHERE h.id = v.id AND h.version = v.version RETURNING h.id"
+        f"UPDATE handoffs AS h SET {''.join(f'{s}, ' for s in sets)}version = v.version + 1 FROM {arrays} "
+        f"AS v({columns_sql}) WHERE h.id = v.id AND h.version = v.version RETURNING h.id"
     )
 
 
-def _sqlite_update_many() -> Any:
+def _sqlite_update_many(columns: tuple[str, ...]) -> Any:
     # SQLite (>= 3.33) has UPDATE ... FROM; the rows travel as one JSON array of arrays.
-    names = ("id", "version", *_COLUMNS)
+    names = ("id", "version", *columns)
     fields = ", ".join(f"json_extract(value, '$[{i}]') AS \"{n}\"" for i, n in enumerate(names))
-    sets = ", ".join(f'"{n}" = v."{n}"' for n in _COLUMNS)
+    sets = "".join(f'"{n}" = v."{n}", ' for n in columns)
     return text(
-        f"UPDATE handoffs SET {sets}, version = v.version + 1 "
+        f"UPDATE handoffs SET {sets}version = v.version + 1 "
         f"FROM (SELECT {fields} FROM json_each(:rows)) AS v "
         "WHERE handoffs.id = v.id AND handoffs.version = v.version RETURNING handoffs.id"
     )
 
 
-_UPDATE_MANY = {"postgresql": _pg_update_many(), "sqlite": _sqlite_update_many()}
+_UPDATE_MANY_BUILDERS = {"postgresql": _pg_update_many, "sqlite": _sqlite_update_many}
+_UPDATE_MANY: dict[tuple[str, tuple[str, ...]], Any] = {}  # by dialect and the columns written
+_FIELDS = attrgetter(*_COLUMNS)
 _APPEND = per_dialect(lambda dialect_insert: dialect_insert(HANDOFF_EVENTS).returning(*HANDOFF_EVENTS.c))
 _EVENT_COLUMNS = ("handoff_id", "kind", "at", "source", "actor", "data")
 _APPEND_MANY: dict[str, Executable] = {
@@ -133,6 +143,9 @@ class SqlHandoffs:
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
         self._dialect = connection.dialect.name
+        # The handoffs this transaction read (or batch-wrote) by id, as stored: update_many writes only the
+        # columns that changed since. A row still at the version read holds exactly these values.
+        self._read: dict[int | None, Handoff] = {}
 
     async def add(self, handoff: Handoff) -> Handoff:
         """Insert a handoff at version 0; it comes back with its id. LiveHandoffExists if one is live."""
@@ -154,7 +167,9 @@ class SqlHandoffs:
         the transaction already holds the database's write lock (BEGIN IMMEDIATE), so sweeps take turns.
         """
         rows = await self._connection.execute(_DUE[self._dialect], {"now": now, "limit": limit})
-        return [_handoff(row) for row in rows]
+        due = [_handoff(row) for row in rows]
+        self._read.update((handoff.id, handoff) for handoff in due)
+        return due
 
     async def live_for(self, *, channel_id: str, thread_ts: str) -> Handoff | None:
         """The open, claimed or snoozed handoff of a conversation, if any."""
@@ -213,23 +228,64 @@ class SqlHandoffs:
             raise ValueError("cannot update a handoff that has no id (add it first)")
         if len(set(ids)) != len(ids):
             raise ValueError("update_many takes each handoff at most once")
-        rows = [_values(handoff) for handoff, _ in pairs]
-        columns = columns_of(HANDOFFS, _COLUMNS, rows, self._connection.dialect)
+        names = self._changed(pairs)
+        handoffs = [handoff for handoff, _ in pairs]
         versions = [version for _, version in pairs]
+        if self._dialect == "postgresql" and "context" in names and self._patchable(pairs):
+            names = tuple(_CONTEXT_PATCH if name == "context" else name for name in names)
+        columns = bind_columns(
+            HANDOFFS, self._column_values(names, handoffs), self._connection.dialect, types=_PATCH_TYPE
+        )
         if self._dialect == "postgresql":
             parameters: dict[str, Any] = {"id": ids, "version": versions, **columns}
         else:
-            values = zip(ids, versions, *(columns[name] for name in _COLUMNS), strict=True)
+            values = zip(ids, versions, *(columns[name] for name in names), strict=True)
             parameters = {"rows": json.dumps(list(values), separators=(",", ":"))}
+        statement = _UPDATE_MANY.get((self._dialect, names))
+        if statement is None:
+            statement = _UPDATE_MANY[self._dialect, names] = _UPDATE_MANY_BUILDERS[self._dialect](names)
         try:
-            result = await self._connection.execute(_UPDATE_MANY[self._dialect], parameters)
+            result = await self._connection.execute(statement, parameters)
         except IntegrityError as error:
             if not _violates_live_index(error):
                 raise
             first = next((h for h, _ in pairs if h.state.is_live), pairs[0][0])
             raise LiveHandoffExists(channel_id=first.channel_id, thread_ts=first.thread_ts) from error
-        written = {row[0] for row in result}
-        return [replace(h, version=version + 1) for h, version in pairs if h.id in written]
+        written_ids = {row[0] for row in result}
+        written = [replace(h, version=version + 1) for h, version in pairs if h.id in written_ids]
+        self._read.update((handoff.id, handoff) for handoff in written)
+        return written
+
+    def _changed(self, pairs: Sequence[tuple[Handoff, int]]) -> tuple[str, ...]:
+        """The columns to write: those that differ from what was read at the expected version, else all."""
+        changed: set[str] = set()
+        for handoff, version in pairs:
+            read = self._read.get(handoff.id)
+            if read is None or read.version != version:
+                return _COLUMNS
+            if handoff is not read:
+                fields = zip(_COLUMNS, _FIELDS(handoff), _FIELDS(read), strict=True)
+                changed.update(name for name, new, old in fields if new != old)
+        return tuple(name for name in _COLUMNS if name in changed)
+
+    def _patchable(self, pairs: Sequence[tuple[Handoff, int]]) -> bool:
+        """Whether each context is the one read at the expected version with keys added or changed (none
+        removed), so that merging its changed keys into the stored context gives it."""
+        for handoff, version in pairs:
+            read = self._read.get(handoff.id)
+            if read is None or read.version != version or not read.context.keys() <= handoff.context.keys():
+                return False
+        return True
+
+    def _column_values(self, names: tuple[str, ...], handoffs: list[Handoff]) -> dict[str, list[Any]]:
+        """Each written column's values, as `_values` gives them (a context patch: the keys that changed)."""
+        columns: dict[str, list[Any]] = {}
+        for name in names:
+            if name == _CONTEXT_PATCH:
+                columns[name] = [_patch(self._read[h.id].context, h.context) for h in handoffs]
+            else:
+                columns[name] = [_VALUE.get(name, attrgetter(name))(h) for h in handoffs]
+        return columns
 
 
 class SqlHandoffEvents:
@@ -248,11 +304,13 @@ class SqlHandoffEvents:
         """Append events in order, in one batch."""
         if not events:
             return  # (an empty executemany would insert one row of defaults)
-        rows = [_event_values(event) for event in events]
         if self._dialect == "postgresql":
-            columns = columns_of(HANDOFF_EVENTS, _EVENT_COLUMNS, rows, self._connection.dialect)
-            await self._connection.execute(_APPEND_MANY[self._dialect], columns)
+            columns = {name: [getattr(event, name) for event in events] for name in _EVENT_COLUMNS}
+            columns["source"] = [event.source.value for event in events]
+            bound = bind_columns(HANDOFF_EVENTS, columns, self._connection.dialect)
+            await self._connection.execute(_APPEND_MANY[self._dialect], bound)
         else:
+            rows = [_event_values(event) for event in events]
             await self._connection.execute(_APPEND_MANY[self._dialect], rows)
 
     async def for_handoff(self, *, handoff_id: int) -> list[HandoffEvent]:
@@ -268,6 +326,17 @@ def _violates_live_index(error: IntegrityError) -> bool:
         _LIVE_INDEX in message
         or "UNIQUE constraint failed: handoffs.channel_id, handoffs.thread_ts" in message
     )
+
+
+def _patch(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in new.items() if key not in old or old[key] != value}
+
+
+_VALUE = {  # the columns whose stored value is not the handoff's attribute as it is
+    "urgency": lambda h: h.urgency.value,
+    "state": lambda h: h.state.value,
+    "reasons": lambda h: list(h.reasons),
+}
 
 
 def _values(handoff: Handoff) -> dict[str, Any]:

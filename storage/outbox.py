@@ -11,7 +11,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from routing.models import OutboxItem
-from storage.batch import columns_of, pg_insert_many
+from storage.batch import bind_columns, pg_insert_many
 from storage.dialect import per_dialect
 from storage.tables import OUTBOX
 
@@ -84,11 +84,12 @@ class SqlOutbox:
         """Add rows in order, in one batch; a row whose dedupe key exists already is skipped."""
         if not items:
             return  # (an empty executemany would insert one row of defaults)
-        rows = [_item_values(item) for item in items]
         if self._dialect == "postgresql":
-            columns = columns_of(OUTBOX, _COLUMNS, rows, self._connection.dialect)
-            await self._connection.execute(_ENQUEUE_MANY[self._dialect], columns)
+            columns = {name: [getattr(item, name) for item in items] for name in _COLUMNS}
+            bound = bind_columns(OUTBOX, columns, self._connection.dialect)
+            await self._connection.execute(_ENQUEUE_MANY[self._dialect], bound)
         else:
+            rows = [_item_values(item) for item in items]
             await self._connection.execute(_ENQUEUE_MANY[self._dialect], rows)
 
     async def claim_due(

@@ -125,33 +125,37 @@ def build_handoff(i: int, *, due: bool, rng: random.Random) -> Handoff:
         age = (claim + 1 + rng.randrange(5)) * 60
     else:  # opened less than half the claim time ago (in 10 s steps): even the warning (at 75%) is ahead
         age = int(rng.random() * claim * 3) * 10
+    # Every handoff opens at its own instant (microseconds apart), as real ones do: nothing the sweep derives
+    # from `opened_at` (deadlines, warning and chain times) is shared between two handoffs.
+    opened_at = NOW - timedelta(seconds=age, microseconds=i)
     ts = f"{1_790_000_000 + i}.000100"
-    template = _opened(kind, age)
-    context = {**template.context, "trigger_ts": ts}
-    handoff = replace(template, thread_ts=ts, context=context, card_ts=f"{1_790_000_000 + i}.000200")
+    facts = replace(_facts(), ts=ts, thread_ts=ts, received_at=opened_at)
+    target = f"channel:{TRIAGE}"
+    draft = open_handoff(_decision(kind), facts, target=target, route_id="default", now=opened_at)
+    draft = start_clock(draft, DEFAULT_POLICIES[kind], timezone=None)
+    context = {**draft.context, "card_key": TRIAGE, "card_channel": TRIAGE, "group": "", "strategy": ""}
+    handoff = replace(draft, context=context, card_channel=TRIAGE, card_ts=f"{1_790_000_000 + i}.000200")
     assert handoff.next_check_at is not None and (handoff.next_check_at <= NOW) is due, (i, kind, due)
     return handoff
 
 
 @functools.cache
-def _opened(kind: str, age_seconds: int) -> Handoff:
-    """A handoff of `kind` opened `age_seconds` before NOW by `open_handoff` and `start_clock`, as the service
-    does (cached: only the conversation's ts differs between handoffs of the same type and age)."""
-    opened_at = NOW - timedelta(seconds=age_seconds)
-    ts = "1790000000.000100"
-    facts = MessageFacts(
-        channel_id=CHANNEL, ts=ts, thread_ts=ts, author_id="U0ACME1", author_team="T0ACME",
-        author_kind=AuthorKind.CUSTOMER, text="Can I talk to a person please?", received_at=opened_at,
+def _facts() -> MessageFacts:
+    """The customer's message that opened a handoff (its ts and time are set per handoff)."""
+    return MessageFacts(
+        channel_id=CHANNEL, ts="", thread_ts="", author_id="U0ACME1", author_team="T0ACME",
+        author_kind=AuthorKind.CUSTOMER, text="Can I talk to a person please?", received_at=NOW,
     )  # fmt: skip
+
+
+@functools.cache
+def _decision(kind: str) -> Decision:
+    """The decision that opened a handoff of `kind`."""
     hit = TriggerHit(TRIGGER[kind], TRIGGER[kind].value, 0.9, ("talk to a person",), f"{kind} fired")
-    decision = Decision(
+    return Decision(
         escalate=True, escalation_type=kind, urgency=URGENCY[kind], hits=(hit,),
         suggested_approach=APPROACH[kind], score=0.9,
     )  # fmt: skip
-    draft = open_handoff(decision, facts, target=f"channel:{TRIAGE}", route_id="default", now=opened_at)
-    draft = start_clock(draft, DEFAULT_POLICIES[kind], timezone=None)
-    context = {**draft.context, "card_key": TRIAGE, "card_channel": TRIAGE, "group": "", "strategy": ""}
-    return replace(draft, context=context, card_channel=TRIAGE)
 
 
 @dataclass

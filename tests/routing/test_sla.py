@@ -26,9 +26,11 @@ from routing.sla import (
     after,
     claimed,
     deadlines,
+    next_check,
     next_step,
     policy_from_data,
     policy_to_data,
+    step_due,
 )
 
 S = HandoffState
@@ -187,6 +189,24 @@ def test_next_step(
         done = after(got[0], sla)
         again, _ = next_step(policy, done, now)
         assert again != got[0]  # done means done: never the same step twice
+
+
+@pytest.mark.parametrize(
+    ("policy", "sla", "now"), [c[1:4] for c in NEXT_CASES], ids=[c[0] for c in NEXT_CASES]
+)
+def test_step_due_and_next_check_agree_with_next_step(
+    policy: SlaPolicy, sla: SlaState, now: datetime
+) -> None:
+    step, next_at = next_step(policy, sla, now)
+    assert step_due(policy, sla, now) == step
+    if step is None:
+        assert next_check(policy, sla, now) == next_at  # nothing due: the first step ahead
+    else:
+        assert next_check(policy, sla, now) == step.due_at  # something due: the next sweep fires it
+        # Once done, the check after it is the most advanced step overdue by now, else the first ahead.
+        done = after(step, sla)
+        again, _ = next_step(policy, done, now)
+        assert next_check(policy, done, now) == (again.due_at if again else next_step(policy, done, now)[1])
 
 
 def test_timezone_override_applies_to_next_step() -> None:

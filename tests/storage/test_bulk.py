@@ -47,6 +47,60 @@ async def test_update_many_writes_every_field_like_update(store: SqlStore) -> No
     assert stored == written
 
 
+async def _add_due(store: SqlStore, count: int) -> None:
+    """`count` handoffs due at at(1) (the ones `_added` makes are not due until at(10))."""
+    async with store.transaction() as uow:
+        for i in range(count):
+            await uow.handoffs.add(handoff(thread_ts=f"17676001{i:02d}.000100", next_check_at=at(0)))
+
+
+async def test_update_many_after_due_writes_the_changes_of_what_it_read(store: SqlStore) -> None:
+    # Read by due(): only the changed columns are written (PostgreSQL merges a context's changed keys).
+    await _add_due(store, 3)
+    async with store.transaction() as uow:
+        first, second, third = await uow.handoffs.due(now=at(1), limit=10)
+        changed = [
+            replace(
+                first, next_check_at=at(9), breached=True, context={**first.context, "sla": {"warned": True}}
+            ),
+            replace(second, level=2, context={**second.context, "new": [1, "two"]}),
+            third,  # unchanged: its version still moves
+        ]
+        written = await uow.handoffs.update_many([(h, h.version) for h in changed])
+        assert written == [replace(h, version=h.version + 1) for h in changed]
+        again = [replace(h, state=HandoffState.CLAIMED) for h in written]  # a second batch in the same unit
+        assert await uow.handoffs.update_many([(h, h.version) for h in again]) == [
+            replace(h, version=h.version + 1) for h in again
+        ]
+    async with store.transaction() as uow:
+        stored = [await uow.handoffs.get(handoff_id=h.id or 0) for h in again]
+    assert stored == [replace(h, version=h.version + 1) for h in again]
+
+
+async def test_update_many_after_due_writes_a_context_that_lost_a_key(store: SqlStore) -> None:
+    await _add_due(store, 2)
+    async with store.transaction() as uow:
+        first, second = await uow.handoffs.due(now=at(1), limit=10)
+        shrunk = replace(first, context={"sla": {"warned": True}})  # every other key gone
+        grown = replace(second, context={**second.context, "extra": True})
+        written = await uow.handoffs.update_many([(shrunk, first.version), (grown, second.version)])
+    async with store.transaction() as uow:
+        stored = [await uow.handoffs.get(handoff_id=h.id or 0) for h in written]
+    assert stored == written and stored[0].context == {"sla": {"warned": True}}  # type: ignore[union-attr]
+
+
+async def test_update_many_mixing_read_and_unread_handoffs_writes_them_whole(store: SqlStore) -> None:
+    (other,) = await _added(store, 1)  # never read by this unit of work below
+    await _add_due(store, 1)
+    async with store.transaction() as uow:
+        (read,) = await uow.handoffs.due(now=at(1), limit=10)
+        pairs = [(replace(read, level=4), read.version), (replace(other, urgency=Urgency.URGENT, level=1), 0)]
+        written = await uow.handoffs.update_many(pairs)
+    async with store.transaction() as uow:
+        stored = [await uow.handoffs.get(handoff_id=h.id or 0) for h in written]
+    assert stored == written == [replace(h, version=v + 1) for h, v in pairs]
+
+
 async def test_update_many_skips_a_row_whose_version_moved(store: SqlStore) -> None:
     first, second, third = await _added(store, 3)
     async with store.transaction() as uow:
