@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import signal
 import sys
@@ -67,6 +68,9 @@ async def _run(settings: Settings, args: argparse.Namespace) -> int:
         logging.getLogger("baton").info(
             "Baton is serving in %s mode on port %s", settings.mode.value, runtime.port
         )
+        # What start-up made (modules, the app, the configuration) lives as long as the process: keep the
+        # garbage collector from rescanning it in every full collection (tens of ms each, mid-request).
+        gc.freeze()
         await _stop_signal()
     return 0
 
