@@ -62,6 +62,17 @@ class Conversations(Protocol):
         """Store a message and update its conversation; False if (channel, ts) is already stored."""
         ...
 
+    async def add_messages(self, messages: Sequence[StoredMessage]) -> list[bool]:
+        """Store new messages in order and update their conversations, in one batch; per message, whether it
+        was stored (False: its (channel, ts) was stored already, or earlier in `messages`)."""
+        ...
+
+    async def recent_messages(
+        self, keys: Sequence[tuple[str, str]], *, limit: int
+    ) -> dict[tuple[str, str], list[StoredMessage]]:
+        """The last `limit` messages of each conversation (channel, thread ts), oldest first."""
+        ...
+
     async def edit_message(
         self, *, channel_id: str, ts: str, text: str, at: datetime
     ) -> StoredMessage | None:
@@ -106,6 +117,10 @@ class Handoffs(Protocol):
 
     async def live_for(self, *, channel_id: str, thread_ts: str) -> Handoff | None:
         """The open, claimed or snoozed handoff of a conversation, if any."""
+        ...
+
+    async def live_for_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Handoff]:
+        """The live handoff of each conversation (channel, thread ts) that has one."""
         ...
 
     async def last_closed_for(self, *, channel_id: str, thread_ts: str) -> Handoff | None:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from routing import notifications as notify
 from routing.administration import Administration
@@ -21,6 +20,7 @@ from routing.delivery import DeliverySupport
 from routing.errors import Conflict, NotFound
 from routing.handoffs import Action, Change, apply, in_cooldown, merge, open_handoff
 from routing.home import HomeQueries
+from routing.intake import HISTORY_FOR_DECISIONS, BatchIntake, IntakeOutcome, IntakeQueue, IntakeResult
 from routing.models import (
     AIAssessment,
     AuthorKind,
@@ -42,32 +42,14 @@ from routing.triggers.engine import decide, unanswered_decision
 logger = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-HISTORY_FOR_DECISIONS = 20
 # Slack redelivers an event for a few minutes at most; a day of event ids is plenty to recognise repeats.
 EVENT_IDS_KEPT = timedelta(days=1)
 UNROUTED = "unrouted"
 
 
-class IntakeOutcome(StrEnum):
-    """What became of one message event."""
-
-    STORED = "stored"
-    DUPLICATE = "duplicate"
-    EDITED = "edited"
-    DELETED = "deleted"
-    UNKNOWN_MESSAGE = "unknown_message"  # an edit or delete of a message Baton never stored
-    OPENED = "opened"  # stored, and a handoff opened
-    MERGED = "merged"  # stored, and added to the conversation's live handoff
-
-
-@dataclass(frozen=True, slots=True)
-class IntakeResult:
-    outcome: IntakeOutcome
-    decision: Decision | None = None
-    handoff: Handoff | None = None
-
-
-class BatonService(SlaSweeps, DeliverySupport, Administration, AgentRequests, HomeQueries, Reporting):
+class BatonService(
+    BatchIntake, SlaSweeps, DeliverySupport, Administration, AgentRequests, HomeQueries, Reporting
+):
     """Records what happens in watched channels, opens and updates handoffs, queues what Slack must see."""
 
     def __init__(
@@ -84,6 +66,7 @@ class BatonService(SlaSweeps, DeliverySupport, Administration, AgentRequests, Ho
         self._channel_cache_ttl = channel_cache_ttl
         self._channel_cache: dict[str, tuple[WatchedChannel | None, datetime]] = {}
         self._outbox_listeners: list[Callable[[], None]] = []
+        self._intake_queue = IntakeQueue(self._intake_batch, self._intake_one)
 
     def now(self) -> datetime:
         """The service clock's current time."""
@@ -141,12 +124,12 @@ class BatonService(SlaSweeps, DeliverySupport, Administration, AgentRequests, Ho
     # ---- intake ----
 
     async def handle_message(self, facts: MessageFacts) -> IntakeResult:
-        """Store a message once, and for a customer's message decide, then open or merge a handoff."""
-        async with self._store.transaction() as tx:
-            result = await self._intake(tx, facts)
-        if result.handoff is not None:
-            self._outbox_written()
-        return result
+        """Store a message once, and for a customer's message decide, then open or merge a handoff.
+
+        Messages that arrive while a batch is being stored wait and go together in the next one (one
+        transaction, see routing/intake.py); the result comes once the message's transaction committed.
+        """
+        return await self._intake_queue.submit(facts)
 
     async def _intake(self, tx: UnitOfWork, facts: MessageFacts) -> IntakeResult:
         # A new message is its own dedupe key: (channel, ts) is unique in storage, so a redelivered event
@@ -191,9 +174,21 @@ class BatonService(SlaSweeps, DeliverySupport, Administration, AgentRequests, Ho
                 return IntakeResult(IntakeOutcome.STORED)
             history = [m for m in history if float(m.ts) < float(subject.ts)]
             facts = subject
+        live = await tx.handoffs.live_for(channel_id=facts.channel_id, thread_ts=facts.thread_ts)
+        return await self._judge(tx, facts, history=history, channel=channel, live=live)
+
+    async def _judge(
+        self,
+        tx: UnitOfWork,
+        facts: MessageFacts,
+        *,
+        history: list[StoredMessage],
+        channel: WatchedChannel,
+        live: Handoff | None,
+    ) -> IntakeResult:
+        """Decide on a stored customer message, then add to the conversation's live handoff or open one."""
         now = facts.received_at
         decision = decide(facts, history=history, rules=self.config.rules, account=channel.account, now=now)
-        live = await tx.handoffs.live_for(channel_id=facts.channel_id, thread_ts=facts.thread_ts)
         if live is not None:
             return await self._merge(tx, live, decision, facts, now)
         if not decision.escalate:

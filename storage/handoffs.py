@@ -13,7 +13,7 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Executable, Row, bindparam, func, select, text, update
+from sqlalchemy import Executable, Row, bindparam, func, select, text, tuple_, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -176,6 +176,16 @@ class SqlHandoffs:
         parameters = {"channel_id": channel_id, "thread_ts": thread_ts}
         row = (await self._connection.execute(_LIVE_FOR, parameters)).first()
         return None if row is None else _handoff(row)
+
+    async def live_for_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Handoff]:
+        """The live handoff of each conversation (channel, thread ts) that has one."""
+        if not keys:
+            return {}
+        statement = select(HANDOFFS).where(
+            tuple_(_C.channel_id, _C.thread_ts).in_(list(dict.fromkeys(keys))), text(LIVE_HANDOFF_SQL)
+        )
+        handoffs = [_handoff(row) for row in await self._connection.execute(statement)]
+        return {(handoff.channel_id, handoff.thread_ts): handoff for handoff in handoffs}
 
     async def last_closed_for(self, *, channel_id: str, thread_ts: str) -> Handoff | None:
         """The conversation's most recently closed (resolved or dismissed) handoff, if any."""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import builtins
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, case, delete, func, select, text, update
+from sqlalchemy import Boolean, Row, bindparam, case, delete, func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from routing.models import Account, AuthorKind, Conversation, StoredMessage, WatchedChannel
@@ -81,6 +82,38 @@ def _count_message(waiting: str) -> dict[str, Any]:
 _COUNT_MESSAGE = {waiting: _count_message(waiting) for waiting in ("start", "stop", "keep")}
 
 
+def _count_messages(dialect_insert: Any) -> Any:
+    """The conversation upsert of several new messages of one conversation at once (see add_messages):
+    `reset` says an answer came among them, `waiting_since` is the customer message still unanswered."""
+    statement = dialect_insert(CONVERSATIONS)
+    current, new = CONVERSATIONS.c, statement.excluded
+    changes: dict[str, Any] = {
+        "message_count": current.message_count + new.message_count,
+        "customer_message_count": current.customer_message_count + new.customer_message_count,
+        "last_message_at": case(
+            (new.last_message_at > current.last_message_at, new.last_message_at),
+            else_=current.last_message_at,
+        ),
+        "waiting_since": case(
+            (bindparam("reset", type_=Boolean), new.waiting_since),
+            else_=func.coalesce(current.waiting_since, new.waiting_since),
+        ),
+    }
+    return statement.on_conflict_do_update(
+        index_elements=[current.channel_id, current.thread_ts], set_=changes
+    )
+
+
+_COUNT_MESSAGES = per_dialect(_count_messages)
+_ADD_MESSAGES = per_dialect(
+    lambda dialect_insert: (
+        dialect_insert(MESSAGES)
+        .on_conflict_do_nothing(index_elements=[MESSAGES.c.channel_id, MESSAGES.c.ts])
+        .returning(MESSAGES.c.channel_id, MESSAGES.c.ts)
+    )
+)
+
+
 class SqlProcessedEvents:
     """Slack event ids already handled."""
 
@@ -150,19 +183,7 @@ class SqlConversations:
     async def add_message(self, message: StoredMessage) -> bool:
         """Store a message and update its conversation; False if (channel, ts) is already stored."""
         dialect = self._connection.dialect.name
-        parameters = {
-            "channel_id": message.channel_id,
-            "ts": message.ts,
-            "thread_ts": message.thread_ts,
-            "author_id": message.author_id,
-            "author_team": message.author_team,
-            "author_kind": message.author_kind.value,
-            "text": message.text,
-            "metadata": message.metadata,
-            "received_at": message.received_at,
-            "edited_at": message.edited_at,
-            "deleted": message.deleted,
-        }
+        parameters = _message_values(message)
         if (await self._connection.execute(_ADD_MESSAGE[dialect], parameters)).first() is None:
             return False
         customer = message.author_kind is AuthorKind.CUSTOMER
@@ -178,6 +199,51 @@ class SqlConversations:
         }
         await self._connection.execute(_COUNT_MESSAGE[waiting][dialect], counted)
         return True
+
+    async def add_messages(self, messages: Sequence[StoredMessage]) -> list[bool]:
+        """Store new messages in order and update their conversations, in two statements; per message,
+        whether it was stored (False: its (channel, ts) was stored already, or earlier in `messages`)."""
+        first: dict[tuple[str, str], int] = {}
+        for index, message in enumerate(messages):
+            first.setdefault((message.channel_id, message.ts), index)
+        rows = [_message_values(messages[index]) for index in first.values()]
+        if not rows:
+            return []
+        result = await self._connection.execute(_ADD_MESSAGES[self._connection.dialect.name], rows)
+        added = {(row.channel_id, row.ts) for row in result}
+        stored = [
+            first.get((m.channel_id, m.ts)) == index and (m.channel_id, m.ts) in added
+            for index, m in enumerate(messages)
+        ]
+        counts = _conversation_counts([m for m, kept in zip(messages, stored, strict=True) if kept])
+        if counts:
+            await self._connection.execute(_COUNT_MESSAGES[self._connection.dialect.name], counts)
+        return stored
+
+    async def recent_messages(
+        self, keys: Sequence[tuple[str, str]], *, limit: int
+    ) -> dict[tuple[str, str], list[StoredMessage]]:
+        """The last `limit` messages of each conversation (channel, thread ts), oldest first."""
+        if not keys:
+            return {}
+        ranked = (
+            select(
+                MESSAGES,
+                func.row_number()
+                .over(
+                    partition_by=(MESSAGES.c.channel_id, MESSAGES.c.thread_ts), order_by=MESSAGES.c.ts.desc()
+                )
+                .label("place"),
+            )
+            .where(tuple_(MESSAGES.c.channel_id, MESSAGES.c.thread_ts).in_(list(dict.fromkeys(keys))))
+            .subquery()
+        )
+        statement = select(ranked).where(ranked.c.place <= limit).order_by(ranked.c.ts)
+        found: dict[tuple[str, str], list[StoredMessage]] = {key: [] for key in keys}
+        for row in await self._connection.execute(statement):
+            message = _message(row)
+            found[(message.channel_id, message.thread_ts)].append(message)
+        return found
 
     async def edit_message(
         self, *, channel_id: str, ts: str, text: str, at: datetime
@@ -229,6 +295,50 @@ class SqlConversations:
             .limit(limit)
         )
         return [_conversation(row) for row in await self._connection.execute(statement)]
+
+
+def _message_values(message: StoredMessage) -> dict[str, Any]:
+    return {
+        "channel_id": message.channel_id,
+        "ts": message.ts,
+        "thread_ts": message.thread_ts,
+        "author_id": message.author_id,
+        "author_team": message.author_team,
+        "author_kind": message.author_kind.value,
+        "text": message.text,
+        "metadata": message.metadata,
+        "received_at": message.received_at,
+        "edited_at": message.edited_at,
+        "deleted": message.deleted,
+    }
+
+
+def _conversation_counts(messages: Sequence[StoredMessage]) -> list[dict[str, Any]]:
+    """One upsert row per conversation for new messages taken in order: counts, the last message time, and
+    the waiting customer message as add_message would leave it after each of them in turn."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for message in messages:
+        row = rows.setdefault(
+            (message.channel_id, message.thread_ts),
+            {
+                "channel_id": message.channel_id,
+                "thread_ts": message.thread_ts,
+                "started_at": message.received_at,
+                "last_message_at": message.received_at,
+                "message_count": 0,
+                "customer_message_count": 0,
+                "waiting_since": None,
+                "reset": False,
+            },
+        )
+        row["message_count"] += 1
+        row["last_message_at"] = max(row["last_message_at"], message.received_at)
+        if message.author_kind is AuthorKind.CUSTOMER:
+            row["customer_message_count"] += 1
+            row["waiting_since"] = row["waiting_since"] or message.received_at
+        elif message.author_kind in _ANSWERING_AUTHORS:
+            row["waiting_since"], row["reset"] = None, True
+    return list(rows.values())
 
 
 def _channel(row: Row[Any]) -> WatchedChannel:

@@ -37,6 +37,9 @@ async def test_live_for_finds_only_live_handoffs(store: SqlStore) -> None:
         elsewhere = await uow.handoffs.add(handoff(thread_ts="1767600055.000100"))
         assert await uow.handoffs.live_for(channel_id="C1", thread_ts="1767600000.000100") == snoozed
         assert await uow.handoffs.live_for(channel_id="C1", thread_ts="1767600055.000100") == elsewhere
+        keys = [("C1", "1767600000.000100"), ("C1", "1767600055.000100"), ("C1", "1767600099.000100")]
+        assert await uow.handoffs.live_for_many(keys) == {keys[0]: snoozed, keys[1]: elsewhere}
+        assert await uow.handoffs.live_for_many([]) == {}
     assert len({resolved.id, dismissed.id, snoozed.id, elsewhere.id}) == 4
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from routing.models import Account, AuthorKind, Conversation, WatchedChannel
+from routing.models import Account, AuthorKind, Conversation, StoredMessage, WatchedChannel
 from storage import SqlStore
 
 from .builders import T0, at, message
@@ -163,3 +163,31 @@ async def test_history_is_the_last_messages_oldest_first(store: SqlStore) -> Non
     ]
     assert last_three[-1].deleted is True
     assert len(everything) == 5
+
+
+async def test_add_messages_stores_like_add_message_one_at_a_time(store: SqlStore) -> None:
+    def conversation(channel: str) -> list[StoredMessage]:
+        return [
+            message("1.1", channel_id=channel, received_at=at(1)),
+            message("1.2", channel_id=channel, kind=AuthorKind.INTERNAL, received_at=at(2)),
+            message("1.3", channel_id=channel, received_at=at(3)),
+            message("1.3", channel_id=channel, received_at=at(4), text="the same message again"),
+            message("2.1", channel_id=channel, thread_ts="2.1", kind=AuthorKind.OTHER_BOT, received_at=at(5)),
+        ]
+
+    async with store.transaction() as uow:
+        alone = [await uow.conversations.add_message(m) for m in conversation("C1")]
+        together = await uow.conversations.add_messages(conversation("C2"))
+        assert together == alone == [True, True, True, False, True]
+        assert await uow.conversations.add_messages(conversation("C2")[:1]) == [False]
+        for thread in ("1767600000.000100", "2.1"):
+            one = await uow.conversations.get(channel_id="C1", thread_ts=thread)
+            other = await uow.conversations.get(channel_id="C2", thread_ts=thread)
+            assert one is not None and other is not None
+            assert replace(other, channel_id="C1", id=one.id) == one
+        recent = await uow.conversations.recent_messages(
+            [("C1", "1767600000.000100"), ("C2", "2.1"), ("C3", "9.9")], limit=2
+        )
+    assert [m.ts for m in recent[("C1", "1767600000.000100")]] == ["1.2", "1.3"]
+    assert [m.ts for m in recent[("C2", "2.1")]] == ["2.1"]
+    assert recent[("C3", "9.9")] == []
