@@ -69,7 +69,7 @@ URGENCY_EMOJI = {
     Urgency.NORMAL: ":large_blue_circle:",
     Urgency.LOW: ":white_circle:",
 }
-_TYPE_WORDS = {
+TYPE_WORDS = {
     "upset_customer": "Upset customer",
     "human_request": "Human requested",
     "sales_opportunity": "Sales opportunity",
@@ -77,7 +77,7 @@ _TYPE_WORDS = {
     "uncertain_ai": "Uncertain AI answer",
     "routine_review": "Routine review",
 }
-_KIND_WORDS = {
+KIND_WORDS = {
     "explicit_request": "Asked for a person",
     "frustration": "Frustration",
     "low_confidence": "Low AI confidence",
@@ -140,7 +140,7 @@ def render_card(
         open_thread = ButtonElement(text="Open thread", url=permalink, action_id="baton_open_thread")
         blocks.append(ActionsBlock(block_id=f"baton_link:{handoff.id}", elements=[open_thread]))
     if handoff.state.is_live:
-        blocks.append(_actions(handoff, snooze_minutes))
+        blocks.append(handoff_buttons(handoff, snooze_minutes))
     else:
         blocks.append(_context(_closing(handoff)))
     return _fallback(view, mention), [block.to_dict() for block in blocks]
@@ -154,7 +154,7 @@ def render_mirror(message: StoredMessage) -> str:
     return clip(f"{author} wrote: {_body(message.text)}", TEXT_LIMIT)
 
 
-def _words(name: str, table: Mapping[str, str], default: str) -> str:
+def words_for(name: str, table: Mapping[str, str], default: str) -> str:
     return table.get(name) or one_line(name.replace("_", " ")).capitalize() or default
 
 
@@ -177,7 +177,7 @@ def _name(view: CardView) -> str:
 
 def _header(view: CardView) -> str:
     emoji = URGENCY_EMOJI.get(view.handoff.urgency, "")
-    kind = _words(view.handoff.escalation_type, _TYPE_WORDS, "Handoff")
+    kind = words_for(view.handoff.escalation_type, TYPE_WORDS, "Handoff")
     # Block Kit has no colours outside legacy attachments: a breached card says so in red in its header.
     breached = ":red_circle: SLA breached · " if view.handoff.breached and view.handoff.state.is_live else ""
     return clip(f"{breached}{emoji} {kind} — {_name(view) or 'unknown account'}", HEADER_LIMIT, mrkdwn=False)
@@ -257,7 +257,7 @@ def _why(hits: Sequence[Any]) -> str:
 def _hit_line(hit: Any) -> str:
     if not isinstance(hit, Mapping):
         return "• " + clip(escape(one_line(str(hit))), HIT_CHARS)
-    line = f"• *{_words(str(hit.get('kind') or ''), _KIND_WORDS, 'Trigger')}*"
+    line = f"• *{words_for(str(hit.get('kind') or ''), KIND_WORDS, 'Trigger')}*"
     if (score := percent(hit.get("score"))) is not None:
         line += f" {score}"
     if explanation := one_line(str(hit.get("explanation") or "")):
@@ -345,7 +345,7 @@ def _snooze_options(snooze_minutes: Sequence[int]) -> list[Option]:
     return [Option(value=str(m), label=snooze_label(m)) for m in list(minutes)[:MAX_OPTIONS]]
 
 
-def _actions(handoff: Handoff, snooze_minutes: Sequence[int]) -> ActionsBlock:
+def handoff_buttons(handoff: Handoff, snooze_minutes: Sequence[int]) -> ActionsBlock:
     value = str(handoff.id)
     elements: list[InteractiveElement] = []
     if handoff.state is not HandoffState.CLAIMED:
@@ -380,7 +380,7 @@ def _closing(handoff: Handoff) -> str:
 def _fallback(view: CardView, mention: str | None) -> str:
     handoff = view.handoff
     hits = [hit for hit in view.hits if isinstance(hit, Mapping)]
-    kinds = dict.fromkeys(_words(str(hit.get("kind") or ""), _KIND_WORDS, "Trigger") for hit in hits)
+    kinds = dict.fromkeys(words_for(str(hit.get("kind") or ""), KIND_WORDS, "Trigger") for hit in hits)
     text = escape(_header(view))
     if handoff.state is not HandoffState.OPEN:
         text += f" [{_STATE_WORDS.get(handoff.state, handoff.state.value)}]"

@@ -24,7 +24,7 @@ from slack_sdk.models.blocks import (
 
 # The card's own words and buttons: the same action ids and block ids, so one set of action handlers serves
 # the card and the App Home.
-from handlers.cards import _KIND_WORDS, _TYPE_WORDS, URGENCY_EMOJI, _actions, _words
+from handlers.cards import KIND_WORDS, TYPE_WORDS, URGENCY_EMOJI, handoff_buttons, words_for
 from handlers.cards_text import clip, escape, one_line, plural, slack_date
 from handlers.permissions import Role
 from routing.home import MyQueue
@@ -112,7 +112,7 @@ def _queue(home: HomeView, budget: int) -> list[Block]:
     for handoff in shown:
         blocks.append(_section(_line(handoff, home)))
         if handoff.state.is_live:
-            blocks.append(_actions(handoff, home.snooze_minutes))
+            blocks.append(handoff_buttons(handoff, home.snooze_minutes))
     more = queue.total - len(shown)
     if more > 0:
         blocks.append(
@@ -123,12 +123,12 @@ def _queue(home: HomeView, budget: int) -> list[Block]:
 
 def _line(handoff: Handoff, home: HomeView) -> str:
     emoji = URGENCY_EMOJI.get(handoff.urgency, "")
-    kind = _words(handoff.escalation_type, _TYPE_WORDS, "Handoff")
+    kind = words_for(handoff.escalation_type, TYPE_WORDS, "Handoff")
     name = one_line(home.channel_names.get(handoff.channel_id, ""))
     where = f"<#{handoff.channel_id}>" + (f" ({escape(clip(name, 80))})" if name else "")
     breached = " · :red_circle: *SLA breached*" if handoff.breached else ""
     lines = [f"{emoji} *{kind}* in {where}{breached}"]
-    reasons = ", ".join(dict.fromkeys(_words(r, _KIND_WORDS, "Trigger") for r in handoff.reasons))
+    reasons = ", ".join(dict.fromkeys(words_for(r, KIND_WORDS, "Trigger") for r in handoff.reasons))
     lines.append(f"{escape(reasons) or 'No reason recorded'} · opened {slack_date(handoff.opened_at)}")
     lines.append(_status(handoff, home.user_id))
     return "\n".join(lines)
@@ -211,7 +211,7 @@ def _volume(by_trigger: Mapping[str, TriggerStats]) -> str:
     lines = ["*Handoffs by trigger*"]
     ranked = sorted(by_trigger.values(), key=lambda t: (-t.handoffs, t.kind))
     for trigger in ranked[:MAX_TRIGGERS]:
-        lines.append(f"• {escape(_words(trigger.kind, _KIND_WORDS, 'Trigger'))}: {trigger.handoffs}")
+        lines.append(f"• {escape(words_for(trigger.kind, KIND_WORDS, 'Trigger'))}: {trigger.handoffs}")
     if len(ranked) > MAX_TRIGGERS:
         lines.append(f"_+{len(ranked) - MAX_TRIGGERS} more_")
     if not ranked:
@@ -225,7 +225,7 @@ def _not_needed(by_trigger: Mapping[str, TriggerStats]) -> str:
     marked.sort(key=lambda t: (-(t.not_needed_share or 0.0), -t.not_needed, t.kind))
     for trigger in marked[:MAX_NOT_NEEDED]:
         share = trigger.not_needed_share or 0.0
-        name = escape(_words(trigger.kind, _KIND_WORDS, "Trigger"))
+        name = escape(words_for(trigger.kind, KIND_WORDS, "Trigger"))
         lines.append(f"• {name}: {share:.0%} ({trigger.not_needed} of {trigger.handoffs})")
     if not marked:
         lines.append("No handoff was marked not needed.")

@@ -153,12 +153,12 @@ class SqlHandoffs:
         row = (await self._connection.execute(statement, {**_values(handoff), "version": 0})).first()
         if row is None:
             raise LiveHandoffExists(channel_id=handoff.channel_id, thread_ts=handoff.thread_ts)
-        return _handoff(row)
+        return handoff_of_row(row)
 
     async def get(self, *, handoff_id: int) -> Handoff | None:
         """One handoff."""
         row = (await self._connection.execute(_GET, {"handoff_id": handoff_id})).first()
-        return None if row is None else _handoff(row)
+        return None if row is None else handoff_of_row(row)
 
     async def due(self, *, now: datetime, limit: int) -> list[Handoff]:
         """Live handoffs whose next check is due, locked for this transaction (others skip them).
@@ -167,7 +167,7 @@ class SqlHandoffs:
         the transaction already holds the database's write lock (BEGIN IMMEDIATE), so sweeps take turns.
         """
         rows = await self._connection.execute(_DUE[self._dialect], {"now": now, "limit": limit})
-        due = [_handoff(row) for row in rows]
+        due = [handoff_of_row(row) for row in rows]
         self._read.update((handoff.id, handoff) for handoff in due)
         return due
 
@@ -175,7 +175,7 @@ class SqlHandoffs:
         """The open, claimed or snoozed handoff of a conversation, if any."""
         parameters = {"channel_id": channel_id, "thread_ts": thread_ts}
         row = (await self._connection.execute(_LIVE_FOR, parameters)).first()
-        return None if row is None else _handoff(row)
+        return None if row is None else handoff_of_row(row)
 
     async def live_for_many(self, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Handoff]:
         """The live handoff of each conversation (channel, thread ts) that has one."""
@@ -184,14 +184,14 @@ class SqlHandoffs:
         statement = select(HANDOFFS).where(
             tuple_(_C.channel_id, _C.thread_ts).in_(list(dict.fromkeys(keys))), text(LIVE_HANDOFF_SQL)
         )
-        handoffs = [_handoff(row) for row in await self._connection.execute(statement)]
+        handoffs = [handoff_of_row(row) for row in await self._connection.execute(statement)]
         return {(handoff.channel_id, handoff.thread_ts): handoff for handoff in handoffs}
 
     async def last_closed_for(self, *, channel_id: str, thread_ts: str) -> Handoff | None:
         """The conversation's most recently closed (resolved or dismissed) handoff, if any."""
         parameters = {"channel_id": channel_id, "thread_ts": thread_ts}
         row = (await self._connection.execute(_LAST_CLOSED, parameters)).first()
-        return None if row is None else _handoff(row)
+        return None if row is None else handoff_of_row(row)
 
     async def live_counts(self, *, user_ids: Sequence[str]) -> dict[str, int]:
         """Live handoffs per user: claimed by them, or routed to them and not claimed by someone else."""
@@ -222,7 +222,7 @@ class SqlHandoffs:
             if not _violates_live_index(error):
                 raise
             raise LiveHandoffExists(channel_id=handoff.channel_id, thread_ts=handoff.thread_ts) from error
-        return None if row is None else _handoff(row)
+        return None if row is None else handoff_of_row(row)
 
     async def update_many(self, pairs: Sequence[tuple[Handoff, int]]) -> list[Handoff]:
         """Write each `(handoff, expected_version)` whose stored version is still the expected one, in one
@@ -386,7 +386,7 @@ def _event_values(event: HandoffEvent) -> dict[str, Any]:
     }
 
 
-def _handoff(row: Row[Any]) -> Handoff:
+def handoff_of_row(row: Row[Any]) -> Handoff:
     m = row._mapping
     return Handoff(
         channel_id=m["channel_id"],

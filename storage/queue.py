@@ -11,7 +11,7 @@ from sqlalchemy import and_, bindparam, case, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from routing.models import Handoff, Urgency
-from storage.handoffs import _handoff
+from storage.handoffs import handoff_of_row
 from storage.tables import HANDOFFS, LIVE_HANDOFF_SQL
 
 _C = HANDOFFS.c
@@ -44,6 +44,6 @@ class SqlQueue:
         # An empty IN list is fine for SQLAlchemy's expanding parameters on both dialects.
         parameters = {"user_id": user_id, "targets": [f"group:{g}" for g in group_ids], "limit": limit}
         rows = await self._connection.execute(_PAGE, parameters)
-        page = [_handoff(row) for row in rows]
+        page = [handoff_of_row(row) for row in rows]
         total = (await self._connection.execute(_COUNT, parameters)).scalar_one()
         return page, int(total)
