@@ -102,6 +102,7 @@ class HandoffRow(Row, table=True):
     __tablename__ = "handoffs"
     __table_args__ = (
         Index(None, "state", "next_check_at"),
+        Index(None, "opened_at"),  # stats and reports read a period's handoffs
         # At most one live handoff per conversation, enforced by the database on both dialects.
         Index(
             "uq_handoffs_live_conversation",

@@ -128,6 +128,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_handoffs")),
     )
     op.create_index(op.f("ix_handoffs_state_next_check_at"), "handoffs", ["state", "next_check_at"])
+    op.create_index(op.f("ix_handoffs_opened_at"), "handoffs", ["opened_at"])
     op.create_index(
         "uq_handoffs_live_conversation",
         "handoffs",
