@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import os
 import platform
@@ -436,10 +437,20 @@ async def run_one(kind: str, args: argparse.Namespace) -> Result:
                 cpu_before, bench_before = cpu_times(baton.pid), time.process_time()
                 window_start = time.monotonic()
                 profiler = start_profiler(args.py_spy, baton.pid, kind)
-                result.launch_lag_max = await send_schedule(sandbox, seed, refs, args.rate, result.sent)
-                seen, result.duplicates = await wait_for_cards(
-                    sandbox, triage, set(refs), found, args.card_timeout, seen
-                )
+                # This process (the sandbox and the load) holds every message and delivery it made; a full
+                # collection of that heap stalls it for tens of ms, and a stalled sandbox would time Baton's
+                # answers late. Its collector waits during the window; Baton's process is left as it is.
+                gc.collect()
+                gc.freeze()
+                gc.disable()
+                try:
+                    result.launch_lag_max = await send_schedule(sandbox, seed, refs, args.rate, result.sent)
+                    seen, result.duplicates = await wait_for_cards(
+                        sandbox, triage, set(refs), found, args.card_timeout, seen
+                    )
+                finally:
+                    gc.enable()
+                    gc.unfreeze()
                 result.window = time.monotonic() - window_start
                 stop_profiler(profiler)
                 cpu_after = cpu_times(baton.pid)
