@@ -13,7 +13,7 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Executable, Row, bindparam, func, select, text, tuple_, update
+from sqlalchemy import Executable, Row, bindparam, func, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -181,11 +181,15 @@ class SqlHandoffs:
         """The live handoff of each conversation (channel, thread ts) that has one."""
         if not keys:
             return {}
+        # Two IN lists, not a row-value IN: SQLite searches the live-conversation index only for the former.
         statement = select(HANDOFFS).where(
-            tuple_(_C.channel_id, _C.thread_ts).in_(list(dict.fromkeys(keys))), text(LIVE_HANDOFF_SQL)
+            _C.channel_id.in_({channel for channel, _ in keys}),
+            _C.thread_ts.in_({thread for _, thread in keys}),
+            text(LIVE_HANDOFF_SQL),
         )
+        wanted = set(keys)
         handoffs = [handoff_of_row(row) for row in await self._connection.execute(statement)]
-        return {(handoff.channel_id, handoff.thread_ts): handoff for handoff in handoffs}
+        return {(h.channel_id, h.thread_ts): h for h in handoffs if (h.channel_id, h.thread_ts) in wanted}
 
     async def last_closed_for(self, *, channel_id: str, thread_ts: str) -> Handoff | None:
         """The conversation's most recently closed (resolved or dismissed) handoff, if any."""

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Row, bindparam, case, delete, func, select, text, tuple_, update
+from sqlalchemy import Boolean, Row, bindparam, case, delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from routing.models import Account, AuthorKind, Conversation, StoredMessage, WatchedChannel
@@ -235,14 +235,20 @@ class SqlConversations:
                 )
                 .label("place"),
             )
-            .where(tuple_(MESSAGES.c.channel_id, MESSAGES.c.thread_ts).in_(list(dict.fromkeys(keys))))
+            # Two IN lists, not a row-value IN: SQLite searches the index only for the former (the rows of
+            # the lists' other combinations are dropped below).
+            .where(
+                MESSAGES.c.channel_id.in_({channel for channel, _ in keys}),
+                MESSAGES.c.thread_ts.in_({thread for _, thread in keys}),
+            )
             .subquery()
         )
         statement = select(ranked).where(ranked.c.place <= limit).order_by(ranked.c.ts)
         found: dict[tuple[str, str], list[StoredMessage]] = {key: [] for key in keys}
         for row in await self._connection.execute(statement):
             message = _message(row)
-            found[(message.channel_id, message.thread_ts)].append(message)
+            if (key := (message.channel_id, message.thread_ts)) in found:
+                found[key].append(message)
         return found
 
     async def edit_message(

@@ -40,6 +40,8 @@ async def test_live_for_finds_only_live_handoffs(store: SqlStore) -> None:
         keys = [("C1", "1767600000.000100"), ("C1", "1767600055.000100"), ("C1", "1767600099.000100")]
         assert await uow.handoffs.live_for_many(keys) == {keys[0]: snoozed, keys[1]: elsewhere}
         assert await uow.handoffs.live_for_many([]) == {}
+        # Another channel with the same thread ts is another conversation.
+        assert await uow.handoffs.live_for_many([("C2", "1767600055.000100"), keys[0]]) == {keys[0]: snoozed}
     assert len({resolved.id, dismissed.id, snoozed.id, elsewhere.id}) == 4
 
 
