@@ -27,6 +27,8 @@ async def on_baton(
     """Answer privately: the result, a refusal, or what was wrong with the command (nothing changed)."""
     # Slack escapes &, < and > in what people type (as of 2026; mentions keep their <@U…> form).
     text = _unescape(str(command.get("text") or ""))
+    # Refused before its usage is explained, when the words name a command at once; and always checked
+    # again on what parsing says will run (quotes can make the two readings differ: `rules "disable"`).
     spec = spec_of(text)
     denied = refusal(spec, context[ROLE]) if spec is not None else None
     if denied:
@@ -36,6 +38,9 @@ async def on_baton(
         parsed = parse_command(text)
     except UsageError as error:
         await ack(response_type="ephemeral", text=str(error))
+        return
+    if denied := refusal(parsed.spec, context[ROLE]):
+        await ack(response_type="ephemeral", text=denied)
         return
     service = service_of(context)
     if parsed.name == "stats":

@@ -208,6 +208,12 @@ ADMIN_ONLY = [
     "export",
     "import version: 1",
     "rules disable",  # refused before its arguments are looked at
+    # Quotes that the permission check and the parser could read differently: refused all the same.
+    'rules "disable" frustration',
+    'rules dis""able frustration',
+    'admins "add" <@U0ACME1>',
+    'channel wat""ch',
+    'types "edit" upset_customer',
 ]
 
 
