@@ -11,6 +11,7 @@ import asyncio
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,6 +30,14 @@ def backoff(attempts: int) -> float:
     """Seconds to wait after the `attempts`-th failed try: 0.5, 1, 2, 4… up to five minutes, with jitter."""
     base = min(MAX_BACKOFF, 0.5 * 2 ** max(0, attempts - 1))
     return base * random.uniform(0.8, 1.2)
+
+
+@dataclass(frozen=True, slots=True)
+class _Lease:
+    """A claim's lease on its rows: when it ends, and until when a lane may start sending another row."""
+
+    until: datetime
+    send_before: datetime
 
 
 class OutboxWorker:
@@ -83,23 +92,31 @@ class OutboxWorker:
 
     async def deliver_due(self) -> int:
         """Claim due rows (a run of rows per channel) and deliver them, channels concurrently; how many."""
+        claimed_at = self._clock()
         async with self._store.transaction() as tx:
             items = await tx.outbox.claim_due(
-                now=self._clock(), limit=self._batch, lease=self._lease, per_channel=self._per_channel
+                now=claimed_at, limit=self._batch, lease=self._lease, per_channel=self._per_channel
             )
         lanes: dict[str, list[OutboxItem]] = {}
         for item in items:
             lanes.setdefault(item.channel_key, []).append(item)
-        await asyncio.gather(*(self._deliver_lane(lane) for lane in lanes.values()))
+        lease = _Lease(until=claimed_at + self._lease, send_before=claimed_at + self._lease / 3)
+        await asyncio.gather(*(self._deliver_lane(lane, lease) for lane in lanes.values()))
         return len(items)
 
-    async def _deliver_lane(self, lane: list[OutboxItem]) -> None:
+    async def _deliver_lane(self, lane: list[OutboxItem], lease: _Lease) -> None:
         """One channel's run, in order. Deliveries are recorded together (one transaction), except that a
-        row whose handoff had a card posted earlier in the run waits until the card's place is recorded; the
-        first row that fails stops the run and the rows behind it are given back untried."""
+        row whose handoff had a card posted earlier in the run waits until the card's place is recorded.
+        The first row that fails stops the run, and so does running out of time (a third of the lease, so
+        that a slow Slack can't outlast it and let another worker take the run too): the rows behind are
+        given back untried."""
         done: list[tuple[OutboxItem, dict[str, Any]]] = []
         try:
             for position, item in enumerate(lane):
+                if position and self._clock() >= lease.send_before:
+                    await self._record(done)
+                    await self._give_back(lane[position:], lease)
+                    return
                 if any(
                     earlier.handoff_id == item.handoff_id and "card" in result for earlier, result in done
                 ):
@@ -107,7 +124,7 @@ class OutboxWorker:
                 result = await self._deliver(item)
                 if result is None:
                     await self._record(done)
-                    await self._give_back(lane[position + 1 :])
+                    await self._give_back(lane[position + 1 :], lease)
                     return
                 done.append((item, result))
         finally:
@@ -118,10 +135,12 @@ class OutboxWorker:
             await self._delivered(list(done))
             done.clear()
 
-    async def _give_back(self, items: list[OutboxItem]) -> None:
+    async def _give_back(self, items: list[OutboxItem], lease: _Lease) -> None:
         if items:
             async with self._store.transaction() as tx:
-                await tx.outbox.release(item_ids=[item.id for item in items if item.id is not None])
+                await tx.outbox.release(
+                    item_ids=[item.id for item in items if item.id is not None], leased_until=lease.until
+                )
 
     async def _deliver(self, item: OutboxItem) -> dict[str, Any] | None:
         """Send one row: its result, or None after rescheduling or failing it."""

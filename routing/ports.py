@@ -181,8 +181,8 @@ class Outbox(Protocol):
         `per_channel - 1` rows right behind it, in order; each counts an attempt."""
         ...
 
-    async def release(self, *, item_ids: Sequence[int]) -> None:
-        """Give back leased rows that were never tried; their attempt is uncounted."""
+    async def release(self, *, item_ids: Sequence[int], leased_until: datetime) -> None:
+        """Give back rows leased until `leased_until` that were never tried; their attempt is uncounted."""
         ...
 
     async def mark_delivered(self, *, item_id: int, at: datetime, result: dict[str, Any] | None) -> None:

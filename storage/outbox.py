@@ -34,7 +34,12 @@ _ENQUEUE_MANY: dict[str, Executable] = {
 _SET = update(OUTBOX).where(OUTBOX.c.id == bindparam("b_id"))
 _RELEASE = (
     update(OUTBOX)
-    .where(OUTBOX.c.id.in_(bindparam("ids", expanding=True)), OUTBOX.c.delivered_at.is_(None))
+    .where(
+        OUTBOX.c.id.in_(bindparam("ids", expanding=True)),
+        OUTBOX.c.delivered_at.is_(None),
+        # Only rows still under the giver's lease (once it expired, another worker may hold them).
+        OUTBOX.c.leased_until == bindparam("held_until", type_=OUTBOX.c.leased_until.type),
+    )
     .values(leased_until=None, attempts=OUTBOX.c.attempts - 1)
 )
 _GET = select(OUTBOX).where(OUTBOX.c.id == bindparam("item_id"))
@@ -141,10 +146,11 @@ class SqlOutbox:
         )
         return [_item(row) for row in await self._connection.execute(statement)]
 
-    async def release(self, *, item_ids: Sequence[int]) -> None:
-        """Give back leased rows never tried (behind one that failed); their attempt is uncounted."""
+    async def release(self, *, item_ids: Sequence[int], leased_until: datetime) -> None:
+        """Give back rows leased until `leased_until` and never tried (behind one that failed, or out of
+        time); their attempt is uncounted. Rows whose lease has changed since are left alone."""
         if item_ids:
-            await self._connection.execute(_RELEASE, {"ids": list(item_ids)})
+            await self._connection.execute(_RELEASE, {"ids": list(item_ids), "held_until": leased_until})
 
     async def mark_delivered_many(
         self, deliveries: Sequence[tuple[int, dict[str, Any] | None]], *, at: datetime

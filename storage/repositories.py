@@ -206,7 +206,8 @@ class SqlConversations:
         first: dict[tuple[str, str], int] = {}
         for index, message in enumerate(messages):
             first.setdefault((message.channel_id, message.ts), index)
-        rows = [_message_values(messages[index]) for index in first.values()]
+        # Rows in key order, so that two replicas storing overlapping batches take their locks in one order.
+        rows = [_message_values(messages[index]) for key, index in sorted(first.items())]
         if not rows:
             return []
         result = await self._connection.execute(_ADD_MESSAGES[self._connection.dialect.name], rows)
@@ -344,7 +345,7 @@ def _conversation_counts(messages: Sequence[StoredMessage]) -> list[dict[str, An
             row["waiting_since"] = row["waiting_since"] or message.received_at
         elif message.author_kind in _ANSWERING_AUTHORS:
             row["waiting_since"], row["reset"] = None, True
-    return list(rows.values())
+    return [rows[key] for key in sorted(rows)]  # in key order, as the messages (see add_messages)
 
 
 def _channel(row: Row[Any]) -> WatchedChannel:

@@ -156,7 +156,8 @@ async def test_released_rows_are_claimable_again_with_their_attempt_uncounted(st
     async with store.transaction() as uow:
         await uow.outbox.claim_due(now=at(0), limit=10, lease=LEASE, per_channel=3)
         await uow.outbox.mark_delivered_many([(head.id or 0, {"ts": "1.1"})], at=at(0.1))
-        await uow.outbox.release(item_ids=[behind.id or 0, last.id or 0])
+        await uow.outbox.release(item_ids=[last.id or 0], leased_until=at(0) + LEASE + LEASE)  # not our lease
+        await uow.outbox.release(item_ids=[behind.id or 0, last.id or 0], leased_until=at(0) + LEASE)
         delivered = await uow.outbox.get(item_id=head.id or 0)
     assert delivered == replace(head, attempts=1, delivered_at=at(0.1), result={"ts": "1.1"})
     reclaimed = await _claim(store, minutes=0.2)
