@@ -30,7 +30,7 @@ def _moment(text: str) -> datetime:
 
 async def run_report(settings: Any, args: argparse.Namespace) -> int:
     """Write the report; 2 with the reason if the period can't be read."""
-    from bot.rules_cli import _service
+    from bot.offline import offline_service
     from bot.runtime import utc_now
     from routing.admin_grammar import UsageError
     from routing.stats_views import parse_period, stats_csv, stats_json, stats_markdown
@@ -50,7 +50,7 @@ async def run_report(settings: Any, args: argparse.Namespace) -> int:
     if since >= until:
         sys.stderr.write("baton report: --since must be before --until\n")
         return 2
-    async with _service(settings) as service:
+    async with offline_service(settings) as service:
         stats = await service.stats(since=since, until=until, advise=not args.no_advice)
     render = {"md": stats_markdown, "csv": stats_csv, "json": stats_json}[args.format]
     text = render(stats)

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from bot.offline import offline_service
 
 
 def add_rules_parser(commands: Any) -> None:
@@ -33,7 +33,7 @@ async def run_export(settings: Any, args: argparse.Namespace) -> int:
     """Write the stored configuration (or the defaults, if none is stored) as YAML."""
     from handlers.admin import config_yaml
 
-    async with _service(settings) as service:
+    async with offline_service(settings) as service:
         text = config_yaml(service.config_data())
         if not service.config_version:
             sys.stderr.write("baton rules export: no configuration stored yet; these are the defaults\n")
@@ -59,7 +59,7 @@ async def run_import(settings: Any, args: argparse.Namespace) -> int:
     except yaml.YAMLError as error:
         sys.stderr.write(f"baton rules import: {source}: not valid YAML: {error}\n")
         return 2
-    async with _service(settings) as service:
+    async with offline_service(settings) as service:
         try:
             change = await service.import_config(
                 data, actor=Actor(user_id=args.actor, source=ChangeSource.CLI), source_name=source
@@ -72,21 +72,3 @@ async def run_import(settings: Any, args: argparse.Namespace) -> int:
     else:
         sys.stderr.write(f"baton rules import: stored as configuration version {change.version}\n")
     return 0
-
-
-@asynccontextmanager
-async def _service(settings: Any) -> AsyncIterator[Any]:
-    """A BatonService on the configured database, with the stored configuration in force."""
-    from bot.runtime import utc_now
-    from routing.service import BatonService
-    from storage import SqlStore, create_engine, migrate
-
-    engine = create_engine(settings.database_url)
-    try:
-        if settings.auto_migrate:
-            await migrate(engine)
-        service = BatonService(store=SqlStore(engine), clock=utc_now)
-        await service.refresh_config()
-        yield service
-    finally:
-        await engine.dispose()

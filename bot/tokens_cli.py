@@ -9,9 +9,9 @@ from __future__ import annotations
 import argparse
 import secrets
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
+
+from bot.offline import offline_service
 
 TOKEN_PREFIX = "baton_"
 
@@ -41,7 +41,7 @@ async def run_create(settings: Any, args: argparse.Namespace) -> int:
     from routing.errors import Conflict
 
     token = new_token()
-    async with _service(settings) as service:
+    async with offline_service(settings) as service:
         try:
             stored = await service.create_api_token(name=args.name, token_hash=hash_token(token))
         except (Conflict, InvalidRequest) as error:
@@ -56,7 +56,7 @@ async def run_create(settings: Any, args: argparse.Namespace) -> int:
 
 async def run_list(settings: Any, args: argparse.Namespace) -> int:
     """Print id, name, created and revoked times of every token."""
-    async with _service(settings) as service:
+    async with offline_service(settings) as service:
         tokens = await service.api_tokens()
     sys.stdout.write(f"{'ID':>4}  {'NAME':<30}  {'CREATED':<20}  REVOKED\n")
     for token in tokens:
@@ -71,7 +71,7 @@ async def run_revoke(settings: Any, args: argparse.Namespace) -> int:
     """Revoke a token by name (or id); 2 if no active token matches."""
     from routing.errors import NotFound
 
-    async with _service(settings) as service:
+    async with offline_service(settings) as service:
         try:
             token = await service.revoke_api_token(args.token)
         except NotFound as error:
@@ -79,19 +79,3 @@ async def run_revoke(settings: Any, args: argparse.Namespace) -> int:
             return 2
     sys.stderr.write(f"baton tokens revoke: token {token.id} ({token.name}) revoked\n")
     return 0
-
-
-@asynccontextmanager
-async def _service(settings: Any) -> AsyncIterator[Any]:
-    """A BatonService on the configured database."""
-    from bot.runtime import utc_now
-    from routing.service import BatonService
-    from storage import SqlStore, create_engine, migrate
-
-    engine = create_engine(settings.database_url)
-    try:
-        if settings.auto_migrate:
-            await migrate(engine)
-        yield BatonService(store=SqlStore(engine), clock=utc_now)
-    finally:
-        await engine.dispose()
