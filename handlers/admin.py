@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from typing import Any
@@ -12,6 +11,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from handlers.background import Background
 from handlers.modals import open_type_editor
 from handlers.permissions import Role
 from routing.admin_commands import Invocation, execute
@@ -24,7 +24,7 @@ from routing.stats_views import period_label, stats_mrkdwn, stats_period
 logger = logging.getLogger(__name__)
 
 # Stats answers being computed: a strong reference, so a running task is not garbage-collected.
-_STATS_TASKS: set[asyncio.Task[None]] = set()
+_STATS_ANSWERS = Background()
 _FENCE = re.compile(r"^\s*```[a-z]*\s*\n?(.*?)\n?```\s*$", re.S)
 
 
@@ -124,16 +124,15 @@ def start_stats(command: Command, *, service: BatonService, respond: AsyncRespon
     period = stats_period(command.args)
     until = service.now()
     since = until - period
-    task = asyncio.create_task(_answer_stats(service, since=since, until=until, respond=respond))
-    _STATS_TASKS.add(task)
-    task.add_done_callback(_STATS_TASKS.discard)
+    _STATS_ANSWERS.start(
+        _answer_stats(service, since=since, until=until, respond=respond), name="baton-stats"
+    )
     return f"Counting {period_label(since, until)}… the stats follow here in a moment."
 
 
 async def stats_idle() -> None:
     """Wait for the stats answers in flight (tests, shutdown)."""
-    while _STATS_TASKS:
-        await asyncio.gather(*_STATS_TASKS, return_exceptions=True)
+    await _STATS_ANSWERS.idle()
 
 
 async def _answer_stats(service: BatonService, *, since: Any, until: Any, respond: AsyncRespond) -> None:

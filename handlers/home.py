@@ -6,7 +6,6 @@ task after the request is answered (Slack wants its answer within 3 s), and a fa
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -17,6 +16,7 @@ from slack_bolt.async_app import AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from handlers.background import Background
 from handlers.context import role_of, service_of
 from handlers.home_blocks import MAX_QUEUE, HomeView, render_home
 from handlers.permissions import Role
@@ -46,7 +46,7 @@ class HomeTab:
         self._max_entries = max_entries
         self._groups: dict[str, tuple[frozenset[str], float]] = {}
         self._renders: dict[str, int] = {}  # user → number of their newest render
-        self._tasks: set[asyncio.Task[bool]] = set()
+        self._background = Background()
         self._stats: tuple[EscalationStats | None, float] = (None, 0.0)  # the dashboard's, until a time
         self._stats_ttl = stats_ttl_seconds
 
@@ -67,14 +67,11 @@ class HomeTab:
         publishing = self.publish(
             client=client, service=service, user_id=user_id, role=role, notice=notice, number=number
         )
-        task = asyncio.create_task(publishing, name=f"baton-home-{user_id}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._background.start(publishing, name=f"baton-home-{user_id}")
 
     async def idle(self) -> None:
         """Wait for the publishes in flight (tests, shutdown)."""
-        while self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._background.idle()
 
     async def publish(
         self,
