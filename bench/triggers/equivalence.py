@@ -19,7 +19,6 @@ import argparse
 import json
 import random
 import sys
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -27,16 +26,12 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.append(str(REPO))  # appended: PYTHONPATH (an older checkout) wins
 
-from routing.decision import Decision, TriggerHit  # noqa: E402
 from routing.models import Account, AIAssessment, AuthorKind, MessageFacts, StoredMessage  # noqa: E402
 from routing.rules import (  # noqa: E402
-    RuleSet,  # noqa: E402
     default_rules,
     parse_rules,
 )
-from routing.triggers import engine  # noqa: E402
-from routing.triggers.context import Context  # noqa: E402
-from routing.triggers.engine import decide  # noqa: E402
+from routing.triggers.engine import decide, decide_in_full  # noqa: E402
 
 PHRASES = [
     "Can someone from your team call me?",
@@ -101,31 +96,6 @@ def _mutate(rng: random.Random, text: str, pool: list[str]) -> str:
     words = text.split()
     rng.shuffle(words)
     return " ".join(words)
-
-
-def decide_in_full(
-    facts: MessageFacts,
-    *,
-    history: Sequence[StoredMessage],
-    rules: RuleSet,
-    account: Account | None,
-    now: datetime,
-) -> Decision:
-    """`decide` without its shortcuts: every enabled rule's detector runs on a fresh context."""
-    if not facts.is_customer:
-        return Decision(escalate=False, notes=(f"author is {facts.author_kind.value}, not a customer",))
-    ctx = Context(
-        text=facts.text, history=tuple(history), account=account, assessment=facts.assessment, now=now
-    )
-    hits: list[TriggerHit] = []
-    for rule in rules.rules:
-        detector = engine.DETECTORS.get(rule.kind)
-        if rule.enabled and detector is not None:
-            hit = detector(ctx, rule, rules)
-            if hit is not None:
-                hits.append(hit)
-    notes = ("no text to analyse",) if ctx.text.is_empty and not hits else ()
-    return engine.combine(hits, rules, notes=notes)
 
 
 def corpus(

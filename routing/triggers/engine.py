@@ -216,6 +216,32 @@ def decide(
     return combine(hits, rules, notes=tuple(notes))
 
 
+def decide_in_full(
+    facts: MessageFacts,
+    *,
+    history: Sequence[StoredMessage],
+    rules: RuleSet,
+    account: Account | None,
+    now: datetime,
+) -> Decision:
+    """`decide` without its shortcuts: every enabled rule's detector runs on a fresh context. The reference
+    the fast path must agree with (tests/routing/test_triggers_fastpath.py, bench/triggers/equivalence.py)."""
+    if not facts.is_customer:
+        return Decision(escalate=False, notes=(f"author is {facts.author_kind.value}, not a customer",))
+    ctx = Context(
+        text=facts.text, history=tuple(history), account=account, assessment=facts.assessment, now=now
+    )
+    hits: list[TriggerHit] = []
+    for rule in rules.rules:
+        detector = DETECTORS.get(rule.kind)
+        if rule.enabled and detector is not None:
+            hit = detector(ctx, rule, rules)
+            if hit is not None:
+                hits.append(hit)
+    notes = ("no text to analyse",) if ctx.text.is_empty and not hits else ()
+    return combine(hits, rules, notes=notes)
+
+
 def combine(hits: Sequence[TriggerHit], rules: RuleSet, *, notes: tuple[str, ...] = ()) -> Decision:
     """The decision for a set of hits: type by precedence, urgency the highest of the hit rules'."""
     if not hits:

@@ -10,11 +10,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from routing.decision import Decision, TriggerHit
 from routing.models import Account, AIAssessment, AuthorKind, MessageFacts, StoredMessage
-from routing.rules import RuleSet, default_rules, parse_rules
+from routing.rules import default_rules, parse_rules
 from routing.triggers import engine
-from routing.triggers.context import Context
 from routing.triggers.frustration import (
     _CUE_FAMILIES,
     _POLITE_MAX,
@@ -62,26 +60,6 @@ RULESETS = [
 ]
 
 
-def _reference(
-    facts: MessageFacts, history: list[StoredMessage], rules: RuleSet, account: Account | None
-) -> Decision:
-    """decide() without the fast check: every enabled rule's detector runs, as before the shortcut."""
-    if not facts.is_customer:
-        return Decision(escalate=False, notes=(f"author is {facts.author_kind.value}, not a customer",))
-    ctx = Context(
-        text=facts.text, history=tuple(history), account=account, assessment=facts.assessment, now=NOW
-    )
-    hits: list[TriggerHit] = []
-    for rule in rules.rules:
-        detector = engine.DETECTORS.get(rule.kind)
-        if rule.enabled and detector is not None:
-            hit = detector(ctx, rule, rules)
-            if hit is not None:
-                hits.append(hit)
-    notes = ("no text to analyse",) if ctx.text.is_empty and not hits else ()
-    return engine.combine(hits, rules, notes=notes)
-
-
 def _facts(text: str, confidence: float | None) -> MessageFacts:
     assessment = AIAssessment(confidence=confidence) if confidence is not None else None
     return MessageFacts("C", "2", "1", "U", "T", AuthorKind.CUSTOMER, text, NOW, assessment=assessment)
@@ -99,7 +77,9 @@ def test_fast_check_gives_the_full_decision(ruleset: int) -> None:
         account = rnd.choice([None, Account(name="Acme", tier="enterprise")])
         facts = _facts(text, confidence)
         got = engine.decide(facts, history=history, rules=rules, account=account, now=NOW)
-        assert got == _reference(facts, history, rules, account), text
+        assert got == engine.decide_in_full(facts, history=history, rules=rules, account=account, now=NOW), (
+            text
+        )
 
 
 def _exact_bound(raw: str, threshold: float) -> bool:
