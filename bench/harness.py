@@ -16,7 +16,11 @@ import platform
 import random
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -26,6 +30,9 @@ import aiohttp
 REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
+
+from sandbox import Sandbox, SeedInfo, seed_demo_workspace  # noqa: E402
+
 DATA = REPO.parent / "shared" / "data" / "escalation-dev.jsonl"
 PYTHON = REPO / ".venv" / "bin" / "python"
 SYNTHETIC = [
@@ -56,6 +63,45 @@ cpu_seconds = latency.cpu_seconds
 percentile = latency.percentile
 free_port = latency.free_port
 ADMIN_POSTGRES_URL: str = latency.ADMIN_POSTGRES_URL
+
+
+@dataclass
+class Running:
+    """A `baton run` process watching the demo's shared channel, with the sandbox as its Slack."""
+
+    sandbox: Sandbox
+    seed: SeedInfo
+    baton: Any  # BatonProcess
+    database: Any  # Database
+    workdir: Path
+
+
+@asynccontextmanager
+async def baton_with_sandbox(
+    kind: str, postgres_url: str, *, prefix: str, sandbox: Sandbox | None = None
+) -> AsyncIterator[Running]:
+    """A fresh database of `kind`, the sandbox started and seeded, Baton started as a separate process and
+    invited into #acme-support (it starts watching on the event); everything stopped and dropped after."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        workdir = Path(tmp)
+        async with Database(kind, workdir, postgres_url) as database:
+            sandbox = sandbox or Sandbox()
+            await sandbox.start(host="127.0.0.1", port=0)
+            baton = None
+            try:
+                seed = seed_demo_workspace(sandbox, bot_in_shared_channel=False)
+                config = workdir / "baton.yaml"
+                latency.write_config(config, seed)
+                baton = BatonProcess(sandbox, database.url, config, workdir / "baton.log")
+                await baton.start()
+                sandbox.set_request_url(baton.events_url)
+                await sandbox.join_channel(seed.bot_user_id, seed.shared_channel_id, inviter=seed.admin_id)
+                yield Running(sandbox, seed, baton, database, workdir)
+            finally:
+                if baton is not None:
+                    await baton.stop()
+                if sandbox._runner is not None:
+                    await sandbox.stop()
 
 
 def out(line: str = "") -> None:

@@ -29,7 +29,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -44,8 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from harness import (  # noqa: E402
     ADMIN_POSTGRES_URL,
     BatonProcess,
-    Database,
     Traffic,
+    baton_with_sandbox,
     count_rows,
     latency,
     machine,
@@ -54,7 +53,7 @@ from harness import (  # noqa: E402
     write_json,
 )
 
-from sandbox import Sandbox, SeedInfo, seed_demo_workspace  # noqa: E402
+from sandbox import Sandbox, SeedInfo  # noqa: E402
 
 ASK = "Can I talk to a person please? ref-{:06d}"  # escalates
 CALM = "Thanks, that fixed it. ref-{:06d}"  # does not
@@ -80,27 +79,12 @@ class Env:
 
 @asynccontextmanager
 async def environment(kind: str, args: argparse.Namespace) -> AsyncIterator[Env]:
-    with tempfile.TemporaryDirectory(prefix="baton-faults-") as tmp:
-        workdir = Path(tmp)
-        async with Database(kind, workdir, args.postgres_url) as database:
-            sandbox = Sandbox(retry_delays=RETRY_DELAYS)
-            await sandbox.start(host="127.0.0.1", port=0)
-            port = int(sandbox.url.rstrip("/").rsplit(":", 1)[1])
-            baton = None
-            try:
-                seed = seed_demo_workspace(sandbox, bot_in_shared_channel=False)
-                config = workdir / "baton.yaml"
-                latency.write_config(config, seed)
-                baton = BatonProcess(sandbox, database.url, config, workdir / "baton.log")
-                await baton.start()
-                sandbox.set_request_url(baton.events_url)
-                await sandbox.join_channel(seed.bot_user_id, seed.shared_channel_id, inviter=seed.admin_id)
-                yield Env(sandbox, seed, baton, database, port)
-            finally:
-                if baton is not None:
-                    await baton.stop()
-                if sandbox._runner is not None:
-                    await sandbox.stop()
+    sandbox = Sandbox(retry_delays=RETRY_DELAYS)
+    async with baton_with_sandbox(
+        kind, args.postgres_url, prefix="baton-faults-", sandbox=sandbox
+    ) as running:
+        port = int(sandbox.url.rstrip("/").rsplit(":", 1)[1])
+        yield Env(sandbox, running.seed, running.baton, running.database, port)
 
 
 def text_for(env: Env, ref: int) -> str:

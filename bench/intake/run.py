@@ -34,9 +34,8 @@ sys.path.insert(0, str(HERE.parent))
 from harness import (  # noqa: E402
     ADMIN_POSTGRES_URL,
     PYTHON,
-    BatonProcess,
-    Database,
     Traffic,
+    baton_with_sandbox,
     count_rows,
     cpu_seconds,
     free_port,
@@ -138,50 +137,33 @@ async def ramp(
 
 
 async def run_baton(kind: str, args: argparse.Namespace, lines: list[str]) -> TargetResult:
-    with tempfile.TemporaryDirectory(prefix="baton-intake-") as tmp:
-        workdir = Path(tmp)
-        async with Database(kind, workdir, args.postgres_url) as database:
-            sandbox = Sandbox()
-            await sandbox.start(host="127.0.0.1", port=0)
-            baton = None
-            try:
-                seed = seed_demo_workspace(sandbox, bot_in_shared_channel=False)
-                config = workdir / "baton.yaml"
-                latency.write_config(config, seed)
-                baton = BatonProcess(sandbox, database.url, config, workdir / "baton.log")
-                await baton.start()
-                sandbox.set_request_url(baton.events_url)
-                await sandbox.join_channel(seed.bot_user_id, seed.shared_channel_id, inviter=seed.admin_id)
-                spec = {"url": baton.events_url, "secret": sandbox.signing_secret}
-                traffic = Traffic(sandbox, seed, lines)
-                profiler = latency.start_profiler(args.py_spy, baton.pid, f"intake-{kind}")
-                try:
-                    result = await ramp(f"baton {kind}", baton.pid, spec, traffic, args, workdir)
-                finally:
-                    latency.stop_profiler(profiler)
-                stored = await count_rows(database.url, "SELECT count(*) FROM messages")
-                handoffs = await count_rows(database.url, "SELECT count(*) FROM handoffs")
-                triage = seed.triage_channel_id
-                cards = sum(
-                    1
-                    for m in sandbox.messages(triage)
-                    if m.metadata and m.metadata.get("event_type") == "baton_card"
-                )
-                sent = sum(s.sent for s in result.steps)
-                out(
-                    f"[baton {kind}] {sent} events sent, {stored} messages stored, "
-                    f"{handoffs} handoffs, {cards} cards"
-                )
-                problems = [p for p in baton.problems() if "`token` will be unused" not in p]
-                if problems:
-                    out(f"[baton {kind}] {len(problems)} warnings/errors in its log, e.g.")
-                    for line in problems[:3]:
-                        out(f"    {line[:240]}")
-                return result
-            finally:
-                if baton is not None:
-                    await baton.stop()
-                await sandbox.stop()
+    async with baton_with_sandbox(kind, args.postgres_url, prefix="baton-intake-") as running:
+        sandbox, seed, baton = running.sandbox, running.seed, running.baton
+        spec = {"url": baton.events_url, "secret": sandbox.signing_secret}
+        traffic = Traffic(sandbox, seed, lines)
+        profiler = latency.start_profiler(args.py_spy, baton.pid, f"intake-{kind}")
+        try:
+            result = await ramp(f"baton {kind}", baton.pid, spec, traffic, args, running.workdir)
+        finally:
+            latency.stop_profiler(profiler)
+        url = running.database.url
+        stored = await count_rows(url, "SELECT count(*) FROM messages")
+        handoffs = await count_rows(url, "SELECT count(*) FROM handoffs")
+        cards = sum(
+            1
+            for m in sandbox.messages(seed.triage_channel_id)
+            if m.metadata and m.metadata.get("event_type") == "baton_card"
+        )
+        sent = sum(s.sent for s in result.steps)
+        out(
+            f"[baton {kind}] {sent} events sent, {stored} messages stored, {handoffs} handoffs, {cards} cards"
+        )
+        problems = baton.problems()
+        if problems:
+            out(f"[baton {kind}] {len(problems)} warnings/errors in its log, e.g.")
+            for line in problems[:3]:
+                out(f"    {line[:240]}")
+        return result
 
 
 async def run_floor(args: argparse.Namespace, lines: list[str]) -> TargetResult:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -28,11 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from harness import (  # noqa: E402
     ADMIN_POSTGRES_URL,
-    BatonProcess,
-    Database,
     Traffic,
+    baton_with_sandbox,
     count_rows,
-    latency,
     machine,
     out,
     rss_mb,
@@ -40,8 +37,6 @@ from harness import (  # noqa: E402
     texts,
     write_json,
 )
-
-from sandbox import Sandbox, seed_demo_workspace  # noqa: E402
 
 WARMUP = 1000
 FULL = 1_000_000
@@ -71,47 +66,31 @@ async def pump(
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="baton-memory-") as tmp:
-        workdir = Path(tmp)
-        async with Database(args.database, workdir, args.postgres_url) as database:
-            sandbox = Sandbox()
-            await sandbox.start(host="127.0.0.1", port=0)
-            baton = None
-            try:
-                seed = seed_demo_workspace(sandbox, bot_in_shared_channel=False)
-                config = workdir / "baton.yaml"
-                latency.write_config(config, seed)
-                baton = BatonProcess(sandbox, database.url, config, workdir / "baton.log")
-                await baton.start()
-                sandbox.set_request_url(baton.events_url)
-                await sandbox.join_channel(seed.bot_user_id, seed.shared_channel_id, inviter=seed.admin_id)
-                traffic = Traffic(sandbox, seed, texts())
-                timeout = aiohttp.ClientTimeout(total=30)
-                samples: list[tuple[int, float, float]] = []
-                errors = 0
-                async with aiohttp.ClientSession(timeout=timeout) as session:
-                    url, secret = baton.events_url, sandbox.signing_secret
-                    errors += await pump(session, url, secret, traffic, WARMUP, args.concurrency)
-                    started = time.monotonic()
-                    samples.append((0, rss_mb(baton.pid), 0.0))
-                    out(f"after {WARMUP:,} warm-up messages: RSS {samples[0][1]:.1f} MB")
-                    every = max(1, args.messages // args.samples)
-                    done = 0
-                    while done < args.messages:
-                        batch = min(every, args.messages - done)
-                        errors += await pump(session, url, secret, traffic, batch, args.concurrency)
-                        done += batch
-                        traffic.forget()
-                        elapsed = time.monotonic() - started
-                        samples.append((done, rss_mb(baton.pid), elapsed))
-                        out(f"{done:>9,} messages  RSS {samples[-1][1]:7.1f} MB  {done / elapsed:6.0f} msg/s")
-                await asyncio.sleep(2.0)  # let the last cards go out before counting
-                stored = await count_rows(database.url, "SELECT count(*) FROM messages")
-                handoffs = await count_rows(database.url, "SELECT count(*) FROM handoffs")
-            finally:
-                if baton is not None:
-                    await baton.stop()
-                await sandbox.stop()
+    async with baton_with_sandbox(args.database, args.postgres_url, prefix="baton-memory-") as running:
+        baton = running.baton
+        traffic = Traffic(running.sandbox, running.seed, texts())
+        timeout = aiohttp.ClientTimeout(total=30)
+        samples: list[tuple[int, float, float]] = []
+        errors = 0
+        async with aiohttp.ClientSession(timeout=timeout) as session:
+            url, secret = baton.events_url, running.sandbox.signing_secret
+            errors += await pump(session, url, secret, traffic, WARMUP, args.concurrency)
+            started = time.monotonic()
+            samples.append((0, rss_mb(baton.pid), 0.0))
+            out(f"after {WARMUP:,} warm-up messages: RSS {samples[0][1]:.1f} MB")
+            every = max(1, args.messages // args.samples)
+            done = 0
+            while done < args.messages:
+                batch = min(every, args.messages - done)
+                errors += await pump(session, url, secret, traffic, batch, args.concurrency)
+                done += batch
+                traffic.forget()
+                elapsed = time.monotonic() - started
+                samples.append((done, rss_mb(baton.pid), elapsed))
+                out(f"{done:>9,} messages  RSS {samples[-1][1]:7.1f} MB  {done / elapsed:6.0f} msg/s")
+        await asyncio.sleep(2.0)  # let the last cards go out before counting
+        stored = await count_rows(running.database.url, "SELECT count(*) FROM messages")
+        handoffs = await count_rows(running.database.url, "SELECT count(*) FROM handoffs")
     return {"samples": samples, "errors": errors, "stored": stored, "handoffs": handoffs}
 
 
