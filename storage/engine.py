@@ -10,9 +10,11 @@ from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from storage import json_codec
 from storage.sqlite_inline import InlineConnection, inline_connector
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+_JSON = {"json_serializer": json_codec.dumps, "json_deserializer": json_codec.loads}
 
 _ASYNC_SCHEMES = {
     "sqlite": "sqlite+aiosqlite",
@@ -45,6 +47,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     return create_async_engine(
         parsed,
         echo=echo,
+        **_JSON,
         pool_size=10,
         max_overflow=10,
         pool_timeout=30,
@@ -62,13 +65,13 @@ def _create_sqlite_engine(url: URL, *, echo: bool) -> AsyncEngine:
     if not in_memory and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
     if in_memory:
-        engine = create_async_engine(url, echo=echo)
+        engine = create_async_engine(url, echo=echo, **_JSON)
     else:
         # Statements run on the event loop's thread (see storage/sqlite_inline.py); SQLAlchemy still builds
         # the connection arguments from the URL, as for aiosqlite.
         (filename,), options = SQLiteDialect_aiosqlite().create_connect_args(url)
         connector = inline_connector(str(filename), uri=bool(options.get("uri")))
-        engine = create_async_engine(url, echo=echo, async_creator=connector)
+        engine = create_async_engine(url, echo=echo, async_creator=connector, **_JSON)
     event.listen(engine.sync_engine, "connect", _configure_sqlite_connection)
     event.listen(engine.sync_engine, "begin", _begin_immediate)
     return engine
