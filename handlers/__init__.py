@@ -9,11 +9,13 @@ from slack_bolt.async_app import AsyncApp
 from handlers import actions, commands, errors, home, membership, messages, modals
 from handlers.context import install_context
 from handlers.directory import TeamDirectory
+from handlers.unicode import install_unicode_scrub
 from routing.service import BatonService
 
 
 def register_all(app: AsyncApp, *, service: BatonService) -> None:
     """Install middleware, listeners and the error handler on a Bolt app."""
+    install_unicode_scrub(app)
     install_context(app, service=service, directory=TeamDirectory())
     errors.register(app)
     membership.register(app)

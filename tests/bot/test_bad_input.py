@@ -87,3 +87,19 @@ async def test_a_reply_delivered_before_its_root_lands_in_the_same_conversation(
     assert statuses == [200, 200]
     messages = await stored(baton, seed.shared_channel_id, "1800000000.000100")
     assert sorted(m.text for m in messages) == ["Hello? Anyone?", "Our invoices look wrong"]
+
+
+async def test_a_lone_surrogate_in_a_message_is_replaced_and_the_message_kept(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    # JSON may escape half of a surrogate pair; UTF-8 (so either database) cannot store what it decodes to.
+    body = message_envelope(seed, "I want a person \ud800 now", ts="1800000000.000100")
+    assert b"\\ud800" in body
+    (status,) = await post_all(baton.events_url, [(body, signed(sandbox.signing_secret, body))])
+    await settle(baton, sandbox)
+
+    assert status == 200
+    (message,) = await stored(baton, seed.shared_channel_id, "1800000000.000100")
+    assert message.text == "I want a person \ufffd now"
+    (handoff,) = await handoffs_of(baton)
+    assert handoff.thread_ts == "1800000000.000100"
