@@ -16,8 +16,9 @@ import aiohttp
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from slack_bolt.async_app import AsyncBoltContext
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 
 from handlers.telemetry import TELEMETRY
 from routing.agent import EscalationResult
@@ -157,15 +158,10 @@ class Metrics:
 
     # ---- Bolt and aiohttp hooks ----
 
-    async def bolt_middleware(
-        self, req: AsyncBoltRequest, body: dict[str, Any], context: AsyncBoltContext, next: Callable[[], Any]
-    ) -> Any:
-        """Count each request from Slack (HTTP or Socket Mode) and put this Telemetry into its context."""
-        context[TELEMETRY] = self
-        self.requests.labels(request_kind(body)).inc()
-        if req.headers.get("x-slack-retry-num"):
-            self.redelivered.inc()
-        return await next()
+    def bolt_middleware(self) -> AsyncMiddleware:
+        """Bolt middleware counting each request from Slack (HTTP or Socket Mode) and putting this Telemetry
+        into its context."""
+        return _CountRequests(self)
 
     def slack_trace(self, base_url: str) -> aiohttp.TraceConfig:
         """An aiohttp trace counting every Web API call made through a session, by method and outcome."""
@@ -219,6 +215,23 @@ class DatabaseGauges(Collector):
 
     def describe(self) -> Iterable[Metric]:
         return self.collect()
+
+
+class _CountRequests(AsyncMiddleware):
+    """Metrics.bolt_middleware: an object, which Bolt calls without building a function's arguments."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self._metrics = metrics
+
+    async def async_process(
+        self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        metrics = self._metrics
+        req.context[TELEMETRY] = metrics
+        metrics.requests.labels(request_kind(req.body)).inc()
+        if req.headers.get("x-slack-retry-num"):
+            metrics.redelivered.inc()
+        return await next()
 
 
 def request_kind(body: dict[str, Any]) -> str:

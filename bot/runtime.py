@@ -31,6 +31,7 @@ from handlers.notifier import Notifier
 from routing.config import BatonConfig
 from routing.models import Actor, ChangeSource
 from routing.service import BatonService
+from routing.triggers.engine import warm_up
 from storage import SqlStore, create_engine, migrate
 
 logger = logging.getLogger(__name__)
@@ -94,9 +95,10 @@ async def running(settings: Settings, *, config: BatonConfig | None = None) -> A
             await migrate(engine)
         store = SqlStore(engine)
         service = BatonService(store=store, clock=utc_now)
+        warm_up()
         await service.start_config(given, actor=Actor(user_id=origin, source=ChangeSource.CONFIG_FILE))
         bolt = build_bolt_app(settings, service=service)
-        bolt.middleware(metrics.bolt_middleware)
+        bolt.middleware(metrics.bolt_middleware())
         # The listeners' client shares the runtime's session: connections are reused and its calls counted.
         bolt.client.session = session
         # The outbox's client retries nothing itself: the worker owns retries, so that it can tell whether an

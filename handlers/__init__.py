@@ -18,8 +18,9 @@ def register_all(app: AsyncApp, *, service: BatonService) -> None:
     install_unicode_scrub(app)
     install_context(app, service=service, directory=TeamDirectory())
     errors.register(app)
-    membership.register(app)
+    # Bolt tries listeners in the order they were registered: messages first, they are most of the traffic.
     messages.register(app)
+    membership.register(app)
     actions.register(app)
     commands.register(app)
     home.register(app)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.directory import TeamDirectory
@@ -25,14 +28,25 @@ def install_context(
 ) -> None:
     """Put the service, the team directory and the permission checker into every request's context."""
     checker = permissions or Permissions()
+    app.middleware(ContextValues({SERVICE: service, DIRECTORY: directory, PERMISSIONS: checker}))
 
-    async def inject(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
-        context[SERVICE] = service
-        context[DIRECTORY] = directory
-        context[PERMISSIONS] = checker
-        await next()
 
-    app.middleware(inject)
+class ContextValues(AsyncMiddleware):
+    """Middleware that puts the same values into every request's context.
+
+    A middleware object, not a function: Bolt calls a function middleware with the arguments it names, and
+    builds every argument a listener could ask for (payload views, `say`, `respond`…) to find them, which
+    costs far more than setting a few keys.
+    """
+
+    def __init__(self, values: Mapping[str, object]) -> None:
+        self._values = dict(values)
+
+    async def async_process(
+        self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
+        req.context.update(self._values)
+        return await next()
 
 
 def service_of(context: AsyncBoltContext) -> BatonService:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.background import Background
-from handlers.context import role_of, service_of
+from handlers.context import ContextValues, role_of, service_of
 from handlers.home_blocks import MAX_QUEUE, HomeView, render_home
 from handlers.permissions import Role
 from routing.service import BatonService
@@ -192,11 +192,5 @@ async def on_home_opened(
 
 def register(app: AsyncApp, *, home: HomeTab | None = None) -> None:
     """Put the HomeTab into every request's context and listen to `app_home_opened`."""
-    tab = home or HomeTab()
-
-    async def inject(context: AsyncBoltContext, next: Callable[[], Awaitable[None]]) -> None:
-        context[HOME] = tab
-        await next()
-
-    app.middleware(inject)
+    app.middleware(ContextValues({HOME: home or HomeTab()}))
     app.event("app_home_opened")(on_home_opened)

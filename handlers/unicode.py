@@ -13,7 +13,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.middleware.async_middleware import AsyncMiddleware
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 
 # In the raw body: a surrogate escape, JSON (`\ud800`) or JSON inside a form field (`%5Cud800`). Paired ones
 # (an escaped emoji) match too; scrubbing leaves them as they decoded.
@@ -23,14 +25,19 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 
 def install_unicode_scrub(app: AsyncApp) -> None:
     """Scrub lone surrogates from every request's parsed body (before the other middleware)."""
+    app.middleware(UnicodeScrub())
 
-    async def scrub(req: AsyncBoltRequest, next: Callable[[], Awaitable[None]]) -> None:
+
+class UnicodeScrub(AsyncMiddleware):
+    """The scrubbing middleware (an object, so Bolt calls it without building a function's arguments)."""
+
+    async def async_process(
+        self, *, req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[BoltResponse]]
+    ) -> BoltResponse:
         # Socket Mode requests come parsed (no raw body to look at): scrub them always, it is cheap.
         if not req.raw_body or _ESCAPED.search(req.raw_body):
             scrub_in_place(req.body)
-        await next()
-
-    app.middleware(scrub)
+        return await next()
 
 
 def scrub_in_place(value: Any) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from routing.models import Account, AIAssessment, AuthorKind, StoredMessage
 from routing.triggers.prefilter import SCANNER
@@ -24,7 +24,13 @@ class Turn:
 
     @cached_property
     def sentiment(self) -> Sentiment:
-        return score(self.text)
+        return _scored(self.text)
+
+
+# Each new message of a conversation looks again at the same earlier ones: their preparation and tone are
+# remembered by text (both are pure functions of it; the caches are bounded).
+_prepared = lru_cache(maxsize=2048)(prepare)
+_scored = lru_cache(maxsize=2048)(score)
 
 
 class Context:
@@ -93,7 +99,7 @@ class Context:
         found = self._turns
         if found is None:
             found = self._turns = tuple(
-                Turn(author=m.author_kind, text=prepare(m.text), at=m.received_at)
+                Turn(author=m.author_kind, text=_prepared(m.text), at=m.received_at)
                 for m in self._history
                 if not m.deleted
             )
