@@ -4,13 +4,30 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Sequence
-from datetime import datetime
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Row, bindparam, case, delete, func, select, text, update
+from sqlalchemy import (
+    ARRAY,
+    Boolean,
+    Row,
+    Select,
+    String,
+    TextClause,
+    any_,
+    bindparam,
+    case,
+    delete,
+    func,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from routing.models import Account, AuthorKind, Conversation, StoredMessage, WatchedChannel
+from storage.batch import bind_columns, pg_unnest
 from storage.dialect import insert, per_dialect
 from storage.tables import CHANNELS, CONVERSATIONS, HANDOFFS, LIVE_HANDOFF_SQL, MESSAGES, PROCESSED_EVENTS
 
@@ -51,6 +68,37 @@ _MESSAGES = (
     .order_by(MESSAGES.c.ts.desc())
     .limit(bindparam("limit"))
 )
+
+
+def _recent_messages(*, postgresql: bool) -> Select[Any]:
+    """The last `limit` messages of the conversations in the `channels` × `threads` lists, oldest first."""
+    if postgresql:
+        # An array parameter per list: the same SQL for any number of keys (an expanding IN is rendered
+        # again at every execution), planned like an IN list.
+        channels = MESSAGES.c.channel_id == any_(bindparam("channels", type_=ARRAY(String)))
+        threads = MESSAGES.c.thread_ts == any_(bindparam("threads", type_=ARRAY(String)))
+    else:
+        channels = MESSAGES.c.channel_id.in_(bindparam("channels", expanding=True))
+        threads = MESSAGES.c.thread_ts.in_(bindparam("threads", expanding=True))
+    ranked = (
+        select(
+            MESSAGES,
+            func.row_number()
+            .over(partition_by=(MESSAGES.c.channel_id, MESSAGES.c.thread_ts), order_by=MESSAGES.c.ts.desc())
+            .label("place"),
+        )
+        # Two lists, not a row-value IN: SQLite searches the index only for the former (the rows of the
+        # lists' other combinations are dropped by recent_messages).
+        .where(channels, threads)
+        .subquery()
+    )
+    return select(ranked).where(ranked.c.place <= bindparam("limit")).order_by(ranked.c.ts)
+
+
+_RECENT_MESSAGES = {
+    "postgresql": _recent_messages(postgresql=True),
+    "sqlite": _recent_messages(postgresql=False),
+}
 
 
 def _count_message(waiting: str) -> dict[str, Any]:
@@ -112,6 +160,54 @@ _ADD_MESSAGES = per_dialect(
         .returning(MESSAGES.c.channel_id, MESSAGES.c.ts)
     )
 )
+_MESSAGE_COLUMNS = (
+    "channel_id", "ts", "thread_ts", "author_id", "author_team", "author_kind", "text", "metadata",
+    "received_at", "edited_at", "deleted",
+)  # fmt: skip
+_COUNT_COLUMNS = (
+    "channel_id", "thread_ts", "started_at", "last_message_at", "message_count", "customer_message_count",
+    "waiting_since",
+)  # fmt: skip
+_COUNT_PARAMETERS = {f"c_{name}": name for name in _COUNT_COLUMNS}
+
+
+def _pg_add_counted_messages() -> TextClause:
+    """PostgreSQL: add_messages' two statements in one round trip, for a batch of distinct messages.
+
+    The conversations are counted (as _COUNT_MESSAGES does, from `c_` arrays counted as if every message
+    is new) only if every message was inserted; the statement returns the inserted keys either way, each
+    with its conversation's message count after the batch (when counted).
+    """
+    messages = ", ".join(f'"{name}"' for name in _MESSAGE_COLUMNS)
+    counts = ", ".join(f'"{name}"' for name in _COUNT_COLUMNS)
+    counts_unnest = pg_unnest(CONVERSATIONS, list(_COUNT_PARAMETERS), types=_COUNT_PARAMETERS)
+    return text(
+        f"WITH added AS ("
+        f" INSERT INTO messages ({messages})"
+        f" SELECT {messages} FROM {pg_unnest(MESSAGES, _MESSAGE_COLUMNS)}"
+        f" WITH ORDINALITY AS v({messages}, row_number) ORDER BY row_number"
+        f" ON CONFLICT (channel_id, ts) DO NOTHING RETURNING channel_id, ts, thread_ts"
+        f"), counts AS ("
+        f" SELECT * FROM {counts_unnest} WITH ORDINALITY AS c({counts}, row_number)"
+        f" JOIN unnest(CAST(:reset AS BOOLEAN[])) WITH ORDINALITY AS r(reset, row_number) USING (row_number)"
+        f"), counted AS ("
+        f" INSERT INTO conversations ({counts})"
+        f" SELECT {counts} FROM counts WHERE (SELECT count(*) FROM added) = :expected ORDER BY row_number"
+        f" ON CONFLICT (channel_id, thread_ts) DO UPDATE SET"
+        f" message_count = conversations.message_count + excluded.message_count,"
+        f" customer_message_count = conversations.customer_message_count + excluded.customer_message_count,"
+        f" last_message_at = CASE WHEN excluded.last_message_at > conversations.last_message_at"
+        f" THEN excluded.last_message_at ELSE conversations.last_message_at END,"
+        f" waiting_since = CASE WHEN (SELECT reset FROM counts WHERE counts.channel_id = excluded.channel_id"
+        f" AND counts.thread_ts = excluded.thread_ts) THEN excluded.waiting_since"
+        f" ELSE coalesce(conversations.waiting_since, excluded.waiting_since) END"
+        f" RETURNING channel_id, thread_ts, message_count"
+        f") SELECT added.channel_id, added.ts, counted.message_count AS counted FROM added"
+        f" LEFT JOIN counted ON counted.channel_id = added.channel_id AND counted.thread_ts = added.thread_ts"
+    )
+
+
+_PG_ADD_COUNTED_MESSAGES = _pg_add_counted_messages()
 
 
 class SqlProcessedEvents:
@@ -179,9 +275,14 @@ class SqlConversations:
 
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
+        # Conversations this transaction started, with the messages it stored in them: until it commits,
+        # nobody else can store one there (the conversation row is theirs to update, and locked), so these
+        # are all of their messages and recent_messages need not read them back.
+        self._started: dict[tuple[str, str], list[StoredMessage]] = {}
 
     async def add_message(self, message: StoredMessage) -> bool:
         """Store a message and update its conversation; False if (channel, ts) is already stored."""
+        self._started.pop((message.channel_id, message.thread_ts), None)
         dialect = self._connection.dialect.name
         parameters = _message_values(message)
         if (await self._connection.execute(_ADD_MESSAGE[dialect], parameters)).first() is None:
@@ -201,17 +302,30 @@ class SqlConversations:
         return True
 
     async def add_messages(self, messages: Sequence[StoredMessage]) -> list[bool]:
-        """Store new messages in order and update their conversations, in two statements; per message,
-        whether it was stored (False: its (channel, ts) was stored already, or earlier in `messages`)."""
+        """Store new messages in order and update their conversations, in two statements (on PostgreSQL
+        in one when all are new); per message, whether it was stored (False: its (channel, ts) was stored
+        already, or earlier in `messages`)."""
         first: dict[tuple[str, str], int] = {}
         for index, message in enumerate(messages):
             first.setdefault((message.channel_id, message.ts), index)
         # Rows in key order, so that two replicas storing overlapping batches take their locks in one order.
-        rows = [_message_values(messages[index]) for key, index in sorted(first.items())]
-        if not rows:
+        ordered = [messages[index] for key, index in sorted(first.items())]
+        if not ordered:
             return []
-        result = await self._connection.execute(_ADD_MESSAGES[self._connection.dialect.name], rows)
-        added = {(row.channel_id, row.ts) for row in result}
+        for message in messages:
+            self._started.pop((message.channel_id, message.thread_ts), None)
+        if self._connection.dialect.name == "postgresql" and len(ordered) == len(messages):
+            counts = _conversation_counts(messages)
+            counted = await self._add_counted(ordered, counts)
+            added = set(counted)
+            if len(added) == len(messages):  # and their conversations are counted
+                self._remember_started(messages, counts, counted)
+                return [True] * len(messages)
+        else:
+            result = await self._connection.execute(
+                _ADD_MESSAGES[self._connection.dialect.name], [_message_values(m) for m in ordered]
+            )
+            added = {(row.channel_id, row.ts) for row in result}
         stored = [
             first.get((m.channel_id, m.ts)) == index and (m.channel_id, m.ts) in added
             for index, m in enumerate(messages)
@@ -221,34 +335,67 @@ class SqlConversations:
             await self._connection.execute(_COUNT_MESSAGES[self._connection.dialect.name], counts)
         return stored
 
+    async def _add_counted(
+        self, messages: Sequence[StoredMessage], counts: list[dict[str, Any]]
+    ) -> dict[tuple[str, str], int | None]:
+        """PostgreSQL: insert distinct messages and, if none was stored before, count their conversations
+        (`counts`, as if all are new); the keys inserted, each with its conversation's message count after
+        (None: not counted)."""
+        dialect = self._connection.dialect
+        rows = [_message_values(m) for m in messages]
+        parameters: dict[str, Any] = bind_columns(
+            MESSAGES, {name: [row[name] for row in rows] for name in _MESSAGE_COLUMNS}, dialect
+        )
+        parameters |= bind_columns(
+            CONVERSATIONS,
+            {parameter: [count[name] for count in counts] for parameter, name in _COUNT_PARAMETERS.items()},
+            dialect,
+            types=_COUNT_PARAMETERS,
+        )
+        parameters |= {"reset": [count["reset"] for count in counts], "expected": len(rows)}
+        result = await self._connection.execute(_PG_ADD_COUNTED_MESSAGES, parameters)
+        return {(row.channel_id, row.ts): row.counted for row in result}
+
+    def _remember_started(
+        self,
+        messages: Sequence[StoredMessage],
+        counts: list[dict[str, Any]],
+        counted: dict[tuple[str, str], int | None],
+    ) -> None:
+        """Note the conversations that `messages` (all stored) started: those whose count is theirs alone."""
+        after = {(m.channel_id, m.thread_ts): counted[m.channel_id, m.ts] for m in messages}
+        for count in counts:
+            key = (count["channel_id"], count["thread_ts"])
+            if after[key] == count["message_count"]:
+                # as read back: the stored instant is UTC
+                self._started[key] = [
+                    replace(m, received_at=m.received_at.astimezone(UTC))
+                    for m in messages
+                    if (m.channel_id, m.thread_ts) == key
+                ]
+
     async def recent_messages(
         self, keys: Sequence[tuple[str, str]], *, limit: int
     ) -> dict[tuple[str, str], list[StoredMessage]]:
         """The last `limit` messages of each conversation (channel, thread ts), oldest first."""
-        if not keys:
-            return {}
-        ranked = (
-            select(
-                MESSAGES,
-                func.row_number()
-                .over(
-                    partition_by=(MESSAGES.c.channel_id, MESSAGES.c.thread_ts), order_by=MESSAGES.c.ts.desc()
-                )
-                .label("place"),
-            )
-            # Two IN lists, not a row-value IN: SQLite searches the index only for the former (the rows of
-            # the lists' other combinations are dropped below).
-            .where(
-                MESSAGES.c.channel_id.in_({channel for channel, _ in keys}),
-                MESSAGES.c.thread_ts.in_({thread for _, thread in keys}),
-            )
-            .subquery()
-        )
-        statement = select(ranked).where(ranked.c.place <= limit).order_by(ranked.c.ts)
-        found: dict[tuple[str, str], list[StoredMessage]] = {key: [] for key in keys}
-        for row in await self._connection.execute(statement):
+        found: dict[tuple[str, str], list[StoredMessage]] = {}
+        for key in keys:
+            if key in self._started:
+                found[key] = sorted(self._started[key], key=lambda m: m.ts)[-limit:]
+        unread = [key for key in keys if key not in found]
+        if not unread:
+            return found
+        parameters = {
+            "channels": sorted({channel for channel, _ in unread}),
+            "threads": sorted({thread for _, thread in unread}),
+            "limit": limit,
+        }
+        found |= {key: [] for key in unread}
+        for row in await self._connection.execute(
+            _RECENT_MESSAGES[self._connection.dialect.name], parameters
+        ):
             message = _message(row)
-            if (key := (message.channel_id, message.thread_ts)) in found:
+            if (key := (message.channel_id, message.thread_ts)) in found and key not in self._started:
                 found[key].append(message)
         return found
 
@@ -265,7 +412,11 @@ class SqlConversations:
     async def _change(self, *, channel_id: str, ts: str, values: dict[str, Any]) -> StoredMessage | None:
         parameters = {**values, "b_channel_id": channel_id, "b_ts": ts}
         row = (await self._connection.execute(_CHANGE_MESSAGE, parameters)).first()
-        return None if row is None else _message(row)
+        if row is None:
+            return None
+        message = _message(row)
+        self._started.pop((message.channel_id, message.thread_ts), None)
+        return message
 
     async def get_message(self, *, channel_id: str, ts: str) -> StoredMessage | None:
         """One stored message."""

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import random
 from dataclasses import replace
+from datetime import timedelta, timezone
 
 from routing.models import Account, AuthorKind, Conversation, StoredMessage, WatchedChannel
 from storage import SqlStore
+from storage.repositories import SqlConversations
 
 from .builders import T0, at, message
 
@@ -191,3 +194,56 @@ async def test_add_messages_stores_like_add_message_one_at_a_time(store: SqlStor
     assert [m.ts for m in recent[("C1", "1767600000.000100")]] == ["1.2", "1.3"]
     assert [m.ts for m in recent[("C2", "2.1")]] == ["2.1"]
     assert recent[("C3", "9.9")] == []
+
+
+async def test_recent_messages_where_they_were_stored_match_a_fresh_read(
+    store: SqlStore,
+) -> None:
+    # recent_messages answers conversations its transaction started from what it stored (on PostgreSQL):
+    # randomised batches (duplicates, thread replies, edits, several time zones) against a fresh read.
+    rnd = random.Random(3)
+    kinds = list(AuthorKind)
+    base, n, checked = 1_700_000_000.0, 0, 0
+    for _ in range(60):
+        async with store.transaction() as uow:
+            conversations = uow.conversations
+            keys: set[tuple[str, str]] = set()
+            for _ in range(rnd.randint(1, 4)):
+                batch = []
+                for _ in range(rnd.randint(1, 5)):
+                    n += 1
+                    old_thread = rnd.random() < 0.5
+                    thread = f"{base + (rnd.randint(0, 40) if old_thread else 1000 + n):.6f}"
+                    ts = f"{base + 2000 + n:.6f}" if rnd.random() < 0.9 else thread
+                    zone = timezone(timedelta(hours=rnd.choice([0, 2, -5])))
+                    batch.append(
+                        message(
+                            ts,
+                            thread_ts=thread,
+                            kind=rnd.choice(kinds),
+                            channel_id=rnd.choice(["C1", "C2"]),
+                            received_at=(T0 + timedelta(seconds=n)).astimezone(zone),
+                            text=f"m{n}",
+                            metadata={"n": n} if rnd.random() < 0.3 else None,
+                        )
+                    )
+                if rnd.random() < 0.2:
+                    batch.append(batch[0])  # a duplicate inside the batch
+                if rnd.random() < 0.3:
+                    await conversations.add_message(batch[0])
+                await conversations.add_messages(batch)
+                keys |= {(m.channel_id, m.thread_ts) for m in batch}
+                if rnd.random() < 0.2:
+                    edited = rnd.choice(batch)
+                    await conversations.edit_message(
+                        channel_id=edited.channel_id, ts=edited.ts, text="edited", at=T0 + timedelta(hours=1)
+                    )
+                limit = rnd.randint(1, 25)
+                got = await conversations.recent_messages(sorted(keys), limit=limit)
+                fresh = await SqlConversations(uow.connection).recent_messages(sorted(keys), limit=limit)
+                assert got == fresh
+                assert [str(m.received_at) for k in sorted(keys) for m in got[k]] == [
+                    str(m.received_at) for k in sorted(keys) for m in fresh[k]
+                ]
+                checked += len(keys)
+    assert checked > 500
