@@ -12,7 +12,7 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any, cast
 
-from sqlalchemy import Executable, Row, bindparam, func, select, text, update
+from sqlalchemy import ARRAY, Executable, Row, String, any_, bindparam, func, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -62,6 +62,20 @@ _LIVE_FOR = select(HANDOFFS).where(
     _C.thread_ts == bindparam("thread_ts"),
     text(LIVE_HANDOFF_SQL),  # literally the partial index's predicate, so PostgreSQL uses it
 )
+# Two lists, not a row-value IN: SQLite searches the live-conversation index only for the former. On
+# PostgreSQL an array parameter each: the same SQL for any number of keys.
+_LIVE_FOR_MANY = {
+    "postgresql": select(HANDOFFS).where(
+        _C.channel_id == any_(bindparam("channels", type_=ARRAY(String))),
+        _C.thread_ts == any_(bindparam("threads", type_=ARRAY(String))),
+        text(LIVE_HANDOFF_SQL),
+    ),
+    "sqlite": select(HANDOFFS).where(
+        _C.channel_id.in_(bindparam("channels", expanding=True)),
+        _C.thread_ts.in_(bindparam("threads", expanding=True)),
+        text(LIVE_HANDOFF_SQL),
+    ),
+}
 _LAST_CLOSED = (
     select(HANDOFFS)
     .where(
@@ -181,14 +195,10 @@ class SqlHandoffs:
         """The live handoff of each conversation (channel, thread ts) that has one."""
         if not keys:
             return {}
-        # Two IN lists, not a row-value IN: SQLite searches the live-conversation index only for the former.
-        statement = select(HANDOFFS).where(
-            _C.channel_id.in_({channel for channel, _ in keys}),
-            _C.thread_ts.in_({thread for _, thread in keys}),
-            text(LIVE_HANDOFF_SQL),
-        )
+        parameters = {"channels": sorted({c for c, _ in keys}), "threads": sorted({t for _, t in keys})}
         wanted = set(keys)
-        handoffs = [handoff_of_row(row) for row in await self._connection.execute(statement)]
+        rows = await self._connection.execute(_LIVE_FOR_MANY[self._dialect], parameters)
+        handoffs = [handoff_of_row(row) for row in rows]
         return {(h.channel_id, h.thread_ts): h for h in handoffs if (h.channel_id, h.thread_ts) in wanted}
 
     async def last_closed_for(self, *, channel_id: str, thread_ts: str) -> Handoff | None:
