@@ -28,9 +28,19 @@ class Turn:
 
 
 # Each new message of a conversation looks again at the same earlier ones: their preparation and tone are
-# remembered by text (both are pure functions of it; the caches are bounded).
-_prepared = lru_cache(maxsize=2048)(prepare)
-_scored = lru_cache(maxsize=2048)(score)
+# remembered by text (both are pure functions of it). Bounded in entries and, since a Slack message may run
+# to 40,000 characters, in size: longer texts than CACHED_CHARS (rare) are worked out each time.
+CACHED_CHARS = 2_000
+_prepare_cached = lru_cache(maxsize=2048)(prepare)
+_score_cached = lru_cache(maxsize=2048)(score)
+
+
+def _prepared(text: str) -> Text:
+    return _prepare_cached(text) if len(text) <= CACHED_CHARS else prepare(text)
+
+
+def _scored(text: Text) -> Sentiment:
+    return _score_cached(text) if text.raw_length <= CACHED_CHARS else score(text)
 
 
 class Context:
