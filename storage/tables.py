@@ -103,6 +103,7 @@ class HandoffRow(Row, table=True):
     __table_args__ = (
         Index(None, "state", "next_check_at"),
         Index(None, "opened_at"),  # stats and reports read a period's handoffs
+        Index(None, "channel_id", "thread_ts", "closed_at"),  # a conversation's last closed handoff
         # At most one live handoff per conversation, enforced by the database on both dialects.
         Index(
             "uq_handoffs_live_conversation",
