@@ -227,12 +227,14 @@ def report(results: list[TargetResult], args: argparse.Namespace) -> list[dict[s
              "ok": r.sustained >= RATE_TARGET if on_postgresql else None, "command": command}
         )  # fmt: skip
         common = [s for s in r.steps if s.rate in floor]
-        if common:
-            ratio = common[0].cpu_ms / floor[common[0].rate]
-            out(f"{r.name}: CPU per event at {common[0].rate:g} ev/s = {ratio:.1f}× the floor's")
+        # The first rate and the rate one process must sustain: CPU per event falls with the rate for Baton
+        # and the floor alike (more requests per event-loop wake-up), so the ratio is given at both.
+        for step in [s for s in common if s is common[0] or s.rate == RATE_TARGET]:
+            ratio = step.cpu_ms / floor[step.rate]
+            out(f"{r.name}: CPU per event at {step.rate:g} ev/s = {ratio:.1f}× the floor's")
             rows.append(
-                {"figure": f"intake CPU/event ÷ floor at {common[0].rate:g} ev/s ({r.name})",
-                 "value": f"{ratio:.1f}× ({common[0].cpu_ms:.2f} ms vs {floor[common[0].rate]:.2f} ms)",
+                {"figure": f"intake CPU/event ÷ floor at {step.rate:g} ev/s ({r.name})",
+                 "value": f"{ratio:.1f}× ({step.cpu_ms:.2f} ms vs {floor[step.rate]:.2f} ms)",
                  "target": f"<= {RATIO_TARGET:g}×", "ok": ratio <= RATIO_TARGET, "command": command}
             )  # fmt: skip
     if "floor" in [r.name for r in results]:
