@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import sqlite3
 import threading
 import time
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from storage import create_engine, normalize_database_url
-from storage.sqlite_inline import inline_connector
+from storage.sqlite_inline import CACHED_STATEMENTS, inline_connector
 
 
 @pytest.mark.parametrize(
@@ -116,3 +117,20 @@ async def test_an_inline_sqlite_write_waits_for_another_writer_without_blocking_
 async def test_an_inline_sqlite_write_gives_up_after_its_busy_wait(tmp_path: Path) -> None:
     with pytest.raises(sqlite3.OperationalError, match="locked"):
         await _write_while_locked(tmp_path / "baton.db", held=0.5, busy_wait=0.1)
+
+
+async def test_an_inline_sqlite_connection_keeps_a_bounded_number_of_prepared_statements(
+    tmp_path: Path,
+) -> None:
+    connection = await inline_connector(str(tmp_path / "baton.db"))()
+    try:
+        # One SQL text per list length, as SQLAlchemy renders an IN list or a multi-row insert.
+        for n in range(1, 3 * CACHED_STATEMENTS):
+            await connection.execute("SELECT 1 WHERE 1 IN (" + ", ".join("?" * n) + ")", tuple(range(n)))
+        # CPython keeps a connection's prepared statements in a functools.lru_cache the connection refers to.
+        caches = [r for r in gc.get_referents(connection._connection) if hasattr(r, "cache_info")]
+        assert len(caches) == 1
+        info = caches[0].cache_info()
+    finally:
+        await connection.close()
+    assert (info.maxsize, info.currsize) == (CACHED_STATEMENTS, CACHED_STATEMENTS)
