@@ -6,7 +6,19 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Executable, Row, and_, bindparam, func, or_, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Integer,
+    Row,
+    and_,
+    bindparam,
+    func,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -120,12 +132,7 @@ class SqlOutbox:
     async def _claim_followers(
         self, heads: list[OutboxItem], *, now: datetime, leased_until: datetime, per_channel: int
     ) -> list[OutboxItem]:
-        parameters = {
-            "keys": [head.channel_key for head in heads],
-            "heads": [head.id for head in heads],
-            "per_channel": per_channel - 1,
-        }
-        queued = (await self._connection.execute(_FOLLOWERS, parameters)).all()
+        queued = await self._queued_behind(heads, per_channel - 1)
         blocked: set[str] = set()
         chosen: list[int] = []
         for (
@@ -145,6 +152,22 @@ class SqlOutbox:
             .returning(*OUTBOX.c)
         )
         return [_item(row) for row in await self._connection.execute(statement)]
+
+    async def _queued_behind(self, heads: list[OutboxItem], count: int) -> list[Row[Any]]:
+        """The `count` pending rows queued right behind each head, by id: each an index range on
+        ix_outbox_pending, however long the channel's backlog (a long Slack outage builds one)."""
+        if self._dialect == "postgresql":
+            parameters = {
+                "keys": [head.channel_key for head in heads],
+                "heads": [head.id for head in heads],
+                "count": count,
+            }
+            return list((await self._connection.execute(_PG_QUEUED_BEHIND, parameters)).all())
+        rows: list[Row[Any]] = []
+        for head in heads:  # SQLite runs in-process: one indexed query per head costs microseconds
+            parameters = {"key": head.channel_key, "head": head.id, "count": count}
+            rows.extend(await self._connection.execute(_SQLITE_QUEUED_BEHIND, parameters))
+        return sorted(rows, key=lambda row: row.id)
 
     async def release(self, *, item_ids: Sequence[int], leased_until: datetime) -> None:
         """Give back rows leased until `leased_until` and never tried (behind one that failed, or out of
@@ -207,30 +230,24 @@ def _unleased(columns: Any, now: Any) -> ColumnElement[bool]:
 _CLAIM_DUE = {"postgresql": _claim_due(postgresql=True), "sqlite": _claim_due(postgresql=False)}
 
 
-def _followers() -> Any:
-    queued = (
-        select(
-            OUTBOX.c.id,
-            OUTBOX.c.channel_key,
-            OUTBOX.c.available_at,
-            OUTBOX.c.leased_until,
-            func.row_number().over(partition_by=OUTBOX.c.channel_key, order_by=OUTBOX.c.id).label("place"),
-        )
-        .where(
-            _pending(OUTBOX.c),
-            OUTBOX.c.channel_key.in_(bindparam("keys", expanding=True)),
-            OUTBOX.c.id.not_in(bindparam("heads", expanding=True)),
-        )
-        .subquery()
-    )
-    return (
-        select(queued.c.id, queued.c.channel_key, queued.c.available_at, queued.c.leased_until)
-        .where(queued.c.place <= bindparam("per_channel"))
-        .order_by(queued.c.id)
-    )
-
-
-_FOLLOWERS = _followers()
+_QUEUED_COLUMNS = (OUTBOX.c.id, OUTBOX.c.channel_key, OUTBOX.c.available_at, OUTBOX.c.leased_until)
+# Per head, its channel's next pending rows; the predicate spelled as ix_outbox_pending's, so both databases
+# read them off that index (channel_key, id) instead of numbering every pending row of the channel.
+_PG_QUEUED_BEHIND = text(
+    "SELECT f.id, f.channel_key, f.available_at, f.leased_until"
+    " FROM unnest(CAST(:keys AS VARCHAR[]), CAST(:heads AS BIGINT[])) AS h(channel_key, head_id)"
+    " CROSS JOIN LATERAL (SELECT o.id, o.channel_key, o.available_at, o.leased_until FROM outbox AS o"
+    " WHERE o.channel_key = h.channel_key AND o.id > h.head_id"
+    " AND o.delivered_at IS NULL AND o.failed_at IS NULL"
+    " ORDER BY o.id LIMIT :count) AS f"
+    " ORDER BY f.id"
+).columns(*_QUEUED_COLUMNS)
+_SQLITE_QUEUED_BEHIND = (
+    select(*_QUEUED_COLUMNS)
+    .where(OUTBOX.c.channel_key == bindparam("key"), OUTBOX.c.id > bindparam("head"), _pending(OUTBOX.c))
+    .order_by(OUTBOX.c.id)
+    .limit(bindparam("count", type_=Integer))
+)
 
 
 def _item_values(item: OutboxItem) -> dict[str, Any]:
