@@ -31,20 +31,12 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from synthetic import SYNTHETIC  # noqa: E402
+
 from sandbox import Sandbox, SeedInfo, seed_demo_workspace  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data" / "escalation-dev.jsonl"
 PYTHON = REPO / ".venv" / "bin" / "python"
-SYNTHETIC = [
-    "How do I reset my password?",
-    "Can I talk to a real person please, this is going nowhere",
-    "I've been waiting for THREE WEEKS and still no refund!!! This is ridiculous.",
-    "We're evaluating alternatives ahead of our contract renewal next month.",
-    "thanks, that worked! :tada:",
-    "<@U123> any update on <#C42|support>? see <https://example.com|the ticket>",
-    "Where can I download last month's invoice?",
-    "Is there an API rate limit for the export endpoint?",
-]
 
 
 def _load(name: str, path: Path) -> ModuleType:

@@ -18,19 +18,13 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "bench"))
+
+from synthetic import SYNTHETIC  # noqa: E402
 
 from routing.models import AuthorKind, MessageFacts  # noqa: E402
 from routing.rules import default_rules  # noqa: E402
 from routing.triggers.engine import decide  # noqa: E402
-
-SYNTHETIC = [
-    "How do I reset my password?",
-    "Can I talk to a real person please, this is going nowhere",
-    "I've been waiting for THREE WEEKS and still no refund!!! This is ridiculous.",
-    "We're evaluating alternatives ahead of our contract renewal next month.",
-    "thanks, that worked! :tada:",
-    "<@U123> any update on <#C42|support>? see <https://example.com|the ticket>",
-]
 
 
 def main() -> None:
