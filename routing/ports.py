@@ -6,7 +6,7 @@ when it raises, so a state change, its events and its outbox rows land together 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -111,8 +111,13 @@ class Handoffs(Protocol):
         """One handoff."""
         ...
 
-    async def due(self, *, now: datetime, limit: int) -> list[Handoff]:
-        """Live handoffs whose next check is due, locked for this transaction (others skip them)."""
+    async def count_due(self, *, now: datetime, limit: int) -> int:
+        """How many live handoffs have their next check due, counting up to `limit` (nothing is locked)."""
+        ...
+
+    async def due(self, *, now: datetime, limit: int, excluding: Collection[int] = ()) -> list[Handoff]:
+        """Live handoffs whose next check is due (but not those in `excluding`), locked for this transaction
+        (others skip them)."""
         ...
 
     async def live_for(self, *, channel_id: str, thread_ts: str) -> Handoff | None:

@@ -353,12 +353,14 @@ class BatonService(
     async def sweep(self, *, limit: int = 1000) -> SweepReport:
         """Fire due SLA steps and open handoffs for customers left waiting; safe to run concurrently."""
         now = self._clock()
+        report = await self.sweep_steps(now=now, limit=limit)
+        if report.steps:
+            self._outbox_written()
         async with self._store.transaction() as tx:
-            report = await self.sweep_handoffs(tx, now=now, limit=limit)
             opened = await self._sweep_unanswered(tx, now=now, limit=limit)
             await tx.processed_events.forget_before(before=now - EVENT_IDS_KEPT)
         report = replace(report, opened=opened)
-        if report.steps or report.opened:
+        if report.opened:
             self._outbox_written()
         return report
 

@@ -7,6 +7,7 @@ compare-and-set, so a duplicate sweep is harmless, and one failing handoff never
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -16,7 +17,7 @@ from typing import Any
 from routing import notifications as notify
 from routing.config import BatonConfig
 from routing.models import EventSource, Handoff, HandoffEvent, OutboxItem
-from routing.ports import UnitOfWork
+from routing.ports import Store, UnitOfWork
 from routing.sla import (
     SlaPolicy,
     SlaState,
@@ -35,15 +36,17 @@ from routing.sla import (
 logger = logging.getLogger(__name__)
 
 RETRY_BROKEN = timedelta(minutes=5)  # a handoff whose step raised is looked at again this much later
+SWEEP_CHUNK = 250  # due handoffs stepped per transaction
+SWEEP_PARALLEL = 4  # chunk transactions in flight at once
 
 
 @dataclass(frozen=True, slots=True)
 class SweepReport:
     """What one sweep did."""
 
-    steps: int = 0
-    opened: int = 0
-    failed: int = 0
+    steps: int = 0  # SLA steps fired
+    opened: int = 0  # handoffs opened for customers left waiting
+    failed: int = 0  # handoffs whose step failed (they are looked at again later)
 
     def __bool__(self) -> bool:
         return bool(self.steps or self.opened or self.failed)
@@ -127,14 +130,58 @@ class SlaSweeps:
 
     config: BatonConfig
     _clock: Callable[[], datetime]
+    _store: Store
 
-    async def sweep_handoffs(self, tx: UnitOfWork, *, now: datetime, limit: int) -> SweepReport:
-        """Fire every due step of the handoffs due now (locked for this transaction).
+    async def sweep_steps(self, *, now: datetime, limit: int) -> SweepReport:
+        """Fire the due steps of up to `limit` handoffs, in transactions of at most SWEEP_CHUNK handoffs.
+
+        Small transactions hold their row locks (and SQLite's write lock) briefly and hand the event loop
+        back between chunks. On PostgreSQL up to SWEEP_PARALLEL run at once, so one chunk's Python work
+        overlaps another's database work; each takes due rows nobody holds (SKIP LOCKED), so replicas
+        sweeping at the same moment still split the work. The ids a sweep has read are not read again by
+        it, so no handoff is stepped twice in one sweep (a further overdue step fires at the next one). A
+        chunk that fails rolls back alone: its handoffs count as failed and stay due for the next sweep.
+        """
+        async with self._store.transaction(readonly=True) as tx:
+            pending = await tx.handoffs.count_due(now=now, limit=limit)
+        taken: set[int] = set()  # the handoffs this sweep has read
+        # One read at a time, each excluding what the others read: a read running beside another
+        # transaction's commit would otherwise take (and step again) a handoff that is still due after it.
+        reading = asyncio.Lock()
+        budget = limit
+
+        async def worker() -> SweepReport:
+            nonlocal budget
+            steps = failed = 0
+            while budget > 0:
+                size = min(SWEEP_CHUNK, budget)
+                budget -= size
+                due: list[Handoff] = []
+                try:
+                    async with self._store.transaction() as tx:
+                        async with reading:
+                            due = await tx.handoffs.due(now=now, limit=size, excluding=taken)
+                            taken.update(handoff.id for handoff in due if handoff.id is not None)
+                        report = await self._step_each(tx, due, now=now)
+                except Exception:
+                    logger.exception("SLA sweep of %d handoffs failed; they stay due", len(due))
+                    return SweepReport(steps=steps, failed=failed + len(due))
+                steps, failed = steps + report.steps, failed + report.failed
+                budget += size - len(due)
+                if len(due) < size:
+                    break  # nothing more is due that another transaction is not stepping already
+            return SweepReport(steps=steps, failed=failed)
+
+        workers = min(SWEEP_PARALLEL, -(-pending // SWEEP_CHUNK))
+        reports = await asyncio.gather(*(worker() for _ in range(workers)))
+        return SweepReport(steps=sum(r.steps for r in reports), failed=sum(r.failed for r in reports))
+
+    async def _step_each(self, tx: UnitOfWork, due: list[Handoff], *, now: datetime) -> SweepReport:
+        """Fire the due step of each of these handoffs, locked by this transaction.
 
         Three phases: every step is computed in memory, then all handoffs are written in one compare-and-set
         batch, then the events and outbox rows of those actually written go in two batch inserts.
         """
-        due = await tx.handoffs.due(now=now, limit=limit)
         timezones: dict[str, str | None] = {}
         for channel_id in dict.fromkeys(handoff.channel_id for handoff in due):
             channel = await tx.channels.get(channel_id=channel_id)

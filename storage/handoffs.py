@@ -6,13 +6,13 @@ Statements are built once at import time with bind parameters and executed with 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 from datetime import datetime
 from operator import attrgetter
 from typing import Any, cast
 
-from sqlalchemy import ARRAY, Executable, Row, String, any_, bindparam, func, select, text, update
+from sqlalchemy import ARRAY, Executable, Row, String, all_, any_, bindparam, func, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -50,13 +50,20 @@ def _build_add(live: bool) -> dict[str, Any]:
 _ADD = _build_add(live=False)
 _ADD_LIVE = _build_add(live=True)
 _GET = select(HANDOFFS).where(_C.id == bindparam("handoff_id"))
-_DUE_SELECT = (
-    select(HANDOFFS)
-    .where(text(LIVE_HANDOFF_SQL), _C.next_check_at <= bindparam("now", type_=_C.next_check_at.type))
-    .order_by(_C.next_check_at)
-    .limit(bindparam("limit"))
-)
+_IS_DUE = (text(LIVE_HANDOFF_SQL), _C.next_check_at <= bindparam("now", type_=_C.next_check_at.type))
+_DUE_SELECT = select(HANDOFFS).where(*_IS_DUE).order_by(_C.next_check_at).limit(bindparam("limit"))
 _DUE = {"postgresql": _DUE_SELECT.with_for_update(skip_locked=True), "sqlite": _DUE_SELECT}
+_COUNT_DUE = select(func.count()).select_from(
+    select(_C.id).where(*_IS_DUE).limit(bindparam("limit")).subquery()
+)
+# Due, but not among the given ids: one array (PostgreSQL) or JSON array (SQLite) parameter, so the same SQL
+# serves any number of ids.
+_DUE_EXCLUDING = {
+    "postgresql": _DUE_SELECT.where(
+        _C.id != all_(bindparam("excluding", type_=ARRAY(_C.id.type)))
+    ).with_for_update(skip_locked=True),
+    "sqlite": _DUE_SELECT.where(_C.id.not_in(text("(SELECT value FROM json_each(:excluding))"))),
+}
 _LIVE_FOR = select(HANDOFFS).where(
     _C.channel_id == bindparam("channel_id"),
     _C.thread_ts == bindparam("thread_ts"),
@@ -174,13 +181,24 @@ class SqlHandoffs:
         row = (await self._connection.execute(_GET, {"handoff_id": handoff_id})).first()
         return None if row is None else handoff_of_row(row)
 
-    async def due(self, *, now: datetime, limit: int) -> list[Handoff]:
-        """Live handoffs whose next check is due, locked for this transaction (others skip them).
+    async def count_due(self, *, now: datetime, limit: int) -> int:
+        """How many live handoffs have their next check due, counting up to `limit` (nothing is locked)."""
+        return int((await self._connection.execute(_COUNT_DUE, {"now": now, "limit": limit})).scalar_one())
+
+    async def due(self, *, now: datetime, limit: int, excluding: Collection[int] = ()) -> list[Handoff]:
+        """Live handoffs whose next check is due (but not those in `excluding`), locked for this transaction
+        (others skip them).
 
         PostgreSQL: FOR UPDATE SKIP LOCKED, so concurrent sweeps of several replicas split the work. SQLite:
         the transaction already holds the database's write lock (BEGIN IMMEDIATE), so sweeps take turns.
         """
-        rows = await self._connection.execute(_DUE[self._dialect], {"now": now, "limit": limit})
+        parameters: dict[str, Any] = {"now": now, "limit": limit}
+        if excluding:
+            ids = list(excluding)
+            parameters["excluding"] = ids if self._dialect == "postgresql" else json_codec.dumps(ids)
+            rows = await self._connection.execute(_DUE_EXCLUDING[self._dialect], parameters)
+        else:
+            rows = await self._connection.execute(_DUE[self._dialect], parameters)
         due = [handoff_of_row(row) for row in rows]
         self._read.update((handoff.id, handoff) for handoff in due)
         return due
