@@ -42,6 +42,23 @@ class HandoffSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class Retention:
+    """How long Baton keeps what it stores besides handoffs (0: for ever). Handoffs, their events, the audit
+    log and configuration versions are the record and are always kept."""
+
+    message_days: int = 90  # customer, agent and AI messages (and their conversations)
+    delivery_days: int = 30  # Slack writes delivered (or given up on) by the outbox
+
+    @property
+    def messages(self) -> timedelta | None:
+        return timedelta(days=self.message_days) if self.message_days else None
+
+    @property
+    def deliveries(self) -> timedelta | None:
+        return timedelta(days=self.delivery_days) if self.delivery_days else None
+
+
+@dataclass(frozen=True, slots=True)
 class BatonConfig:
     """Everything an admin configures."""
 
@@ -49,6 +66,7 @@ class BatonConfig:
     routing: RoutingTable = field(default_factory=RoutingTable)
     handoffs: HandoffSettings = field(default_factory=HandoffSettings)
     sla: Mapping[str, SlaPolicy] = field(default_factory=lambda: dict(DEFAULT_POLICIES))
+    retention: Retention = field(default_factory=Retention)
 
     def policy(self, escalation_type: str) -> SlaPolicy:
         """The SLA of an escalation type (a type without one gets routine review's 24 hours)."""
@@ -61,7 +79,7 @@ def parse_config(data: Any, *, source: str) -> BatonConfig:
         data = {}
     if not isinstance(data, Mapping):
         raise RulesError(source, "", f"expected a mapping at the top level, got {type(data).__name__}")
-    rules_part = {k: v for k, v in data.items() if k not in ("routing", "handoffs", "sla")}
+    rules_part = {k: v for k, v in data.items() if k not in ("routing", "handoffs", "sla", "retention")}
     rules = parse_rules(rules_part, source=source)
     type_names = {t.name for t in rules.escalation_types}
     return BatonConfig(
@@ -69,6 +87,7 @@ def parse_config(data: Any, *, source: str) -> BatonConfig:
         routing=_parse_routing(data.get("routing"), source, type_names),
         handoffs=_parse_handoffs(data.get("handoffs"), source, type_names),
         sla=_parse_sla(data.get("sla"), source, type_names),
+        retention=_parse_retention(data.get("retention"), source),
     )
 
 
@@ -98,6 +117,8 @@ def config_to_data(config: BatonConfig) -> dict[str, Any]:
         "card_history": h.card_history,
         "snooze_minutes": list(h.snooze_minutes),
     }
+    kept = config.retention
+    data["retention"] = {"message_days": kept.message_days, "delivery_days": kept.delivery_days}
     return data
 
 
@@ -219,6 +240,21 @@ def _parse_sla(raw: Any, source: str, type_names: set[str]) -> dict[str, SlaPoli
     for name, data in _type_map(raw, source, "sla", type_names).items():
         policies[name] = policy_from_data(data, source=source, path=f"sla.{name}")
     return policies
+
+
+def _parse_retention(raw: Any, source: str) -> Retention:
+    base = Retention()
+    if raw is None:
+        return base
+    _mapping(raw, source, "retention", ("message_days", "delivery_days"))
+    return Retention(
+        message_days=_int(
+            raw.get("message_days", base.message_days), source, "retention.message_days", low=0, high=36500
+        ),
+        delivery_days=_int(
+            raw.get("delivery_days", base.delivery_days), source, "retention.delivery_days", low=0, high=36500
+        ),
+    )
 
 
 def _mapping(raw: Any, source: str, path: str, allowed: tuple[str, ...]) -> None:

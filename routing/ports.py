@@ -328,6 +328,19 @@ class StatsSource(Protocol):
         ...
 
 
+class Retention(Protocol):
+    """Deletes what is older than the retention settings keep, a bounded batch per call."""
+
+    async def forget_messages(self, *, before: datetime, limit: int) -> int:
+        """Delete up to `limit` messages received before `before` (not those of a conversation with a live
+        handoff) and up to `limit` conversations whose last message came before it; how many rows went."""
+        ...
+
+    async def forget_deliveries(self, *, before: datetime, limit: int) -> int:
+        """Delete up to `limit` outbox rows created before `before` and delivered or given up on."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """The repositories of one transaction."""
 
@@ -344,6 +357,7 @@ class UnitOfWork(Protocol):
     gauges: Gauges
     stats: StatsSource
     queue: Queue
+    retention: Retention
 
 
 class Store(Protocol):

@@ -7,7 +7,7 @@ CPU work and run in a worker thread, so the event loop keeps serving Slack meanw
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import datetime
 
@@ -24,10 +24,28 @@ class Reporting:
 
     config: BatonConfig
     _store: Store
+    _clock: Callable[[], datetime]
 
     async def stats(self, *, since: datetime, until: datetime, advise: bool = True) -> EscalationStats:
         """Handoffs opened and customer messages received in [since, until); with `advise`, replay-backed
-        threshold suggestions."""
+        threshold suggestions.
+
+        Retention deletes messages after `retention.message_days`: a period reaching further back is cut to
+        what is kept (handoffs too, so the rate compares like with like), and a note says so.
+        """
+        kept = self.config.retention.messages
+        cut: tuple[str, ...] = ()
+        if kept is not None and since < self._clock() - kept:
+            since = min(self._clock() - kept, until)
+            days = self.config.retention.message_days
+            cut = (
+                f"Messages are kept {days} day{'s' if days != 1 else ''} (retention): the figures start at "
+                f"{since:%Y-%m-%d %H:%M} UTC.",
+            )
+        stats = await self._stats(since=since, until=until, advise=advise)
+        return replace(stats, notes=cut + stats.notes) if cut else stats
+
+    async def _stats(self, *, since: datetime, until: datetime, advise: bool) -> EscalationStats:
         rules = self.config.rules
         async with self._store.transaction(readonly=True) as tx:
             counts = await tx.stats.customer_messages(since=since, until=until)

@@ -47,9 +47,10 @@ class SweepReport:
     steps: int = 0  # SLA steps fired
     opened: int = 0  # handoffs opened for customers left waiting
     failed: int = 0  # handoffs whose step failed (they are looked at again later)
+    forgotten: int = 0  # rows deleted by retention
 
     def __bool__(self) -> bool:
-        return bool(self.steps or self.opened or self.failed)
+        return bool(self.steps or self.opened or self.failed or self.forgotten)
 
 
 def start_clock(handoff: Handoff, policy: SlaPolicy, *, timezone: str | None) -> Handoff:

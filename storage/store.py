@@ -22,6 +22,7 @@ from routing.ports import (
     Outbox,
     ProcessedEvents,
     Queue,
+    Retention,
     StatsSource,
 )
 from storage.admin import SqlAdmins, SqlAuditLog, SqlConfigVersions
@@ -29,6 +30,7 @@ from storage.handoffs import SqlHandoffEvents, SqlHandoffs
 from storage.outbox import SqlOutbox
 from storage.queue import SqlQueue
 from storage.repositories import SqlChannels, SqlConversations, SqlProcessedEvents
+from storage.retention import SqlRetention
 from storage.stats import SqlStats
 from storage.tokens import SqlApiTokens, SqlGauges
 
@@ -54,6 +56,7 @@ class SqlUnitOfWork:
         self.gauges: Gauges = SqlGauges(connection)
         self.stats: StatsSource = SqlStats(connection)
         self.queue: Queue = SqlQueue(connection)
+        self.retention: Retention = SqlRetention(connection)
 
 
 class SqlStore:

@@ -63,6 +63,7 @@ class ConversationRow(Row, table=True):
     __table_args__ = (
         UniqueConstraint("channel_id", "thread_ts"),
         Index(None, "waiting_since"),
+        Index(None, "started_at"),  # retention: the oldest conversations
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=id_type())
@@ -80,6 +81,7 @@ class MessageRow(Row, table=True):
     __table_args__ = (
         UniqueConstraint("channel_id", "ts"),
         Index(None, "channel_id", "thread_ts", "ts"),
+        Index(None, "received_at"),  # retention, and the stats' messages of a period
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=id_type())
@@ -164,6 +166,7 @@ class OutboxRow(Row, table=True):
             sqlite_where=text(PENDING_OUTBOX_SQL),
             postgresql_where=text(PENDING_OUTBOX_SQL),
         ),
+        Index(None, "created_at"),  # retention: the oldest rows
     )
 
     id: int | None = Field(default=None, primary_key=True, sa_type=id_type())

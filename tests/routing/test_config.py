@@ -29,6 +29,7 @@ def test_the_readme_example_is_a_valid_configuration():
     assert config.policy("upset_customer").claim_within_minutes == 5
     assert config.policy("human_request").hours is not None
     assert config.rules.rule("frustration").threshold == 0.6
+    assert (config.retention.message_days, config.retention.delivery_days) == (90, 30)
 
 
 def test_export_then_import_is_an_exact_round_trip():
@@ -57,6 +58,10 @@ def test_export_then_import_is_an_exact_round_trip():
         ),
         ({"handoffs": {"colour": "red"}}, "handoffs.colour", "unknown field"),
         ({"handoffs": {"snooze_minutes": []}}, "handoffs.snooze_minutes", "list of 1 to 10"),
+        ({"retention": {"message_days": -1}}, "retention.message_days", "whole number from 0"),
+        ({"retention": {"delivery_days": "a week"}}, "retention.delivery_days", "whole number"),
+        ({"retention": {"audit_days": 30}}, "retention.audit_days", "unknown field"),
+        ({"retention": 90}, "retention", "expected a mapping"),
     ],
 )
 def test_errors_name_the_source_the_field_and_the_problem(data, path, problem):

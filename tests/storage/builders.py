@@ -6,6 +6,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from routing.models import (
     AuthorKind,
     EventSource,
@@ -105,3 +107,15 @@ def outbox_item(
         available_at=at(created if available is None else available),
         dedupe_key=dedupe_key,
     )
+
+
+async def query_plan(engine: AsyncEngine, statement: Any) -> list[str]:
+    """The database's plan for a statement with literal parameters, one line per entry. On PostgreSQL
+    sequential scans are turned off: on a table this small the planner would scan it anyway, so the
+    question is whether it can do otherwise."""
+    sql = str(statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
+    async with engine.connect() as connection:
+        if engine.dialect.name == "sqlite":
+            return [row[-1] for row in await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
+        await connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        return [row[0] for row in await connection.exec_driver_sql(f"EXPLAIN {sql}")]

@@ -12,7 +12,7 @@ from storage import LiveHandoffExists, SqlStore
 from storage.handoffs import _LAST_CLOSED
 from storage.tables import HANDOFFS
 
-from .builders import T0, at, event, handoff
+from .builders import T0, at, event, handoff, query_plan
 
 
 async def test_a_handoff_round_trips_exactly(store: SqlStore) -> None:
@@ -140,12 +140,5 @@ def _row() -> dict[str, object]:
 
 async def test_a_conversations_last_closed_handoff_is_found_through_its_index(engine: AsyncEngine) -> None:
     # Every escalating message and the unanswered sweep ask: without the index, each read every handoff.
-    statement = _LAST_CLOSED.params(channel_id="C1", thread_ts="1767600000.000100")
-    sql = str(statement.compile(dialect=engine.dialect, compile_kwargs={"literal_binds": True}))
-    async with engine.connect() as connection:
-        if engine.dialect.name == "sqlite":
-            plan = [row[-1] for row in await connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}")]
-        else:  # the planner would scan a table this small anyway: ask whether it can do otherwise
-            await connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
-            plan = [row[0] for row in await connection.exec_driver_sql(f"EXPLAIN {sql}")]
+    plan = await query_plan(engine, _LAST_CLOSED.params(channel_id="C1", thread_ts="1767600000.000100"))
     assert any("ix_handoffs_channel_id_thread_ts_closed_at" in line for line in plan), plan

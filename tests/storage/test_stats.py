@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from routing.config import BatonConfig
+from routing.config import BatonConfig, Retention
 from routing.handoffs import Action
 from routing.models import Account, AuthorKind, EventSource, HandoffState, MessageFacts, WatchedChannel
 from routing.routes import RoutingTable, Target, TargetKind
@@ -165,3 +165,17 @@ async def test_an_empty_period(store: SqlStore, days: int):
     stats = await service.stats(since=T, until=T + timedelta(days=days))
     assert stats.overall.rate is None and stats.overall.band is None and stats.advice == ()
     assert stats.sla_compliance is None and stats.time_to_claim == Durations()
+
+
+async def test_a_period_reaching_past_retention_starts_where_the_kept_messages_do(store: SqlStore):
+    service = await seed(store)
+    service.config = replace(service.config, retention=Retention(message_days=1))
+    service._clock.now = T + timedelta(days=1, hours=12)  # type: ignore[attr-defined]
+    stats = await service.stats(since=T, until=T + timedelta(days=1), advise=False)
+
+    # From T + 12 h: Beta's 50 messages (from 12:00), not Acme's 40 (11:00) nor the handoffs (00:00–09:00).
+    assert stats.since == T + timedelta(hours=12)
+    assert (stats.overall.handoffs, stats.overall.messages) == (0, 50)
+    assert stats.notes == ("Messages are kept 1 day (retention): the figures start at 2026-11-30 12:00 UTC.",)
+    service.config = replace(service.config, retention=Retention(message_days=0))  # kept for ever: all of it
+    assert (await service.stats(since=T, until=T + timedelta(days=1), advise=False)).overall.messages == 100

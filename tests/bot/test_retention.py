@@ -1,0 +1,52 @@
+"""Retention, as the scheduler applies it: old messages, conversations and delivered writes go."""
+
+from __future__ import annotations
+
+from routing.config import Retention
+from routing.rules import parse_rules
+from storage import SqlStore
+from tests.bot.test_sla import MONDAY_10, Clock, customer, service_on, watched
+
+
+async def count(store: SqlStore, table: str, where: str = "1 = 1") -> int:
+    async with store.transaction(readonly=True) as tx:
+        return (
+            await tx.connection.exec_driver_sql(f"SELECT count(*) FROM {table} WHERE {where}")
+        ).scalar_one()
+
+
+async def test_the_sweep_forgets_what_is_older_than_retention_keeps(store: SqlStore):
+    clock = Clock(MONDAY_10)
+    quiet = parse_rules({"triggers": [{"id": "unanswered", "enabled": False}]}, source="test")
+    service = service_on(store, clock, rules=quiet, retention=Retention(message_days=2, delivery_days=1))
+    await watched(service)
+    await service.handle_message(customer("How do I export a CSV report?", clock))
+    live = (await service.handle_message(customer("Can I talk to a person?", clock))).handoff
+    assert live is not None
+    async with store.transaction() as tx:  # Slack took every write
+        await tx.connection.exec_driver_sql("UPDATE outbox SET delivered_at = created_at")
+    assert (await count(store, "messages"), await count(store, "outbox")) == (
+        2,
+        2,
+    )  # the card, the warm message
+
+    clock.at(MONDAY_10, 36 * 60)  # a day and a half: the delivered writes are past their day
+    report = await service.sweep()  # (the handoff's SLA steps queue new writes meanwhile)
+    assert report.forgotten == 2 and await count(store, "outbox", "delivered_at IS NOT NULL") == 0
+    assert await count(store, "messages") == 2
+
+    clock.at(MONDAY_10, 3 * 24 * 60)  # three days: the messages too, but not those of the live handoff
+    assert (await service.sweep()).forgotten == 2  # the question and its conversation
+    assert await count(store, "messages") == 1
+    assert await count(store, "conversations") == 1
+    assert (await service.handoff(live.id)).state.is_live
+
+
+async def test_retention_zero_keeps_everything(store: SqlStore):
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock, retention=Retention(message_days=0, delivery_days=0))
+    await watched(service)
+    await service.handle_message(customer("How do I export a CSV report?", clock))
+    clock.at(MONDAY_10, 3650 * 24 * 60)
+    assert not (await service.sweep()).forgotten
+    assert await count(store, "messages") == 1
