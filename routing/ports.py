@@ -332,8 +332,13 @@ class Retention(Protocol):
     """Deletes what is older than the retention settings keep, a bounded batch per call."""
 
     async def forget_messages(self, *, before: datetime, limit: int) -> int:
-        """Delete up to `limit` messages received before `before` (not those of a conversation with a live
-        handoff) and up to `limit` conversations whose last message came before it; how many rows went."""
+        """Delete up to `limit` messages received before `before`, not those of a conversation with a live
+        handoff; how many went."""
+        ...
+
+    async def forget_conversations(self, *, before: datetime, limit: int) -> int:
+        """Delete up to `limit` conversations whose last message came before `before`, not those with a live
+        handoff; how many went."""
         ...
 
     async def forget_deliveries(self, *, before: datetime, limit: int) -> int:

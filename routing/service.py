@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from routing import notifications as notify
 from routing.administration import Administration
@@ -47,6 +47,9 @@ EVENT_IDS_KEPT = timedelta(days=1)
 # Rows of each kind retention deletes per sweep: a short transaction, and with a sweep every 15 s still
 # ~5.8 million a day.
 FORGET_BATCH = 1000
+# Once a sweep finds less than a batch to delete, retention looks again only this much later: the rows it
+# must keep (a live handoff's old messages) are read again on every look.
+FORGET_AGAIN = timedelta(minutes=10)
 UNROUTED = "unrouted"
 
 
@@ -70,6 +73,7 @@ class BatonService(
         self._channel_cache: dict[str, tuple[WatchedChannel | None, datetime]] = {}
         self._outbox_listeners: list[Callable[[], None]] = []
         self._intake_queue = IntakeQueue(self._intake_batch, self._intake_one)
+        self._forget_from = datetime.min.replace(tzinfo=UTC)  # retention's next look
 
     def now(self) -> datetime:
         """The service clock's current time."""
@@ -370,12 +374,19 @@ class BatonService(
 
     async def _forget_old(self, tx: UnitOfWork, *, now: datetime) -> int:
         """Retention: delete a batch of what is older than the configuration keeps; how many rows went."""
-        kept, forgotten, batch = self.config.retention, 0, FORGET_BATCH
+        if now < self._forget_from:
+            return 0
+        kept, batch, forgotten = self.config.retention, FORGET_BATCH, []
         if kept.messages is not None:
-            forgotten += await tx.retention.forget_messages(before=now - kept.messages, limit=batch)
+            before = now - kept.messages
+            forgotten.append(await tx.retention.forget_messages(before=before, limit=batch))
+            forgotten.append(await tx.retention.forget_conversations(before=before, limit=batch))
         if kept.deliveries is not None:
-            forgotten += await tx.retention.forget_deliveries(before=now - kept.deliveries, limit=batch)
-        return forgotten
+            before = now - kept.deliveries
+            forgotten.append(await tx.retention.forget_deliveries(before=before, limit=batch))
+        # A full batch may have left more behind: look again at the next sweep; else in a while.
+        self._forget_from = now if max(forgotten, default=0) >= batch else now + FORGET_AGAIN
+        return sum(forgotten)
 
     async def _sweep_unanswered(self, tx: UnitOfWork, *, now: datetime, limit: int) -> int:
         default_minutes = [r.after_minutes for r in self.config.rules.enabled(TriggerKind.UNANSWERED)]

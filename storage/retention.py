@@ -59,12 +59,16 @@ class SqlRetention:
         self._connection = connection
 
     async def forget_messages(self, *, before: datetime, limit: int) -> int:
-        """Delete up to `limit` messages received before `before` (not those of a conversation with a live
-        handoff) and up to `limit` conversations whose last message came before it; how many rows went."""
-        parameters = {"before": before, "limit": limit}
-        messages = await self._connection.execute(_PRUNE_MESSAGES, parameters)
-        conversations = await self._connection.execute(_PRUNE_CONVERSATIONS, parameters)
-        return int(messages.rowcount) + int(conversations.rowcount)
+        """Delete up to `limit` messages received before `before`, not those of a conversation with a live
+        handoff; how many went."""
+        result = await self._connection.execute(_PRUNE_MESSAGES, {"before": before, "limit": limit})
+        return int(result.rowcount)
+
+    async def forget_conversations(self, *, before: datetime, limit: int) -> int:
+        """Delete up to `limit` conversations whose last message came before `before`, not those with a live
+        handoff; how many went."""
+        result = await self._connection.execute(_PRUNE_CONVERSATIONS, {"before": before, "limit": limit})
+        return int(result.rowcount)
 
     async def forget_deliveries(self, *, before: datetime, limit: int) -> int:
         """Delete up to `limit` outbox rows created before `before` and delivered or given up on."""

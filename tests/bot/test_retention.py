@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from routing import service as service_module
 from routing.config import Retention
 from routing.rules import parse_rules
 from storage import SqlStore
@@ -50,3 +51,24 @@ async def test_retention_zero_keeps_everything(store: SqlStore):
     clock.at(MONDAY_10, 3650 * 24 * 60)
     assert not (await service.sweep()).forgotten
     assert await count(store, "messages") == 1
+
+
+async def test_with_nothing_left_to_forget_retention_looks_again_only_after_a_while(
+    store: SqlStore, monkeypatch
+):
+    monkeypatch.setattr(service_module, "FORGET_BATCH", 2)
+    clock = Clock(MONDAY_10)
+    quiet = parse_rules({"triggers": [{"id": "unanswered", "enabled": False}]}, source="test")
+    service = service_on(store, clock, rules=quiet, retention=Retention(message_days=1, delivery_days=0))
+    await watched(service)
+    for question in ("How do I export a CSV report?", "Where is the API documentation?", "Is SSO included?"):
+        await service.handle_message(customer(question, clock))
+    clock.at(MONDAY_10, 2 * 24 * 60)
+    assert (await service.sweep()).forgotten == 2 + 2  # a full batch of messages, and of conversations
+    assert (await service.sweep()).forgotten == 1 + 1  # so it looked again at once: the rest
+    clock.at(MONDAY_10, 0)
+    await service.handle_message(customer("And the audit log?", clock))  # old at once, two days later
+    clock.at(MONDAY_10, 2 * 24 * 60 + 9)
+    assert not (await service.sweep()).forgotten  # less than a batch last time: no look for ten minutes
+    clock.at(MONDAY_10, 2 * 24 * 60 + 10)
+    assert (await service.sweep()).forgotten == 1 + 1
