@@ -24,6 +24,8 @@ from routing.ports import Store
 logger = logging.getLogger(__name__)
 
 MAX_BACKOFF = 300.0
+# How long the worker waits after a failed claim (the database is down or restarting) before it tries again.
+ERROR_PAUSE = 0.5
 
 
 def backoff(attempts: int) -> float:
@@ -53,9 +55,12 @@ class OutboxWorker:
         batch: int = 50,
         per_channel: int = 20,
         lease: timedelta = timedelta(seconds=60),
-        idle_seconds: float = 0.5,
+        idle_seconds: float = 5.0,
         metrics: Metrics | None = None,
     ) -> None:
+        """`idle_seconds`: how often an idle worker looks for due rows nobody told it about (another replica's
+        that its own worker left, a lease that ran out). This process's rows wake it at once (`wake`), and the
+        rows it put off itself it looks for when they come due."""
         self._store = store
         self._notifier = notifier
         self._delivered = delivered  # marks rows delivered (and records cards' places) in one transaction
@@ -66,6 +71,8 @@ class OutboxWorker:
         self._idle = idle_seconds
         self._wake = asyncio.Event()
         self._metrics = metrics
+        self._more = False  # the last claim may have left due rows behind: claim again at once
+        self._retry_at: datetime | None = None  # when the earliest row this worker put off comes due
 
     def wake(self) -> None:
         """Look for work now (the service calls this after committing outbox rows)."""
@@ -74,25 +81,36 @@ class OutboxWorker:
     async def run(self) -> None:
         """Deliver until cancelled; a database outage pauses delivery, it does not stop the worker."""
         while True:
+            # Rows committed before this point are seen by the claim below; a wake from now on may be for
+            # rows it does not see, and makes the next wait return at once.
+            self._wake.clear()
             try:
-                delivered = await self.deliver_due()
+                await self.deliver_due()
+                pause = 0.0 if self._more else self._pause()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 logger.exception("outbox sweep failed; retrying shortly")
                 self._count("sweep")
-                delivered = 0
-            if delivered:
-                continue  # there may be more behind what was just delivered
+                pause = ERROR_PAUSE
+            if pause <= 0:
+                continue
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._idle)
+                await asyncio.wait_for(self._wake.wait(), timeout=pause)
             except TimeoutError:
                 pass
-            self._wake.clear()
+
+    def _pause(self) -> float:
+        """Seconds to wait for a wake: until a row this worker put off comes due, at most `idle_seconds`."""
+        if self._retry_at is None:
+            return self._idle
+        return max(0.0, min(self._idle, (self._retry_at - self._clock()).total_seconds()))
 
     async def deliver_due(self) -> int:
         """Claim due rows (a run of rows per channel) and deliver them, channels concurrently; how many."""
         claimed_at = self._clock()
+        if self._retry_at is not None and self._retry_at <= claimed_at:
+            self._retry_at = None  # due now: this claim takes it
         async with self._store.transaction() as tx:
             items = await tx.outbox.claim_due(
                 now=claimed_at, limit=self._batch, lease=self._lease, per_channel=self._per_channel
@@ -100,6 +118,10 @@ class OutboxWorker:
         lanes: dict[str, list[OutboxItem]] = {}
         for item in items:
             lanes.setdefault(item.channel_key, []).append(item)
+        # A full claim, or a channel's full run, may have left due rows behind it.
+        self._more = len(items) >= self._batch or any(
+            len(lane) >= self._per_channel for lane in lanes.values()
+        )
         lease = _Lease(until=claimed_at + self._lease, send_before=claimed_at + self._lease / 3)
         await asyncio.gather(*(self._deliver_lane(lane, lease) for lane in lanes.values()))
         return len(items)
@@ -137,6 +159,7 @@ class OutboxWorker:
 
     async def _give_back(self, items: list[OutboxItem], lease: _Lease) -> None:
         if items:
+            self._more = True  # due again at once
             async with self._store.transaction() as tx:
                 await tx.outbox.release(
                     item_ids=[item.id for item in items if item.id is not None], leased_until=lease.until
@@ -175,10 +198,11 @@ class OutboxWorker:
     async def _retry(self, item: OutboxItem, delay: float, error: str) -> None:
         assert item.id is not None
         logger.info("outbox row %s (%s) retries in %.1fs: %s", item.id, item.method, delay, error)
+        available_at = self._clock() + timedelta(seconds=delay)
         async with self._store.transaction() as tx:
-            await tx.outbox.reschedule(
-                item_id=item.id, available_at=self._clock() + timedelta(seconds=delay), error=error[:500]
-            )
+            await tx.outbox.reschedule(item_id=item.id, available_at=available_at, error=error[:500])
+        if self._retry_at is None or available_at < self._retry_at:
+            self._retry_at = available_at
 
     async def _fail(self, item: OutboxItem, error: str) -> None:
         assert item.id is not None

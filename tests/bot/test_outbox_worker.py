@@ -1,11 +1,17 @@
-"""The outbox worker's runs per channel: in order, recorded together, never longer than their lease allows."""
+"""The outbox worker's runs per channel: in order, recorded together, never longer than their lease allows;
+and when it looks for work: when told, when a row it put off comes due, else at its idle poll."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.outbox import OutboxWorker
+from handlers.delivery_errors import Transient
 from routing.models import OutboxItem
 from storage import SqlStore
 from tests.storage.builders import at, outbox_item
@@ -53,4 +59,109 @@ async def test_a_run_stops_when_its_time_is_up_and_gives_the_rest_back(store: Sq
     await worker.deliver_due()
     await worker.deliver_due()
     await worker.deliver_due()
+    assert slack.sent == ids
+
+
+class Slack:
+    """Stands in for the notifier: records what was sent; `fail_first` rows fail once (a 5xx)."""
+
+    def __init__(self, *, fail_first: int = 0) -> None:
+        self.sent: list[int | None] = []
+        self.failures = fail_first
+        self.during: Callable[[], Awaitable[None]] | None = None  # runs once, inside the next delivery
+
+    async def deliver(self, item: OutboxItem) -> dict[str, Any]:
+        if self.during is not None:
+            during, self.during = self.during, None
+            await during()
+        if self.failures:
+            self.failures -= 1
+            raise Transient("HTTP 503", ambiguous=False)
+        self.sent.append(item.id)
+        return {"ok": True, "ts": f"{len(self.sent)}.0"}
+
+
+class CountingStore:
+    """The store, counting the transactions opened through it (the worker's claims and retries)."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self._store, self.transactions = store, 0
+
+    def transaction(self, *, readonly: bool = False) -> Any:
+        self.transactions += 1
+        return self._store.transaction(readonly=readonly)
+
+
+@asynccontextmanager
+async def worker_running(store: SqlStore, slack: Slack) -> AsyncIterator[tuple[OutboxWorker, CountingStore]]:
+    """A worker delivering with the real clock, whose idle poll (a minute) never comes within a test."""
+    counting = CountingStore(store)
+
+    async def delivered(deliveries):  # type: ignore[no-untyped-def]
+        async with store.transaction() as tx:
+            await tx.outbox.mark_delivered_many([(i.id, r) for i, r in deliveries], at=datetime.now(UTC))
+
+    worker = OutboxWorker(
+        store=counting,  # type: ignore[arg-type]
+        notifier=slack,  # type: ignore[arg-type]
+        delivered=delivered,
+        clock=lambda: datetime.now(UTC),
+        idle_seconds=60,
+    )
+    task = asyncio.create_task(worker.run())
+    try:
+        yield worker, counting
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def enqueue(store: SqlStore, *channels: str) -> list[int | None]:
+    async with store.transaction() as tx:
+        return [row.id for c in channels if (row := await tx.outbox.enqueue(outbox_item(c))) is not None]
+
+
+async def sent(slack: Slack, ids: list[int | None], *, within: float = 3.0) -> None:
+    async with asyncio.timeout(within):
+        while not set(ids) <= set(slack.sent):
+            await asyncio.sleep(0.01)
+
+
+async def test_a_claim_that_took_every_due_row_is_not_followed_by_an_empty_one(store: SqlStore) -> None:
+    first = await enqueue(store, "C1", "C1", "C2")
+    slack = Slack()
+    async with worker_running(store, slack) as (worker, counting):
+        await sent(slack, first)
+        await asyncio.sleep(0.2)
+        assert counting.transactions == 1  # one claim; the rows committed later wake it (`wake`)
+        later = await enqueue(store, "C1")
+        worker.wake()
+        await sent(slack, later)
+        assert counting.transactions == 2
+    assert slack.sent == first + later
+
+
+async def test_rows_committed_during_a_delivery_go_out_without_waiting_for_the_poll(store: SqlStore) -> None:
+    first = await enqueue(store, "C1")
+    slack = Slack()
+    later: list[int | None] = []
+
+    async with worker_running(store, slack) as (worker, _):
+
+        async def commit_meanwhile() -> None:
+            later.extend(await enqueue(store, "C2"))
+            worker.wake()  # as the service does after its commit
+
+        slack.during = commit_meanwhile
+        await sent(slack, first)
+        await sent(slack, later)
+    assert slack.sent == first + later
+
+
+async def test_a_row_put_off_after_a_failure_is_tried_again_when_due(store: SqlStore) -> None:
+    ids = await enqueue(store, "C1")
+    slack = Slack(fail_first=1)  # retried after backoff(1): about half a second, far before the idle poll
+    async with worker_running(store, slack):
+        await sent(slack, ids, within=5.0)
     assert slack.sent == ids
