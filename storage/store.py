@@ -68,18 +68,25 @@ class SqlStore:
         # than letting each poll SQLite's busy handler (which sleeps in steps of up to 100 ms); busy_timeout
         # still arbitrates between processes. PostgreSQL needs neither.
         self._write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
+        # A read-only unit of work on PostgreSQL runs without BEGIN and COMMIT (autocommit): at READ
+        # COMMITTED, the isolation level Baton uses, each statement sees what was committed before it started,
+        # inside a transaction or not, so the transaction would only add two round trips (most read-only
+        # units of work, such as a card's view, are one or two statements).
+        self._readonly: dict[str, object] = {"baton_readonly": True}
+        if engine.dialect.name == "postgresql":
+            self._readonly["isolation_level"] = "AUTOCOMMIT"
 
     @asynccontextmanager
     async def transaction(self, *, readonly: bool = False) -> AsyncIterator[SqlUnitOfWork]:
         """A unit of work that commits on clean exit and rolls back on error.
 
         `readonly`: the unit only reads. On SQLite it then runs as a deferred transaction beside the writer
-        (WAL readers never block), instead of queueing for the write lock.
+        (WAL readers never block), instead of queueing for the write lock; on PostgreSQL, in autocommit.
         """
         if readonly or self._write_lock is None:
             async with self._engine.connect() as connection:
                 if readonly:
-                    connection = await connection.execution_options(baton_readonly=True)
+                    connection = await connection.execution_options(**self._readonly)
                 async with connection.begin():
                     yield SqlUnitOfWork(connection)
             return
