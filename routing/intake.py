@@ -193,7 +193,14 @@ class BatchIntake:
             sum(1 for i in kept if (batch[i].channel_id, batch[i].thread_ts) == k) for k in keys
         )
         recent = await tx.conversations.recent_messages(keys, limit=HISTORY_FOR_DECISIONS + per_conversation)
-        live = await tx.handoffs.live_for_many(keys)
+        # A live handoff's conversation has stored messages: a handoff opens on one (from its message, the
+        # scheduler's or an agent's request), and retention keeps a live handoff's messages. So a conversation
+        # with no message before this batch has no live handoff, and only the others are looked up. At low
+        # rates most batches are one message that starts a conversation, and the lookup was one of the few
+        # statements of their transaction.
+        stored_now = {(batch[i].channel_id, batch[i].ts) for i in kept}
+        known = [k for k in keys if any((m.channel_id, m.ts) not in stored_now for m in recent[k])]
+        live = await tx.handoffs.live_for_many(known)
         for index, channel in judged:
             facts = batch[index]
             key = (facts.channel_id, facts.thread_ts)

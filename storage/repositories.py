@@ -153,6 +153,13 @@ def _count_messages(dialect_insert: Any) -> Any:
 
 
 _COUNT_MESSAGES = per_dialect(_count_messages)
+# SQLite: the same upsert, returning each conversation's count after it, so that add_messages knows which
+# conversations it started (one statement per row either way: sqlite3's executemany runs the statement per
+# row too). Not on PostgreSQL, where RETURNING would turn asyncpg's one-round-trip executemany into one
+# round trip per row.
+_COUNT_MESSAGES_RETURNING = _COUNT_MESSAGES["sqlite"].returning(
+    CONVERSATIONS.c.channel_id, CONVERSATIONS.c.thread_ts, CONVERSATIONS.c.message_count
+)
 _ADD_MESSAGES = per_dialect(
     lambda dialect_insert: (
         dialect_insert(MESSAGES)
@@ -314,25 +321,31 @@ class SqlConversations:
             return []
         for message in messages:
             self._started.pop((message.channel_id, message.thread_ts), None)
-        if self._connection.dialect.name == "postgresql" and len(ordered) == len(messages):
+        dialect = self._connection.dialect.name
+        if dialect == "postgresql" and len(ordered) == len(messages):
             counts = _conversation_counts(messages)
             counted = await self._add_counted(ordered, counts)
             added = set(counted)
             if len(added) == len(messages):  # and their conversations are counted
-                self._remember_started(messages, counts, counted)
+                after = {(m.channel_id, m.thread_ts): counted[m.channel_id, m.ts] for m in messages}
+                self._remember_started(messages, counts, after)
                 return [True] * len(messages)
         else:
             result = await self._connection.execute(
-                _ADD_MESSAGES[self._connection.dialect.name], [_message_values(m) for m in ordered]
+                _ADD_MESSAGES[dialect], [_message_values(m) for m in ordered]
             )
             added = {(row.channel_id, row.ts) for row in result}
         stored = [
             first.get((m.channel_id, m.ts)) == index and (m.channel_id, m.ts) in added
             for index, m in enumerate(messages)
         ]
-        counts = _conversation_counts([m for m, kept in zip(messages, stored, strict=True) if kept])
-        if counts:
-            await self._connection.execute(_COUNT_MESSAGES[self._connection.dialect.name], counts)
+        kept = [m for m, was_stored in zip(messages, stored, strict=True) if was_stored]
+        counts = _conversation_counts(kept)
+        if counts and dialect == "sqlite":
+            rows = await self._connection.execute(_COUNT_MESSAGES_RETURNING, counts)
+            self._remember_started(kept, counts, {(r.channel_id, r.thread_ts): r.message_count for r in rows})
+        elif counts:
+            await self._connection.execute(_COUNT_MESSAGES[dialect], counts)
         return stored
 
     async def _add_counted(
@@ -360,10 +373,10 @@ class SqlConversations:
         self,
         messages: Sequence[StoredMessage],
         counts: list[dict[str, Any]],
-        counted: dict[tuple[str, str], int | None],
+        after: dict[tuple[str, str], int | None],
     ) -> None:
-        """Note the conversations that `messages` (all stored) started: those whose count is theirs alone."""
-        after = {(m.channel_id, m.thread_ts): counted[m.channel_id, m.ts] for m in messages}
+        """Note the conversations that `messages` (all stored) started: those whose count after storing them
+        (`after`, by conversation) is theirs alone."""
         for count in counts:
             key = (count["channel_id"], count["thread_ts"])
             if after[key] == count["message_count"]:

@@ -6,7 +6,8 @@ import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from routing.config import BatonConfig
 from routing.models import Account, AIAssessment, AuthorKind, MessageChange, MessageFacts, WatchedChannel
@@ -159,3 +160,34 @@ async def test_one_bad_message_fails_alone_when_its_batch_fails(store: SqlStore)
         "opened",
     ]
     assert [row[0] for row in (await state(store, "C0BATCH"))["messages"]] == [first.ts, second.ts, third.ts]
+
+
+async def test_a_message_that_starts_a_conversation_looks_up_no_handoff(
+    engine: AsyncEngine, store: SqlStore
+) -> None:
+    # A handoff is only opened on a conversation with a stored message, so the first message of one needs
+    # no live-handoff lookup; the conversation's later messages do look, and find the handoff it opened.
+    service = service_on(store)
+    await watch(service, "C0NEW")
+    sql: list[str] = []
+
+    def record(connection: object, cursor: object, statement: str, *rest: object) -> None:
+        sql.append(statement)
+
+    question = script("C0NEW")[0]  # "How do I export a CSV report?": no escalation
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    try:
+        first = await service.handle_message(question)
+        looked_up = [s for s in sql if "FROM handoffs" in s]
+        person = replace(question, ts="1800000100.000100", text="Can I talk to a person please?")
+        person = replace(person, thread_ts=question.ts, event_id="Ev-person")
+        opened = await service.handle_message(person)
+        again = replace(person, ts="1800000101.000100", text="hello? anyone there?", event_id="Ev-again")
+        merged = await service.handle_message(again)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+    assert first.outcome.value == "stored"
+    assert looked_up == []
+    assert opened.outcome.value == "opened"
+    assert opened.handoff is not None and merged.handoff is not None
+    assert merged.handoff.id == opened.handoff.id  # the reply found the live handoff

@@ -4,9 +4,12 @@ import random
 from dataclasses import replace
 from datetime import timedelta, timezone
 
+from sqlalchemy import event
+
 from routing.models import Account, AuthorKind, Conversation, StoredMessage, WatchedChannel
 from storage import SqlStore
 from storage.repositories import SqlConversations
+from storage.store import SqlUnitOfWork
 
 from .builders import T0, at, message
 
@@ -199,7 +202,7 @@ async def test_add_messages_stores_like_add_message_one_at_a_time(store: SqlStor
 async def test_recent_messages_where_they_were_stored_match_a_fresh_read(
     store: SqlStore,
 ) -> None:
-    # recent_messages answers conversations its transaction started from what it stored (on PostgreSQL):
+    # recent_messages answers conversations its transaction started from what it stored:
     # randomised batches (duplicates, thread replies, edits, several time zones) against a fresh read.
     rnd = random.Random(3)
     kinds = list(AuthorKind)
@@ -247,3 +250,39 @@ async def test_recent_messages_where_they_were_stored_match_a_fresh_read(
                 ]
                 checked += len(keys)
     assert checked > 500
+
+
+def recorded_statements(uow: SqlUnitOfWork) -> list[str]:
+    """The SQL the unit of work's connection runs from now on (appended as it runs)."""
+    seen: list[str] = []
+
+    def record(connection: object, cursor: object, statement: str, *rest: object) -> None:
+        seen.append(statement)
+
+    event.listen(uow.connection.sync_connection, "before_cursor_execute", record)
+    return seen
+
+
+async def test_a_conversation_the_transaction_started_is_not_read_back(store: SqlStore) -> None:
+    # On both databases add_messages knows which conversations it started (their count is its messages'
+    # alone): recent_messages answers those from what was stored, and reads only the others.
+    async with store.transaction() as uow:
+        await uow.conversations.add_message(message("1.0", thread_ts="1.0", received_at=at(0)))
+    async with store.transaction() as uow:
+        sql = recorded_statements(uow)
+        stored = await uow.conversations.add_messages(
+            [
+                message("2.0", thread_ts="2.0", received_at=at(1)),
+                message("1.1", thread_ts="1.0", received_at=at(2)),
+                message("2.1", thread_ts="2.0", received_at=at(3), kind=AuthorKind.AI),
+            ]
+        )
+        assert stored == [True, True, True]
+        sql.clear()
+        started = await uow.conversations.recent_messages([("C1", "2.0")], limit=5)
+        assert sql == []
+        older = await uow.conversations.recent_messages([("C1", "1.0")], limit=5)
+        assert len(sql) == 1
+    assert [m.ts for m in started[("C1", "2.0")]] == ["2.0", "2.1"]
+    assert started[("C1", "2.0")][0].received_at == at(1)
+    assert [m.ts for m in older[("C1", "1.0")]] == ["1.0", "1.1"]
