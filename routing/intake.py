@@ -82,10 +82,9 @@ class IntakeQueue:
     async def _run(self, taken: list[tuple[MessageFacts, asyncio.Future[IntakeResult]]]) -> None:
         try:
             results = await self._batch([facts for facts, _ in taken])
-        except Exception as error:
-            if len(taken) == 1:
-                _settle(taken[0][1], error=error)
-                return
+        except Exception:
+            # Alone, a message goes the full way (its conversation's live handoff is always looked up, say):
+            # even a batch of one is tried again that way before its error stands.
             logger.warning(
                 "a batch of %s messages failed; storing them one by one", len(taken), exc_info=True
             )
@@ -140,8 +139,14 @@ class BatchIntake:
         raise NotImplementedError
 
     async def _intake_one(self, facts: MessageFacts) -> IntakeResult:
-        """One message in a transaction of its own."""
-        return (await self._intake_batch([facts]))[0]
+        """One message in a transaction of its own, the full way (`_intake`): what a failed batch's messages
+        are tried again with. It skips nothing the batch path may skip, such as the live-handoff lookup of a
+        conversation with no stored message."""
+        async with self._store.transaction() as tx:
+            result = await self._intake(tx, facts)
+        if result.handoff is not None:
+            self._outbox_written()
+        return result
 
     async def _intake_batch(self, batch: list[MessageFacts]) -> list[IntakeResult]:
         """Messages in arrival order, in one transaction; their results in the same order."""

@@ -191,3 +191,24 @@ async def test_a_message_that_starts_a_conversation_looks_up_no_handoff(
     assert opened.outcome.value == "opened"
     assert opened.handoff is not None and merged.handoff is not None
     assert merged.handoff.id == opened.handoff.id  # the reply found the live handoff
+
+
+async def test_a_live_handoff_without_stored_messages_still_gets_the_next_message(store: SqlStore) -> None:
+    # Retention deletes old messages of conversations with no live handoff; an agent's escalation of such a
+    # conversation in the same instant can leave a live handoff whose messages are gone. The batch path then
+    # looks up no handoff for the next message and its insert meets the live one: the message is stored and
+    # decided one at a time instead (full lookup), never lost.
+    service = service_on(store)
+    await watch(service, "C0GONE")
+    person = script("C0GONE")[2]  # "Can I talk to a person please?"
+    opened = await service.handle_message(person)
+    assert opened.handoff is not None
+    async with store.transaction() as tx:
+        await tx.connection.execute(text("DELETE FROM messages WHERE channel_id = 'C0GONE'"))
+        await tx.connection.execute(text("DELETE FROM conversations WHERE channel_id = 'C0GONE'"))
+    again = replace(person, ts="1800000200.000100", text="I need a human NOW", event_id="Ev-now")
+    result = await service.handle_message(again)
+    assert result.handoff is not None and result.handoff.id == opened.handoff.id  # added to the live one
+    stored = await state(store, "C0GONE")
+    assert [row[0] for row in stored["messages"]] == [again.ts]
+    assert [row[0] for row in stored["outbox"]][-1] == "mirror"  # and copied into its card's thread
