@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -99,4 +99,18 @@ def _begin_immediate(connection: Any) -> None:
     # compare-and-set updates safe. Read-only units of work
     # (SqlStore.transaction(readonly=True)) stay deferred: in WAL mode they never wait for the writer.
     readonly = connection.get_execution_options().get("baton_readonly", False)
-    connection.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+    statement = "BEGIN" if readonly else "BEGIN IMMEDIATE"
+    pooled = connection.connection
+    if isinstance(pooled.driver_connection, InlineConnection):
+        # Straight to the sqlite3 connection (SQLAlchemy's documented `run_async`): through SQLAlchemy's
+        # execution path (statement context, events, a cursor adapter) this BEGIN cost about as much as one
+        # of the transaction's real statements, and at 100 events/s nearly every message is a transaction
+        # of its own (docs/PERFORMANCE.md).
+        try:
+            pooled.dbapi_connection.run_async(lambda driver: driver.begin(statement))
+        except connection.dialect.loaded_dbapi.Error as error:  # raised as SQLAlchemy's, as before
+            raise exc.DBAPIError.instance(
+                statement, None, error, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
+            ) from error
+    else:
+        connection.exec_driver_sql(statement)

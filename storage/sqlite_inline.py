@@ -58,6 +58,14 @@ class InlineConnection(aiosqlite.Connection):
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, _LONGEST_PAUSE)
 
+    async def begin(self, statement: str) -> None:
+        """Run `BEGIN` or `BEGIN IMMEDIATE` on the sqlite3 connection, waiting as any statement does."""
+        await self._execute(self._begin, statement)
+
+    def _begin(self, statement: str) -> None:
+        assert self._connection is not None  # _execute checked
+        self._connection.execute(statement)
+
     async def _connect(self) -> InlineConnection:
         if self._connection is None:
             self._connection = self._connector()

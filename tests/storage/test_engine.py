@@ -8,9 +8,10 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
 
-from storage import create_engine, normalize_database_url
+from storage import SqlStore, create_engine, normalize_database_url
 from storage.sqlite_inline import CACHED_STATEMENTS, inline_connector
 
 
@@ -134,3 +135,60 @@ async def test_an_inline_sqlite_connection_keeps_a_bounded_number_of_prepared_st
     finally:
         await connection.close()
     assert (info.maxsize, info.currsize) == (CACHED_STATEMENTS, CACHED_STATEMENTS)
+
+
+async def test_a_sqlite_write_transaction_locks_at_begin_without_sqlalchemys_execution_path(
+    tmp_path: Path,
+) -> None:
+    # BEGIN IMMEDIATE goes straight to the sqlite3 connection (SQLAlchemy's path cost as much as a real
+    # statement); it still takes the write lock at once, and still waits for another process's lock.
+    path = tmp_path / "baton.db"
+    engine = create_engine(f"sqlite:///{path}")
+    sent: list[str] = []
+    event.listen(engine.sync_engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
+    store = SqlStore(engine)
+    locked = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(path, 0.3, locked))
+    try:
+        async with store.transaction(readonly=True) as tx:
+            await tx.connection.execute(text("SELECT 1"))
+        holder.start()
+        locked.wait()
+        started = time.monotonic()
+        async with store.transaction() as tx:
+            waited = time.monotonic() - started
+            other = sqlite3.connect(path, timeout=0, isolation_level=None)
+            try:
+                with pytest.raises(sqlite3.OperationalError, match="locked"):
+                    other.execute("BEGIN IMMEDIATE")
+            finally:
+                other.close()
+    finally:
+        holder.join()
+        await engine.dispose()
+    assert waited >= 0.1  # it queued behind the other writer's lock
+    assert sent == ["SELECT 1"]  # no BEGIN through SQLAlchemy's cursor path
+
+
+async def test_a_sqlite_write_transaction_that_cannot_get_the_lock_fails_as_sqlalchemys_error(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "baton.db"
+    engine = create_engine(f"sqlite:///{path}")
+    # A short busy wait (5 s by default), so the test need not hold the lock that long.
+    event.listen(
+        engine.sync_engine, "connect", lambda dbapi, _: setattr(dbapi.driver_connection, "_busy_wait", 0.1)
+    )
+    locked = threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(path, 0.5, locked))
+    try:
+        async with SqlStore(engine).transaction(readonly=True):
+            pass  # the first connection exists before the lock is taken
+        holder.start()
+        locked.wait()
+        with pytest.raises(OperationalError, match="locked"):
+            async with SqlStore(engine).transaction():
+                pass
+    finally:
+        holder.join()
+        await engine.dispose()
