@@ -123,15 +123,32 @@ class OutboxWorker:
             len(lane) >= self._per_channel for lane in lanes.values()
         )
         lease = _Lease(until=claimed_at + self._lease, send_before=claimed_at + self._lease / 3)
-        await asyncio.gather(*(self._deliver_lane(lane, lease) for lane in lanes.values()))
+        # Every lane's deliveries are recorded in one transaction once all lanes are done, not one per lane:
+        # at low rates a claim is typically a new card and its warm message, two lanes. No lane waits on
+        # another's record: everything about one card is in its own lane (`card_key`). A lane ends within a
+        # third of the lease, so its rows are recorded long before another worker could claim them again.
+        unrecorded: list[tuple[OutboxItem, dict[str, Any]]] = []
+        try:
+            # Cancelled (shutting down), gather still waits for every lane to end before this unwinds.
+            outcomes = await asyncio.gather(
+                *(self._deliver_lane(lane, lease, unrecorded) for lane in lanes.values()),
+                return_exceptions=True,
+            )
+        finally:
+            await self._record(unrecorded)
+        for outcome in outcomes:
+            if isinstance(outcome, BaseException):
+                raise outcome
         return len(items)
 
-    async def _deliver_lane(self, lane: list[OutboxItem], lease: _Lease) -> None:
-        """One channel's run, in order. Deliveries are recorded together (one transaction), except that a
-        row whose handoff had a card posted earlier in the run waits until the card's place is recorded.
-        The first row that fails stops the run, and so does running out of time (a third of the lease, so
-        that a slow Slack can't outlast it and let another worker take the run too): the rows behind are
-        given back untried."""
+    async def _deliver_lane(
+        self, lane: list[OutboxItem], lease: _Lease, unrecorded: list[tuple[OutboxItem, dict[str, Any]]]
+    ) -> None:
+        """One channel's run, in order. Its deliveries go into `unrecorded`, for the caller to record with the
+        other lanes' (one transaction), except that a row whose handoff had a card posted earlier in the run
+        waits until the card's place is recorded. The first row that fails stops the run, and so does running
+        out of time (a third of the lease, so that a slow Slack can't outlast it and let another worker take
+        the run too): what was delivered is recorded and the rows behind are given back untried."""
         done: list[tuple[OutboxItem, dict[str, Any]]] = []
         try:
             for position, item in enumerate(lane):
@@ -150,7 +167,7 @@ class OutboxWorker:
                     return
                 done.append((item, result))
         finally:
-            await self._record(done)
+            unrecorded.extend(done)
 
     async def _record(self, done: list[tuple[OutboxItem, dict[str, Any]]]) -> None:
         if done:

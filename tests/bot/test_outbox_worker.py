@@ -165,3 +165,62 @@ async def test_a_row_put_off_after_a_failure_is_tried_again_when_due(store: SqlS
     async with worker_running(store, slack):
         await sent(slack, ids, within=5.0)
     assert slack.sent == ids
+
+
+async def test_the_lanes_of_one_claim_are_recorded_in_one_transaction(store: SqlStore) -> None:
+    # A new card and its warm message are two channels' lanes of one claim: one record, not one per lane.
+    ids = await enqueue(store, "C1", "C2", "C2", "C3")
+    recorded: list[list[int | None]] = []
+
+    async def delivered(deliveries):  # type: ignore[no-untyped-def]
+        recorded.append(sorted(item.id for item, _ in deliveries))
+        async with store.transaction() as tx:
+            await tx.outbox.mark_delivered_many([(i.id, r) for i, r in deliveries], at=datetime.now(UTC))
+
+    worker = OutboxWorker(
+        store=store,
+        notifier=Slack(),  # type: ignore[arg-type]
+        delivered=delivered,
+        clock=lambda: datetime.now(UTC),
+    )
+    assert await worker.deliver_due() == 4
+    assert recorded == [sorted(ids)]
+    async with store.transaction(readonly=True) as tx:
+        rows = [await tx.outbox.get(item_id=i) for i in ids if i is not None]
+    assert all(row is not None and row.delivered_at is not None for row in rows)
+
+
+async def test_a_lane_that_finished_is_recorded_when_the_others_are_cancelled(store: SqlStore) -> None:
+    # Shutting down while one lane still waits for Slack: what the other lanes delivered is recorded all the
+    # same (else it would be sent again once the lease runs out).
+    quick, slow = await enqueue(store, "C1", "C2")
+    stuck = asyncio.Event()
+
+    class HangingSlack(Slack):
+        async def deliver(self, item: OutboxItem) -> dict[str, Any]:
+            if item.id == slow:
+                stuck.set()
+                await asyncio.Event().wait()  # never answers
+            return await super().deliver(item)
+
+    async def delivered(deliveries):  # type: ignore[no-untyped-def]
+        async with store.transaction() as tx:
+            await tx.outbox.mark_delivered_many([(i.id, r) for i, r in deliveries], at=datetime.now(UTC))
+
+    slack = HangingSlack()
+    worker = OutboxWorker(
+        store=store,
+        notifier=slack,  # type: ignore[arg-type]
+        delivered=delivered,
+        clock=lambda: datetime.now(UTC),
+    )
+    running = asyncio.create_task(worker.deliver_due())
+    await stuck.wait()
+    await sent(slack, [quick])
+    running.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await running
+    async with store.transaction(readonly=True) as tx:
+        done, waiting = await tx.outbox.get(item_id=quick), await tx.outbox.get(item_id=slow)  # type: ignore[arg-type]
+    assert done is not None and done.delivered_at is not None
+    assert waiting is not None and waiting.delivered_at is None
