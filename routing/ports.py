@@ -111,10 +111,6 @@ class Handoffs(Protocol):
         """One handoff."""
         ...
 
-    async def count_due(self, *, now: datetime, limit: int) -> int:
-        """How many live handoffs have their next check due, counting up to `limit` (nothing is locked)."""
-        ...
-
     async def due(self, *, now: datetime, limit: int, excluding: Collection[int] = ()) -> list[Handoff]:
         """Live handoffs whose next check is due (but not those in `excluding`), locked for this transaction
         (others skip them)."""

@@ -137,19 +137,23 @@ class SlaSweeps:
         """Fire the due steps of up to `limit` handoffs, in transactions of at most SWEEP_CHUNK handoffs.
 
         Small transactions hold their row locks (and SQLite's write lock) briefly and hand the event loop
-        back between chunks. On PostgreSQL up to SWEEP_PARALLEL run at once, so one chunk's Python work
-        overlaps another's database work; each takes due rows nobody holds (SKIP LOCKED), so replicas
+        back between chunks. A transaction that reads a full chunk starts another beside it, up to
+        SWEEP_PARALLEL: on PostgreSQL they run at once, so one chunk's Python work overlaps another's
+        database work (SQLite's writers queue); each takes due rows nobody holds (SKIP LOCKED), so replicas
         sweeping at the same moment still split the work. The ids a sweep has read are not read again by
         it, so no handoff is stepped twice in one sweep (a further overdue step fires at the next one). A
         chunk that fails rolls back alone: its handoffs count as failed and stay due for the next sweep.
         """
-        async with self._store.transaction(readonly=True) as tx:
-            pending = await tx.handoffs.count_due(now=now, limit=limit)
         taken: set[int] = set()  # the handoffs this sweep has read
         # One read at a time, each excluding what the others read: a read running beside another
         # transaction's commit would otherwise take (and step again) a handoff that is still due after it.
         reading = asyncio.Lock()
         budget = limit
+        workers: list[asyncio.Task[SweepReport]] = []
+
+        def another() -> None:
+            if len(workers) < SWEEP_PARALLEL and budget > 0:
+                workers.append(asyncio.create_task(worker()))
 
         async def worker() -> SweepReport:
             nonlocal budget
@@ -163,6 +167,8 @@ class SlaSweeps:
                         async with reading:
                             due = await tx.handoffs.due(now=now, limit=size, excluding=taken)
                             taken.update(handoff.id for handoff in due if handoff.id is not None)
+                        if len(due) == size:
+                            another()  # more may be due: another transaction reads it meanwhile
                         report = await self._step_each(tx, due, now=now)
                 except Exception:
                     logger.exception("SLA sweep of %d handoffs failed; they stay due", len(due))
@@ -173,8 +179,14 @@ class SlaSweeps:
                     break  # nothing more is due that another transaction is not stepping already
             return SweepReport(steps=steps, failed=failed)
 
-        workers = min(SWEEP_PARALLEL, -(-pending // SWEEP_CHUNK))
-        reports = await asyncio.gather(*(worker() for _ in range(workers)))
+        another()
+        reports: list[SweepReport] = []
+        try:
+            while len(reports) < len(workers):  # workers may start more workers meanwhile
+                reports.append(await workers[len(reports)])
+        finally:
+            for task in workers:
+                task.cancel()  # (only if this sweep itself was cancelled: the others are done)
         return SweepReport(steps=sum(r.steps for r in reports), failed=sum(r.failed for r in reports))
 
     async def _step_each(self, tx: UnitOfWork, due: list[Handoff], *, now: datetime) -> SweepReport:

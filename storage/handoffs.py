@@ -53,9 +53,6 @@ _GET = select(HANDOFFS).where(_C.id == bindparam("handoff_id"))
 _IS_DUE = (text(LIVE_HANDOFF_SQL), _C.next_check_at <= bindparam("now", type_=_C.next_check_at.type))
 _DUE_SELECT = select(HANDOFFS).where(*_IS_DUE).order_by(_C.next_check_at).limit(bindparam("limit"))
 _DUE = {"postgresql": _DUE_SELECT.with_for_update(skip_locked=True), "sqlite": _DUE_SELECT}
-_COUNT_DUE = select(func.count()).select_from(
-    select(_C.id).where(*_IS_DUE).limit(bindparam("limit")).subquery()
-)
 # Due, but not among the given ids: one array (PostgreSQL) or JSON array (SQLite) parameter, so the same SQL
 # serves any number of ids.
 _DUE_EXCLUDING = {
@@ -180,10 +177,6 @@ class SqlHandoffs:
         """One handoff."""
         row = (await self._connection.execute(_GET, {"handoff_id": handoff_id})).first()
         return None if row is None else handoff_of_row(row)
-
-    async def count_due(self, *, now: datetime, limit: int) -> int:
-        """How many live handoffs have their next check due, counting up to `limit` (nothing is locked)."""
-        return int((await self._connection.execute(_COUNT_DUE, {"now": now, "limit": limit})).scalar_one())
 
     async def due(self, *, now: datetime, limit: int, excluding: Collection[int] = ()) -> list[Handoff]:
         """Live handoffs whose next check is due (but not those in `excluding`), locked for this transaction
