@@ -83,8 +83,8 @@ class IntakeQueue:
         try:
             results = await self._batch([facts for facts, _ in taken])
         except Exception:
-            # Alone, a message goes the full way (its conversation's live handoff is always looked up, say):
-            # even a batch of one is tried again that way before its error stands.
+            # Alone, a message goes the full way, one statement at a time: even a batch of one is tried again
+            # that way before its error stands.
             logger.warning(
                 "a batch of %s messages failed; storing them one by one", len(taken), exc_info=True
             )
@@ -139,9 +139,8 @@ class BatchIntake:
         raise NotImplementedError
 
     async def _intake_one(self, facts: MessageFacts) -> IntakeResult:
-        """One message in a transaction of its own, the full way (`_intake`): what a failed batch's messages
-        are tried again with. It skips nothing the batch path may skip, such as the live-handoff lookup of a
-        conversation with no stored message."""
+        """One message in a transaction of its own, the full way (`_intake`, the reference the batch path is
+        tested against): what a failed batch's messages are tried again with."""
         async with self._store.transaction() as tx:
             result = await self._intake(tx, facts)
         if result.handoff is not None:
@@ -198,14 +197,10 @@ class BatchIntake:
             sum(1 for i in kept if (batch[i].channel_id, batch[i].thread_ts) == k) for k in keys
         )
         recent = await tx.conversations.recent_messages(keys, limit=HISTORY_FOR_DECISIONS + per_conversation)
-        # A live handoff's conversation has stored messages: a handoff opens on one (from its message, the
-        # scheduler's or an agent's request), and retention keeps a live handoff's messages. So a conversation
-        # with no message before this batch has no live handoff, and only the others are looked up. At low
-        # rates most batches are one message that starts a conversation, and the lookup was one of the few
-        # statements of their transaction.
-        stored_now = {(batch[i].channel_id, batch[i].ts) for i in kept}
-        known = [k for k in keys if any((m.channel_id, m.ts) not in stored_now for m in recent[k])]
-        live = await tx.handoffs.live_for_many(known)
+        # Every conversation's live handoff is looked up, even one with no message stored before this batch:
+        # retention can delete a conversation's messages in the instant an agent escalates it, leaving a live
+        # handoff with none, and its next message must still be added to that handoff.
+        live = await tx.handoffs.live_for_many(keys)
         for index, channel in judged:
             facts = batch[index]
             key = (facts.channel_id, facts.thread_ts)
