@@ -366,16 +366,19 @@ class BatonService(
         async with self._store.transaction() as tx:
             opened = await self._sweep_unanswered(tx, now=now, limit=limit)
             await tx.processed_events.forget_before(before=now - EVENT_IDS_KEPT)
-            forgotten = await self._forget_old(tx, now=now)
-        report = replace(report, opened=opened, forgotten=forgotten)
-        if report.opened:
+        if opened:
             self._outbox_written()
-        return report
+        # Apart, after: a failed or slow delete must not undo or hold up the handoffs just opened.
+        return replace(report, opened=opened, forgotten=await self._forget_old(now=now))
 
-    async def _forget_old(self, tx: UnitOfWork, *, now: datetime) -> int:
+    async def _forget_old(self, *, now: datetime) -> int:
         """Retention: delete a batch of what is older than the configuration keeps; how many rows went."""
         if now < self._forget_from:
             return 0
+        async with self._store.transaction() as tx:
+            return await self._forget_batch(tx, now=now)
+
+    async def _forget_batch(self, tx: UnitOfWork, *, now: datetime) -> int:
         kept, batch, forgotten = self.config.retention, FORGET_BATCH, []
         if kept.messages is not None:
             before = now - kept.messages
@@ -384,7 +387,8 @@ class BatonService(
         if kept.deliveries is not None:
             before = now - kept.deliveries
             forgotten.append(await tx.retention.forget_deliveries(before=before, limit=batch))
-        # A full batch may have left more behind: look again at the next sweep; else in a while.
+        # A full batch may have left more behind: look again at the next sweep; else in a while. (Set before
+        # the commit: a look that fails is retried ten minutes later at the latest.)
         self._forget_from = now if max(forgotten, default=0) >= batch else now + FORGET_AGAIN
         return sum(forgotten)
 

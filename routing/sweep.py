@@ -172,6 +172,7 @@ class SlaSweeps:
                         report = await self._step_each(tx, due, now=now)
                 except Exception:
                     logger.exception("SLA sweep of %d handoffs failed; they stay due", len(due))
+                    budget += size - len(due)  # what it did not take, for the other transactions
                     return SweepReport(steps=steps, failed=failed + len(due))
                 steps, failed = steps + report.steps, failed + report.failed
                 budget += size - len(due)
@@ -187,6 +188,7 @@ class SlaSweeps:
         finally:
             for task in workers:
                 task.cancel()  # (only if this sweep itself was cancelled: the others are done)
+            await asyncio.gather(*workers, return_exceptions=True)  # their transactions rolled back
         return SweepReport(steps=sum(r.steps for r in reports), failed=sum(r.failed for r in reports))
 
     async def _step_each(self, tx: UnitOfWork, due: list[Handoff], *, now: datetime) -> SweepReport:
