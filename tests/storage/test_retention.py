@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from routing.models import HandoffState
 from storage import SqlStore
-from storage.retention import _OLD_DELIVERIES, _OLD_MESSAGES
+from storage.retention import _OLD_CONVERSATIONS, _OLD_DELIVERIES, _OLD_MESSAGES
 from tests.storage.builders import at, handoff, message, outbox_item, query_plan
 
 
@@ -85,7 +85,11 @@ async def test_finished_slack_writes_go_once_old_and_pending_ones_stay(store: Sq
 
 @pytest.mark.parametrize(
     ("statement", "index"),
-    [(_OLD_MESSAGES, "ix_messages_received_at"), (_OLD_DELIVERIES, "ix_outbox_created_at")],
+    [
+        (_OLD_MESSAGES, "ix_messages_received_at"),
+        (_OLD_CONVERSATIONS, "ix_conversations_started_at"),
+        (_OLD_DELIVERIES, "ix_outbox_created_at"),
+    ],
 )
 async def test_the_oldest_rows_are_read_off_their_index(engine: AsyncEngine, statement, index: str) -> None:
     # Called on every sweep: without the index each call would read the whole table.
