@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TypeVar
 
-from sqlalchemy import Table
+from sqlalchemy import ARRAY, ColumnElement, String, Table, any_, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -32,3 +32,29 @@ def per_dialect(build: Callable[[DialectInsert], T]) -> dict[str, T]:
 def is_postgresql(connection: AsyncConnection) -> bool:
     """Whether the connection talks to PostgreSQL (else SQLite)."""
     return connection.dialect.name == "postgresql"
+
+
+def in_conversations(
+    channel_id: ColumnElement[str], thread_ts: ColumnElement[str], *, postgresql: bool
+) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """`channel_id` in the `channels` parameter and `thread_ts` in `threads` (see `conversation_lists`).
+
+    Two lists, not a row-value IN: SQLite searches an index only for the former; the caller drops the rows of
+    the lists' other combinations. On PostgreSQL an array parameter each (the same SQL for any number of
+    keys, where an expanding IN is rendered again at every execution), planned like an IN list.
+    """
+    if postgresql:
+        return (
+            channel_id == any_(bindparam("channels", type_=ARRAY(String))),
+            thread_ts == any_(bindparam("threads", type_=ARRAY(String))),
+        )
+    return (
+        channel_id.in_(bindparam("channels", expanding=True)),
+        thread_ts.in_(bindparam("threads", expanding=True)),
+    )
+
+
+def conversation_lists(keys: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """The `channels` and `threads` parameters of `in_conversations` for these (channel, thread ts) keys."""
+    keys = list(keys)
+    return {"channels": sorted({c for c, _ in keys}), "threads": sorted({t for _, t in keys})}

@@ -12,7 +12,7 @@ from datetime import datetime
 from operator import attrgetter
 from typing import Any, cast
 
-from sqlalchemy import ARRAY, Executable, Row, String, all_, any_, bindparam, func, select, text, update
+from sqlalchemy import ARRAY, Executable, Row, all_, bindparam, func, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from routing.models import EventSource, Handoff, HandoffEvent, HandoffState, Urgency
 from storage import json_codec
 from storage.batch import bind_columns, pg_insert_many, pg_unnest
-from storage.dialect import per_dialect
+from storage.dialect import conversation_lists, in_conversations, per_dialect
 from storage.errors import LiveHandoffExists
 from storage.tables import HANDOFF_EVENTS, HANDOFFS, LIVE_HANDOFF_SQL
 
@@ -66,19 +66,12 @@ _LIVE_FOR = select(HANDOFFS).where(
     _C.thread_ts == bindparam("thread_ts"),
     text(LIVE_HANDOFF_SQL),  # literally the partial index's predicate, so PostgreSQL uses it
 )
-# Two lists, not a row-value IN: SQLite searches the live-conversation index only for the former. On
-# PostgreSQL an array parameter each: the same SQL for any number of keys.
 _LIVE_FOR_MANY = {
-    "postgresql": select(HANDOFFS).where(
-        _C.channel_id == any_(bindparam("channels", type_=ARRAY(String))),
-        _C.thread_ts == any_(bindparam("threads", type_=ARRAY(String))),
+    name: select(HANDOFFS).where(
+        *in_conversations(_C.channel_id, _C.thread_ts, postgresql=name == "postgresql"),
         text(LIVE_HANDOFF_SQL),
-    ),
-    "sqlite": select(HANDOFFS).where(
-        _C.channel_id.in_(bindparam("channels", expanding=True)),
-        _C.thread_ts.in_(bindparam("threads", expanding=True)),
-        text(LIVE_HANDOFF_SQL),
-    ),
+    )
+    for name in ("postgresql", "sqlite")
 }
 _LAST_CLOSED = (
     select(HANDOFFS)
@@ -206,9 +199,8 @@ class SqlHandoffs:
         """The live handoff of each conversation (channel, thread ts) that has one."""
         if not keys:
             return {}
-        parameters = {"channels": sorted({c for c, _ in keys}), "threads": sorted({t for _, t in keys})}
         wanted = set(keys)
-        rows = await self._connection.execute(_LIVE_FOR_MANY[self._dialect], parameters)
+        rows = await self._connection.execute(_LIVE_FOR_MANY[self._dialect], conversation_lists(keys))
         handoffs = [handoff_of_row(row) for row in rows]
         return {(h.channel_id, h.thread_ts): h for h in handoffs if (h.channel_id, h.thread_ts) in wanted}
 

@@ -9,13 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     Boolean,
     Row,
     Select,
-    String,
     TextClause,
-    any_,
     bindparam,
     case,
     delete,
@@ -28,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from routing.models import Account, AuthorKind, Conversation, StoredMessage, WatchedChannel
 from storage.batch import bind_columns, pg_unnest
-from storage.dialect import insert, per_dialect
+from storage.dialect import conversation_lists, in_conversations, insert, per_dialect
 from storage.tables import CHANNELS, CONVERSATIONS, HANDOFFS, LIVE_HANDOFF_SQL, MESSAGES, PROCESSED_EVENTS
 
 # Authors whose message answers the customer; other bots and Baton itself don't stop the wait.
@@ -72,14 +69,6 @@ _MESSAGES = (
 
 def _recent_messages(*, postgresql: bool) -> Select[Any]:
     """The last `limit` messages of the conversations in the `channels` × `threads` lists, oldest first."""
-    if postgresql:
-        # An array parameter per list: the same SQL for any number of keys (an expanding IN is rendered
-        # again at every execution), planned like an IN list.
-        channels = MESSAGES.c.channel_id == any_(bindparam("channels", type_=ARRAY(String)))
-        threads = MESSAGES.c.thread_ts == any_(bindparam("threads", type_=ARRAY(String)))
-    else:
-        channels = MESSAGES.c.channel_id.in_(bindparam("channels", expanding=True))
-        threads = MESSAGES.c.thread_ts.in_(bindparam("threads", expanding=True))
     ranked = (
         select(
             MESSAGES,
@@ -87,9 +76,7 @@ def _recent_messages(*, postgresql: bool) -> Select[Any]:
             .over(partition_by=(MESSAGES.c.channel_id, MESSAGES.c.thread_ts), order_by=MESSAGES.c.ts.desc())
             .label("place"),
         )
-        # Two lists, not a row-value IN: SQLite searches the index only for the former (the rows of the
-        # lists' other combinations are dropped by recent_messages).
-        .where(channels, threads)
+        .where(*in_conversations(MESSAGES.c.channel_id, MESSAGES.c.thread_ts, postgresql=postgresql))
         .subquery()
     )
     return select(ranked).where(ranked.c.place <= bindparam("limit")).order_by(ranked.c.ts)
@@ -398,11 +385,7 @@ class SqlConversations:
         unread = [key for key in keys if key not in found]
         if not unread:
             return found
-        parameters = {
-            "channels": sorted({channel for channel, _ in unread}),
-            "threads": sorted({thread for _, thread in unread}),
-            "limit": limit,
-        }
+        parameters = {**conversation_lists(unread), "limit": limit}
         found |= {key: [] for key in unread}
         for row in await self._connection.execute(
             _RECENT_MESSAGES[self._connection.dialect.name], parameters
