@@ -172,10 +172,10 @@ class SlaSweeps:
                         report = await self._step_each(tx, due, now=now)
                 except Exception:
                     logger.exception("SLA sweep of %d handoffs failed; they stay due", len(due))
-                    budget += size - len(due)  # what it did not take, for the other transactions
                     return SweepReport(steps=steps, failed=failed + len(due))
+                finally:
+                    budget += size - len(due)  # what it did not take, for the other transactions
                 steps, failed = steps + report.steps, failed + report.failed
-                budget += size - len(due)
                 if len(due) < size:
                     break  # nothing more is due that another transaction is not stepping already
             return SweepReport(steps=steps, failed=failed)
