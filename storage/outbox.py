@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from routing.models import OutboxItem
 from storage.batch import bind_columns, pg_insert_many
 from storage.dialect import per_dialect
-from storage.tables import OUTBOX
+from storage.tables import OUTBOX, PENDING_OUTBOX_SQL
 
 _ENQUEUE = per_dialect(
     lambda dialect_insert: (
@@ -237,8 +237,7 @@ _PG_QUEUED_BEHIND = text(
     "SELECT f.id, f.channel_key, f.available_at, f.leased_until"
     " FROM unnest(CAST(:keys AS VARCHAR[]), CAST(:heads AS BIGINT[])) AS h(channel_key, head_id)"
     " CROSS JOIN LATERAL (SELECT o.id, o.channel_key, o.available_at, o.leased_until FROM outbox AS o"
-    " WHERE o.channel_key = h.channel_key AND o.id > h.head_id"
-    " AND o.delivered_at IS NULL AND o.failed_at IS NULL"
+    f" WHERE o.channel_key = h.channel_key AND o.id > h.head_id AND {PENDING_OUTBOX_SQL}"
     " ORDER BY o.id LIMIT :count) AS f"
     " ORDER BY f.id"
 ).columns(*_QUEUED_COLUMNS)
