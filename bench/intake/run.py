@@ -9,7 +9,8 @@ slack-bolt AsyncApp with one no-op `message` listener behind the same aiohttp se
 (bench/intake/load.py, a third process) posts `message` events from a customer of another team in a watched
 Slack Connect channel, texts from the developer split when present (a realistic mix: ~15 % escalate), a
 quarter of them thread replies, open loop at each rate for `--seconds`, stepping up until ack p99 reaches
-50 ms or a request fails. After each step the target is given up to `--settle` seconds to finish the work
+50 ms or a request fails. The targets run side by side and each rate goes to every target in turn, so a
+target and the floor are measured in the same minute. After each step the target is given up to `--settle` seconds to finish the work
 the step caused (cards, for Baton); its CPU over step + settling, divided by the step's events, is the CPU
 per event. See bench/intake/README.md.
 """
@@ -24,6 +25,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -119,31 +122,51 @@ async def step(pid: int, spec: dict[str, Any], traffic: Traffic, workdir: Path, 
     )
 
 
-async def ramp(
-    name: str, pid: int, spec: dict[str, Any], traffic: Traffic, args: argparse.Namespace, workdir: Path
-) -> TargetResult:
-    result = TargetResult(name)
+@dataclass
+class Target:
+    """One process under load: where to send, whose CPU to count, and its steps so far."""
+
+    name: str
+    pid: int
+    spec: dict[str, Any]
+    traffic: Traffic
+    workdir: Path
+    result: TargetResult
+    broken: bool = False  # a step broke (ack p99 or errors): no higher rate unless --keep-going
+
+
+async def interleaved(targets: list[Target], args: argparse.Namespace) -> None:
+    """Each rate on every target in turn, then the next rate: a target and the floor are measured in the
+    same minute, so the host's speed, which moves within minutes, weighs on both alike."""
     for rate in args.rates:
-        out(f"[{name}] {rate:g} events/s for {args.seconds:g} s …")
-        done = await step(pid, {**spec, "rate": rate, "seconds": args.seconds}, traffic, workdir, args.settle)
-        result.steps.append(done)
-        out(
-            f"[{name}]   ack p50 {done.p50:.1f} ms, p99 {done.p99:.1f} ms, {done.errors} errors, "
-            f"{done.cpu_ms:.2f} ms CPU/event{'' if done.settled else ' (still busy after settling)'}"
-        )
-        if not done.ok and not args.keep_going:
+        for target in targets:
+            if target.broken and not args.keep_going:
+                continue
+            name = target.name
+            out(f"[{name}] {rate:g} events/s for {args.seconds:g} s …")
+            spec = {**target.spec, "rate": rate, "seconds": args.seconds}
+            done = await step(target.pid, spec, target.traffic, target.workdir, args.settle)
+            target.result.steps.append(done)
+            out(
+                f"[{name}]   ack p50 {done.p50:.1f} ms, p99 {done.p99:.1f} ms, {done.errors} errors, "
+                f"{done.cpu_ms:.2f} ms CPU/event{'' if done.settled else ' (still busy after settling)'}"
+            )
+            target.broken = target.broken or not done.ok
+        if all(target.broken for target in targets) and not args.keep_going:
             break
-    return result
 
 
-async def run_baton(kind: str, args: argparse.Namespace, lines: list[str]) -> TargetResult:
+@asynccontextmanager
+async def baton_target(kind: str, args: argparse.Namespace, lines: list[str]) -> AsyncIterator[Target]:
     async with baton_with_sandbox(kind, args.postgres_url, prefix="baton-intake-") as running:
         sandbox, seed, baton = running.sandbox, running.seed, running.baton
         spec = {"url": baton.events_url, "secret": sandbox.signing_secret}
+        name = f"baton {kind}"
         traffic = Traffic(sandbox, seed, lines)
+        target = Target(name, baton.pid, spec, traffic, running.workdir, TargetResult(name))
         profiler = latency.start_profiler(args.py_spy, baton.pid, f"intake-{kind}")
         try:
-            result = await ramp(f"baton {kind}", baton.pid, spec, traffic, args, running.workdir)
+            yield target
         finally:
             latency.stop_profiler(profiler)
         url = running.database.url
@@ -154,19 +177,17 @@ async def run_baton(kind: str, args: argparse.Namespace, lines: list[str]) -> Ta
             for m in sandbox.messages(seed.triage_channel_id)
             if m.metadata and m.metadata.get("event_type") == "baton_card"
         )
-        sent = sum(s.sent for s in result.steps)
-        out(
-            f"[baton {kind}] {sent} events sent, {stored} messages stored, {handoffs} handoffs, {cards} cards"
-        )
+        sent = sum(s.sent for s in target.result.steps)
+        out(f"[{name}] {sent} events sent, {stored} messages stored, {handoffs} handoffs, {cards} cards")
         problems = baton.problems()
         if problems:
-            out(f"[baton {kind}] {len(problems)} warnings/errors in its log, e.g.")
+            out(f"[{name}] {len(problems)} warnings/errors in its log, e.g.")
             for line in problems[:3]:
                 out(f"    {line[:240]}")
-        return result
 
 
-async def run_floor(args: argparse.Namespace, lines: list[str]) -> TargetResult:
+@asynccontextmanager
+async def floor_target(lines: list[str]) -> AsyncIterator[Target]:
     sandbox = Sandbox()  # only to build the same envelopes; never started
     seed = seed_demo_workspace(sandbox, bot_in_shared_channel=True)
     port = free_port()
@@ -178,7 +199,8 @@ async def run_floor(args: argparse.Namespace, lines: list[str]) -> TargetResult:
         await wait_healthy(f"http://127.0.0.1:{port}/healthz", process)
         spec = {"url": f"http://127.0.0.1:{port}/slack/events", "secret": sandbox.signing_secret}
         with tempfile.TemporaryDirectory(prefix="baton-floor-") as tmp:
-            return await ramp("floor", process.pid, spec, Traffic(sandbox, seed, lines), args, Path(tmp))
+            traffic = Traffic(sandbox, seed, lines)
+            yield Target("floor", process.pid, spec, traffic, Path(tmp), TargetResult("floor"))
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -250,15 +272,17 @@ def report(results: list[TargetResult], args: argparse.Namespace) -> list[dict[s
 async def main_async(args: argparse.Namespace) -> int:
     out(f"machine: {machine()}")
     lines = texts()
-    results: list[TargetResult] = []
-    for target in args.targets:
-        started = time.monotonic()
-        if target == "floor":
-            results.append(await run_floor(args, lines))
-        else:
-            results.append(await run_baton(target, args, lines))
-        out(f"[{target}] done in {time.monotonic() - started:.0f} s")
-    write_json(args.json, report(results, args))
+    started = time.monotonic()
+    async with AsyncExitStack() as stack:
+        targets = [
+            await stack.enter_async_context(
+                floor_target(lines) if name == "floor" else baton_target(name, args, lines)
+            )
+            for name in args.targets
+        ]
+        await interleaved(targets, args)
+    out(f"done in {time.monotonic() - started:.0f} s")
+    write_json(args.json, report([target.result for target in targets], args))
     return 0
 
 
