@@ -10,9 +10,9 @@ slack-bolt AsyncApp with one no-op `message` listener behind the same aiohttp se
 Slack Connect channel, texts from the developer split when present (a realistic mix: ~15 % escalate), a
 quarter of them thread replies, open loop at each rate for `--seconds`, stepping up until ack p99 reaches
 50 ms or a request fails. The targets run side by side and each rate goes to every target in turn, so a
-target and the floor are measured in the same minute. After each step the target is given up to `--settle` seconds to finish the work
-the step caused (cards, for Baton); its CPU over step + settling, divided by the step's events, is the CPU
-per event. See bench/intake/README.md.
+target and the floor are measured in the same minute. After each step the target is given up to
+`--settle` seconds to finish the work the step caused (cards, for Baton); its CPU over step + settling,
+divided by the step's events, is the CPU per event. See bench/intake/README.md.
 """
 
 from __future__ import annotations
