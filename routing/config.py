@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
@@ -31,7 +32,7 @@ class HandoffSettings:
     """How handoffs behave: the customer-facing words, cooldown, card size, snooze choices."""
 
     warm_messages: Mapping[str, str] = field(default_factory=lambda: dict(WARM_MESSAGES))  # "" or absent: off
-    claim_message: str = CLAIM_MESSAGE  # "" turns it off; {rep} is the rep's mention
+    claim_message: str = CLAIM_MESSAGE  # "" turns it off; {rep} is the rep's mention (the only placeholder)
     cooldown_minutes: int = 30  # after a resolve or dismiss, no new handoff for the conversation this long
     card_history: int = 8  # conversation messages shown on a card
     snooze_minutes: tuple[int, ...] = (30, 60, 240, 24 * 60)
@@ -214,6 +215,13 @@ def _parse_handoffs(raw: Any, source: str, type_names: set[str]) -> HandoffSetti
     claim_message = raw.get("claim_message", base.claim_message)
     if not isinstance(claim_message, str) or len(claim_message) > 1000:
         raise RulesError(source, "handoffs.claim_message", "must be text of at most 1000 characters")
+    unknown = sorted(set(re.findall(r"\{([^{}]*)\}", claim_message)) - {"rep"})
+    if unknown:
+        raise RulesError(
+            source,
+            "handoffs.claim_message",
+            f"{{rep}} (the rep's mention) is the only placeholder; remove {{{unknown[0]}}}",
+        )
     return replace(
         base,
         warm_messages=warm,
