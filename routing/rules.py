@@ -9,6 +9,7 @@ the id of a default rule overrides the fields it gives, a new id adds a rule.
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -245,6 +246,8 @@ def _field(name: str, value: Any, source: str, path: str) -> Any:
     if name in ("threshold", "min_account_value"):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise RulesError(source, path, f"expected a number, got {_kind(value)} {value!r}")
+        if not math.isfinite(value):
+            raise RulesError(source, path, f"expected a finite number, got {value}")
         if name == "threshold" and not 0.0 <= value <= 1.0:
             raise RulesError(source, path, f"must be between 0 and 1, got {value}")
         if value < 0:

@@ -62,6 +62,13 @@ def test_export_then_import_is_an_exact_round_trip():
         ({"retention": {"delivery_days": "a week"}}, "retention.delivery_days", "whole number"),
         ({"retention": {"audit_days": 30}}, "retention.audit_days", "unknown field"),
         ({"retention": 90}, "retention", "expected a mapping"),
+        ({"handoffs": {"claim_message": "Hi {customer}! {rep} is here."}}, "handoffs.claim_message", "{rep}"),
+        (
+            {"triggers": [{"id": "high_value", "min_account_value": float("inf")}]},
+            "triggers[0].min_account_value",
+            "finite number",
+        ),
+        ({"triggers": [{"id": "frustration", "threshold": float("nan")}]}, "triggers[0].threshold", "finite"),
     ],
 )
 def test_errors_name_the_source_the_field_and_the_problem(data, path, problem):
