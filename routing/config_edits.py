@@ -183,12 +183,16 @@ def rule_add(rule_id: str, what: str, text: str, escalation_type: str | None) ->
                 f"New custom rule `{rule_id}` ({rule['escalation_type']}) matches {what.lower()} `{text}`."
             )
             return Edit(rule_id, None, copy.deepcopy(rule), summary)
+        if escalation_type and escalation_type != existing.get("escalation_type"):
+            raise UsageError(
+                f"Rule `{rule_id}` exists already: `type` is for a new rule only (it would change what every "
+                f"hit of `{rule_id}` escalates as). `/baton rules set {rule_id} type {escalation_type}` "
+                "does that on purpose."
+            )
         before = copy.deepcopy(existing)
         if text in existing.get(key, []):
             raise UsageError(f"Rule `{rule_id}` has that {what.lower()} already.")
         existing[key] = [*existing.get(key, []), text]
-        if escalation_type:
-            existing["escalation_type"] = escalation_type
         summary = f"Rule `{rule_id}` now also matches {what.lower()} `{text}`."
         return Edit(rule_id, before, copy.deepcopy(existing), summary)
 

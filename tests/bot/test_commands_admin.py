@@ -247,6 +247,7 @@ BAD_INPUT = {
     'rules add vip phrase "white glove': "A quote is not closed",
     "rules add vip keyword " + "x" * 1001: "over 1000 characters",
     'rules add vip keyword "vip" priority high': "only `type <escalation type>`",
+    'rules add frustration keyword "scam" type sales_opportunity': "`type` is for a new rule only",
     "rules remove frustration": "built in and can't be removed",
     "rules remove frustration keyword": "Say which keyword to remove",
     "types set vip sla 10": "There is no escalation type `vip`",
