@@ -8,6 +8,7 @@ import yaml
 
 from routing.config import BatonConfig, parse_config
 from routing.rules import RulesError
+from routing.yaml_text import load_yaml
 
 
 class ConfigError(ValueError):
@@ -22,8 +23,10 @@ def load_config(path: Path | None) -> BatonConfig:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(f"{path}: can't read the configuration file: {error.strerror or error}") from error
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8") from error
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as error:
         raise ConfigError(f"{path}: not valid YAML: {error}") from error
     try:

@@ -24,6 +24,7 @@ from routing.decision import Decision
 from routing.models import Account, AIAssessment, AuthorKind, MessageFacts, StoredMessage
 from routing.rules import RulesError, RuleSet, default_rules, parse_rules
 from routing.triggers.engine import decide
+from routing.yaml_text import load_yaml
 
 HEALTHY_BAND = (0.05, 0.15)
 _ENCODER = json.JSONEncoder(ensure_ascii=False)  # what json.dumps(..., ensure_ascii=False) builds per call
@@ -236,9 +237,11 @@ def load_rules(path: Path | None) -> RuleSet:
     if path is None:
         return default_rules()
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = load_yaml(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise RulesError(str(path), "", f"cannot read: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        raise RulesError(str(path), "", f"not UTF-8 text (byte {error.start}); save it as UTF-8") from None
     except yaml.YAMLError as error:
         raise RulesError(str(path), "", f"not valid YAML: {error}") from None
     return parse_rules(data, source=str(path))

@@ -48,13 +48,19 @@ async def run_import(settings: Any, args: argparse.Namespace) -> int:
     """Validate a YAML file and store it as the new configuration; 2 with the field named if it is bad."""
     from routing.models import Actor, ChangeSource
     from routing.rules import RulesError
+    from routing.yaml_text import load_yaml
 
     source = "<stdin>" if str(args.file) == "-" else str(args.file)
     try:
         text = sys.stdin.read() if source == "<stdin>" else args.file.read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except OSError as error:
         sys.stderr.write(f"baton rules import: {source}: {error.strerror or error}\n")
+        return 2
+    except UnicodeDecodeError as error:
+        sys.stderr.write(
+            f"baton rules import: {source}: not UTF-8 text (byte {error.start}); save it as UTF-8\n"
+        )
         return 2
     except yaml.YAMLError as error:
         sys.stderr.write(f"baton rules import: {source}: not valid YAML: {error}\n")

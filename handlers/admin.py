@@ -20,6 +20,7 @@ from routing.models import Actor, WatchedChannel
 from routing.rules import RulesError
 from routing.service import BatonService
 from routing.stats_views import period_label, stats_mrkdwn, stats_period
+from routing.yaml_text import load_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ async def _import(text: str, *, service: BatonService, actor: Actor) -> str:
     fenced = _FENCE.match(text)
     document = fenced.group(1) if fenced else text
     try:
-        data = yaml.safe_load(document)
+        data = load_yaml(document)
     except yaml.YAMLError as error:
         return f"That is not valid YAML, nothing changed: {error}"
     try:

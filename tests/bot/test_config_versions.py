@@ -90,6 +90,15 @@ async def test_a_bad_file_at_start_is_logged_and_the_last_good_configuration_sta
         assert runtime.service.config_version == 1
     assert "bad.yaml: triggers[0].threshold: must be between 0 and 1" in caplog.text
     assert "the last good configuration stays in force" in caplog.text
+    latin = tmp_path / "latin.yaml"  # saved by an editor in cp1252: "Désolé"
+    latin.write_bytes('handoffs:\n  claim_message: "{rep} s\'en occupe. Désolé !"\n'.encode("cp1252"))
+    twice = tmp_path / "twice.yaml"  # the second `routing:` would silently replace the first
+    twice.write_text("routing: {default: {kind: channel, id: C0TRIAGE}}\nrouting: {routes: []}\n")
+    for path, problem in ((latin, "not UTF-8 text"), (twice, "found the key 'routing' twice")):
+        async with running(settings.model_copy(update={"config_path": path})) as runtime:
+            assert runtime.service.config.rules.rule("frustration").threshold == 0.65
+            assert runtime.service.config_version == 1
+        assert f"{path.name}: " in caplog.text and problem in caplog.text
 
 
 async def test_cli_export_then_import_is_an_exact_round_trip(database_url: str, tmp_path: Path, capsys):
@@ -118,14 +127,22 @@ async def test_cli_import_of_a_bad_file_names_the_field_and_changes_nothing(
     database_url: str, tmp_path: Path, capsys
 ):
     settings = Settings(database_url=database_url)
-    bad = tmp_path / "bad.yaml"
-    bad.write_text("routing:\n  default: {kind: channel, id: triage}\n")
-    assert await run_import(settings, argparse.Namespace(file=bad, actor="ops")) == 2
-    assert "bad.yaml: routing.default.id: 'triage' is not a Slack channel id" in capsys.readouterr().err
-    not_yaml = tmp_path / "broken.yaml"
-    not_yaml.write_text("routing: [\n")
-    assert await run_import(settings, argparse.Namespace(file=not_yaml, actor="ops")) == 2
-    assert "not valid YAML" in capsys.readouterr().err
+    bad_files = {
+        "bad.yaml": (
+            b"routing:\n  default: {kind: channel, id: triage}\n",
+            "bad.yaml: routing.default.id: 'triage' is not a Slack channel id",
+        ),
+        "broken.yaml": (b"routing: [\n", "not valid YAML"),
+        "latin.yaml": (  # saved by an editor in cp1252
+            'handoffs:\n  claim_message: "Désolé, {rep}"\n'.encode("cp1252"),
+            "latin.yaml: not UTF-8 text (byte 29); save it as UTF-8",
+        ),
+        "twice.yaml": (b"sla: {}\nsla: {}\n", "found the key 'sla' twice"),
+    }
+    for name, (content, problem) in bad_files.items():
+        (tmp_path / name).write_bytes(content)
+        assert await run_import(settings, argparse.Namespace(file=tmp_path / name, actor="ops")) == 2
+        assert problem in capsys.readouterr().err
     assert await run_export(settings, argparse.Namespace(output="-")) == 0
     captured = capsys.readouterr()
     assert "no configuration stored yet" in captured.err
