@@ -147,8 +147,8 @@ def _parse_routing(raw: Any, source: str, type_names: set[str]) -> RoutingTable:
                 id=route_id,
                 target=_target(item["target"], source, f"{path}.target"),
                 escalation_types=types,
-                tiers=_strings(item.get("tiers"), source, f"{path}.tiers"),
-                channels=_strings(item.get("channels"), source, f"{path}.channels"),
+                tiers=tuple(t.lower() for t in _strings(item.get("tiers"), source, f"{path}.tiers")),
+                channels=_channel_ids(item.get("channels"), source, f"{path}.channels"),
             )
         )
     default = raw.get("default")
@@ -179,10 +179,13 @@ def _target(raw: Any, source: str, path: str) -> Target:
     fallback = raw.get("fallback")
     if kind is TargetKind.ACCOUNT_OWNER and fallback is None:
         raise RulesError(source, f"{path}.fallback", "an account_owner target needs a fallback")
+    channel = str(raw.get("channel") or "")
+    if channel and not _CHANNEL_ID.fullmatch(channel):
+        raise RulesError(source, f"{path}.channel", f"{channel!r} is not a Slack channel id")
     return Target(
         kind=kind,
         id=target_id,
-        channel=str(raw.get("channel") or ""),
+        channel=channel,
         strategy=strategy,
         fallback=None if fallback is None else _target(fallback, source, f"{path}.fallback"),
     )
@@ -290,6 +293,17 @@ def _strings(raw: Any, source: str, path: str) -> tuple[str, ...]:
     if not isinstance(raw, list) or not all(isinstance(item, str) and item for item in raw):
         raise RulesError(source, path, "expected a list of non-empty strings")
     return tuple(raw)
+
+
+def _channel_ids(raw: Any, source: str, path: str) -> tuple[str, ...]:
+    channels = _strings(raw, source, path)
+    for index, channel in enumerate(channels):
+        if not _CHANNEL_ID.fullmatch(channel):
+            raise RulesError(source, f"{path}[{index}]", f"{channel!r} is not a Slack channel id")
+    return channels
+
+
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]{2,}")
 
 
 def _int(raw: Any, source: str, path: str, *, low: int, high: int) -> int:

@@ -36,13 +36,13 @@ def route_add(route_id: str, target: str, options: Sequence[str]) -> ConfigEdit:
         if route["target"]["kind"] != "group":
             raise UsageError("`via` and `strategy` are for a user group target.")
         if "via" in given:
-            route["target"]["channel"] = channel_id(given["via"]) or given["via"]
+            route["target"]["channel"] = _channel(given["via"], "via")
         route["target"]["strategy"] = given.get("strategy", "round_robin").lower()
     for key in ("types", "tiers", "channels"):
         if key in given:
             values = csv_list(given[key])
             if key == "channels":
-                values = [channel_id(v) or v for v in values]
+                values = [_channel(v, "channels") for v in values]
             route[{"types": "escalation_types"}.get(key, key)] = values
 
     def edit(data: Data) -> Edit:
@@ -56,6 +56,16 @@ def route_add(route_id: str, target: str, options: Sequence[str]) -> ConfigEdit:
         return Edit(route_id, None, copy.deepcopy(route), summary)
 
     return edit
+
+
+def _channel(token: str, option: str) -> str:
+    found = channel_id(token)
+    if found is None:
+        raise UsageError(
+            f"`{option}` takes #channel mentions as Slack completes them; `{token[:60]}` is not one "
+            "(type # and pick the channel)."
+        )
+    return found
 
 
 def route_remove(route_id: str) -> ConfigEdit:

@@ -53,7 +53,7 @@ class Route:
         """Whether a handoff of this type, account and channel takes this route."""
         return (
             (not self.escalation_types or escalation_type in self.escalation_types)
-            and (not self.tiers or account.tier in self.tiers)
+            and (not self.tiers or (account.tier or "").lower() in self.tiers)
             and (not self.channels or channel_id in self.channels)
         )
 

@@ -123,6 +123,14 @@ async def test_types_and_routes(baton: Runtime, sandbox: Sandbox, seed: SeedInfo
     assert "2. `type-human_request`: types human_request" in listed
 
 
+async def test_a_route_by_tier_matches_whatever_the_case_it_was_written_in(
+    baton: Runtime, sandbox: Sandbox, seed: SeedInfo
+):
+    await slash(sandbox, seed, "channel set tier Enterprise")  # stored as `enterprise`
+    await slash(sandbox, seed, f"route add vip <@{seed.admin_id}> tiers Enterprise position 1")
+    assert "Route `vip`" in await slash(sandbox, seed, "test Can I talk to a person?")
+
+
 async def test_channels(baton: Runtime, sandbox: Sandbox, seed: SeedInfo):
     acme, triage = seed.shared_channel_id, f"<#{seed.triage_channel_id}|baton-triage>"
     sets = {
@@ -259,6 +267,8 @@ BAD_INPUT = {
     "route add x owner": "`owner` needs a fallback",
     "route add x <#C0TRIAGE> types vip": "unknown escalation type 'vip'",
     "route add x <#C0TRIAGE> position 9": "position must be from 1 to 2",
+    "route add x <!subteam^S0SUPPORT|@support> via #baton-triage": "`via` takes #channel mentions",
+    "route add x <#C0TRIAGE> channels <#C0ACME>,acme-support": "`acme-support` is not one",
     "route remove nope": "There is no route `nope`",
     "route reorder nope": "There is no route `nope`",
     "channel set <#C0NOPE> value 1": "Baton doesn't know <#C0NOPE>",

@@ -62,6 +62,20 @@ def test_export_then_import_is_an_exact_round_trip():
         ({"retention": {"delivery_days": "a week"}}, "retention.delivery_days", "whole number"),
         ({"retention": {"audit_days": 30}}, "retention.audit_days", "unknown field"),
         ({"retention": 90}, "retention", "expected a mapping"),
+        (
+            {"routing": {"routes": [{"target": {"kind": "group", "id": "S1", "channel": "#triage"}}]}},
+            "routing.routes[0].target.channel",
+            "not a Slack channel id",
+        ),
+        (
+            {
+                "routing": {
+                    "routes": [{"target": {"kind": "user", "id": "U1"}, "channels": ["C0ACME", "acme"]}]
+                }
+            },
+            "routing.routes[0].channels[1]",
+            "not a Slack channel id",
+        ),
         ({"handoffs": {"claim_message": "Hi {customer}! {rep} is here."}}, "handoffs.claim_message", "{rep}"),
         (
             {"triggers": [{"id": "high_value", "min_account_value": float("inf")}]},
