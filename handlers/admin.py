@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 # Stats answers being computed: a strong reference, so a running task is not garbage-collected.
 _STATS_ANSWERS = Background()
-_FENCE = re.compile(r"^\s*```[a-z]*\s*\n?(.*?)\n?```\s*$", re.S)
+_FENCE = re.compile(r"^\s*```(?:[a-z]*[ \t]*\n)?(.*?)\n?```\s*$", re.S)  # ```yaml on its own line
 
 
 def refusal(spec: Spec, role: Role) -> str | None:

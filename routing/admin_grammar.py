@@ -127,7 +127,7 @@ TOP_LEVEL: tuple[str, ...] = tuple(dict.fromkeys(spec.group for spec in SPECS))
 def parse_command(text: str) -> Command:
     """Parse the text after `/baton`; raise UsageError with the right usage when it can't be run."""
     text = text.strip()
-    word, _, rest = text.partition(" ")
+    word, rest = (text.split(None, 1) + ["", ""])[:2]  # the YAML of `import` may start on the next line
     word = word.lower()
     if not word:
         return Command(BY_NAME["help"])

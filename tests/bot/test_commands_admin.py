@@ -319,3 +319,11 @@ async def test_export_then_import_is_an_exact_round_trip(baton: Runtime, sandbox
     }
     assert entry.before["routing"].get("default") is None
     assert original != BatonConfig()
+    # Pasted on the line after the command (Shift+Enter), or in a fence that opens on its first line.
+    await slash(sandbox, seed, "rules\ndisable frustration")
+    assert "configuration version 6" in await slash(sandbox, seed, f"import\n{exported}")
+    await slash(sandbox, seed, "rules disable frustration")
+    assert "configuration version 8" in await slash(
+        sandbox, seed, "import " + exported.replace("```\n", "```", 1)
+    )
+    assert baton.service.config == original
