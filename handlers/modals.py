@@ -32,7 +32,7 @@ from routing.config import BatonConfig
 from routing.errors import BatonError
 from routing.models import Actor, Urgency
 from routing.service import BatonService
-from routing.type_form import MESSAGE_LIMIT, TypeForm, check_form, form_edit, type_form
+from routing.type_form import MESSAGE_LIMIT, FieldProblem, TypeForm, check_form, form_edit, type_form
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +169,7 @@ async def _apply(
         change = await service.change_config(edit, actor=actor, action="types.edit")
     except (UsageError, BatonError) as error:
         problem = error.problem if isinstance(error, UsageError) else str(error)
-        return {"urgency": problem[:2000]}
+        return {error.field if isinstance(error, FieldProblem) else "urgency": problem[:2000]}
     if change.version is None:
         return f"Nothing changed: {change.edit.summary}"
     return f"{change.edit.summary} (configuration version {change.version})"

@@ -8,6 +8,7 @@ audit entry.
 from __future__ import annotations
 
 import copy
+import re
 from dataclasses import dataclass
 
 from routing.admin_grammar import UsageError
@@ -63,22 +64,42 @@ def check_form(form: TypeForm) -> dict[str, str]:
     return errors
 
 
+class FieldProblem(UsageError):
+    """The form's change refused because of one of its fields (`field`: its name in FIELDS)."""
+
+    def __init__(self, field: str, problem: str) -> None:
+        super().__init__(problem)
+        self.field = field
+
+
 def form_edit(before: TypeForm, after: TypeForm) -> ConfigEdit | None:
-    """One edit applying what changed between two forms (None: nothing did), made of `types set` edits."""
-    steps: list[ConfigEdit] = []
+    """One edit applying what changed between two forms (None: nothing did), made of `types set` edits;
+    FieldProblem names the field a refused value came from."""
+    changes: list[tuple[str, str, str]] = []  # (form field, `types set` setting, value)
     if after.urgency != before.urgency:
-        steps.append(type_set(after.name, "urgency", [after.urgency]))
+        changes.append(("urgency", "urgency", after.urgency))
     if after.claim_minutes.strip() != before.claim_minutes:
-        steps.append(type_set(after.name, "sla", [after.claim_minutes.strip()]))
+        changes.append(("claim_minutes", "sla", after.claim_minutes.strip()))
     if after.resolve_minutes.strip() != before.resolve_minutes:
-        steps.append(type_set(after.name, "resolve", [after.resolve_minutes.strip() or "none"]))
+        changes.append(("resolve_minutes", "resolve", after.resolve_minutes.strip() or "none"))
     if after.message.strip() != before.message:
-        steps.append(type_set(after.name, "message", [after.message.strip() or "off"]))
-    if not steps:
+        changes.append(("message", "message", after.message.strip() or "off"))
+    if not changes:
         return None
+    steps: list[tuple[str, ConfigEdit]] = []
+    for field, setting, value in changes:
+        try:
+            steps.append((field, type_set(after.name, setting, [value])))
+        except UsageError as error:
+            raise FieldProblem(field, error.problem) from None
 
     def edit(data: Data) -> Edit:
-        done = [step(data) for step in steps]
+        done = []
+        for field, step in steps:
+            try:
+                done.append(step(data))
+            except UsageError as error:
+                raise FieldProblem(field, error.problem) from None
         summary = " ".join(d.summary for d in done)
         return Edit(after.name, copy.deepcopy(done[0].before), copy.deepcopy(done[-1].after), summary)
 
@@ -89,7 +110,7 @@ def _minutes(text: str, *, high: int, required: bool) -> str | None:
     value = text.strip()
     if not value:
         return "Enter a number of minutes." if required else None
-    if not value.isdigit() or int(value) < 1:
+    if not re.fullmatch(r"\d{1,9}", value) or int(value) < 1:  # what `types set` takes
         return "Minutes must be a positive whole number, e.g. 30."
     if int(value) > high:
         return f"At most {high} minutes ({high // (24 * 60)} days)."

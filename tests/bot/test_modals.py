@@ -63,6 +63,13 @@ async def test_an_admin_edits_a_type_in_the_form(baton: Runtime, sandbox: Sandbo
     )
     assert "At most 1000 characters" in errors["message"]
     assert sandbox.views[modal.id].is_open
+    for minutes in (
+        "1²",
+        "0000000060",
+    ):  # a digit Python's isdigit() takes; more digits than `types set` takes
+        result = await sandbox.submit_view(seed.admin_id, modal.id, {"claim_minutes": minutes})
+        assert result.outcome.ok and result.response["response_action"] == "errors", minutes
+        assert list(result.response["errors"]) == ["claim_minutes"]
     assert await state(baton) == before
 
     # Right values: one configuration version, one audit entry, the change in force at once.
