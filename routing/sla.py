@@ -186,7 +186,11 @@ def _due_by(
     for step in _pending(policy, sla, hours):
         if step.due_at > now:
             return (overdue, None) if overdue is not None else (None, step.due_at)
-        overdue = step  # after downtime, only the most advanced overdue step fires
+        # After downtime only the most advanced overdue step fires. Tiers due at one same moment (no wait
+        # between them) are not skipped: the first fires, the next sweeps fire the others. A warning due
+        # with its breach (a zero SLA) is skipped.
+        if overdue is None or step.due_at > overdue.due_at or overdue.kind is StepKind.WARN:
+            overdue = step
     return overdue, None
 
 

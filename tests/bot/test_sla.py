@@ -198,6 +198,28 @@ async def test_escalation_tiers_post_to_the_team_channel_and_the_manager(store: 
     assert escalations == [("C0TEAM", "escalation"), ("U0MANAGER", "escalation")]
 
 
+async def test_tiers_with_no_wait_between_them_each_fire(store: SqlStore):
+    """Tiers due at one same moment are not "overdue after downtime": a scheduler ticking every 15 s fires
+    every one of them, in order, one per sweep."""
+    clock = Clock(MONDAY_10)
+    chain = (
+        ChainTier(TierAction.REMIND, 0),  # remind the assignee at the breach...
+        ChainTier(TierAction.NOTIFY_CHANNEL, 0, target="C0TEAM", mention="S0SUPPORT"),  # ...and tell the team
+        ChainTier(TierAction.DM_USER, 30, target="U0MANAGER"),  # the manager half an hour later
+    )
+    service = service_on(store, clock, sla={"human_request": SlaPolicy(15, chain=chain)})
+    await watched(service)
+    handoff = (await service.handle_message(customer("Please get me a human", clock))).handoff
+    for tick in range(90 * 4):  # 90 minutes
+        clock.now = MONDAY_10 + timedelta(seconds=15 * tick)
+        await service.sweep()
+    rows = await notes(store, handoff.id)
+    assert len([r for r in rows if r.startswith("thread_note::bell: Reminder")]) == 1, rows
+    assert len([r for r in rows if r.startswith("escalation:")]) == 2, rows
+    kinds = [(e.kind, e.data.get("tier")) for e in await service.events(handoff.id)]
+    assert [k for k in kinds if k[0] == "escalated"] == [("escalated", 0), ("escalated", 1), ("escalated", 2)]
+
+
 async def test_one_broken_handoff_never_stops_the_sweep(store: SqlStore):
     clock = Clock(MONDAY_10)
     service = service_on(store, clock)

@@ -109,6 +109,9 @@ CLAIMED = SlaState(S.CLAIMED, opened_at=TUE_10, claimed_at=at(10, 3))
 OFFICE = BusinessHours()
 BIZ = SlaPolicy(15, hours=OFFICE, chain=(ChainTier(A.REMIND, 0), ChainTier(A.REMIND, 15)))
 FRIDAY_LATE = SlaState(S.OPEN, opened_at=utc(2026, 1, 9, 16, 50))
+# Remind and tell the team at the breach (no wait between them), the manager 30 minutes later.
+TOGETHER = SlaPolicy(10, chain=(ChainTier(A.REMIND, 0), ChainTier(A.NOTIFY_CHANNEL, 0, target="C0T"),
+                                ChainTier(A.DM_USER, 30, target="U0MANAGER")))  # fmt: skip
 
 
 def esc(tier: int, due: datetime, clock: str = CLAIM, policy: SlaPolicy = P) -> Step:
@@ -129,6 +132,12 @@ NEXT_CASES: list[tuple[str, SlaPolicy, SlaState, datetime, Step | None, datetime
      at(10, 25)),
     ("tier 1 not yet due", P, replace(BREACHED, level=1), at(10, 14), None, at(10, 15)),
     ("tiers 0..2 overdue: tier 2", P, BREACHED, at(10, 30), esc(2, at(10, 25)), at(10, 35)),
+    ("tiers due together: the first", TOGETHER, BREACHED, at(10, 10, 15), esc(0, at(10, 10), policy=TOGETHER),
+     at(10, 10)),
+    ("then the next at once", TOGETHER, replace(BREACHED, level=1), at(10, 10, 30),
+     esc(1, at(10, 10), policy=TOGETHER), at(10, 40)),
+    ("downtime past them all: the last", TOGETHER, BREACHED, at(10, 41), esc(2, at(10, 40), policy=TOGETHER),
+     None),
     ("first repeat", P, replace(BREACHED, level=3), at(10, 35), esc(3, at(10, 35)), at(10, 45)),
     ("last repeat", P, replace(BREACHED, level=4), at(11), esc(4, at(10, 45)), None),
     ("chain exhausted", P, replace(BREACHED, level=5), at(23), None, None),
