@@ -27,6 +27,15 @@ from routing.models import (
 from routing.stats import HandoffFacts
 
 
+class LiveHandoffExists(Exception):
+    """The conversation already has an open, claimed or snoozed handoff (at most one may be live)."""
+
+    def __init__(self, *, channel_id: str, thread_ts: str) -> None:
+        super().__init__(f"a live handoff already exists for conversation {channel_id}/{thread_ts}")
+        self.channel_id = channel_id
+        self.thread_ts = thread_ts
+
+
 class ProcessedEvents(Protocol):
     """Slack event ids already handled, so a redelivered event is processed once."""
 
@@ -95,8 +104,15 @@ class Conversations(Protocol):
         """The last `limit` messages of a conversation, oldest first (deleted ones included, marked)."""
         ...
 
-    async def waiting(self, *, since_before: datetime, limit: int) -> list[Conversation]:
-        """Conversations whose customer has waited since before a time, with no live handoff; oldest first."""
+    async def waiting(
+        self, *, since_before: datetime, limit: int, after: Conversation | None = None
+    ) -> list[Conversation]:
+        """Conversations in watched channels whose customer has waited since before a time, with no live
+        handoff; oldest first (by waiting_since, channel, thread), after `after` (the last of a page)."""
+        ...
+
+    async def answered(self, *, channel_id: str, thread_ts: str) -> None:
+        """Nobody waits in the conversation any more (its handoff closed): until the customer writes again."""
         ...
 
 

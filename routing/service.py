@@ -24,6 +24,7 @@ from routing.intake import HISTORY_FOR_DECISIONS, BatchIntake, IntakeOutcome, In
 from routing.models import (
     AIAssessment,
     AuthorKind,
+    Conversation,
     EventSource,
     Handoff,
     HandoffEvent,
@@ -33,7 +34,7 @@ from routing.models import (
     StoredMessage,
     WatchedChannel,
 )
-from routing.ports import Store, UnitOfWork
+from routing.ports import LiveHandoffExists, Store, UnitOfWork
 from routing.reporting import Reporting
 from routing.routes import resolve
 from routing.sweep import SlaSweeps, SweepReport, after_claim, sla_of, start_clock, with_sla
@@ -51,6 +52,9 @@ FORGET_BATCH = 1000
 # must keep (a live handoff's old messages) are read again on every look.
 FORGET_AGAIN = timedelta(minutes=10)
 UNROUTED = "unrouted"
+# Waiting conversations one sweep looks at, at most, to open handoffs for customers left waiting: those that
+# can't have one yet (a channel's longer limit, a cooldown) are paged past, not read again and again.
+UNANSWERED_LOOK_AT = 10_000
 
 
 class BatonService(
@@ -305,6 +309,10 @@ class BatonService(
                 except Conflict:
                     continue  # someone changed it between our read and write: decide again on fresh state
                 await self._after_action(tx, updated, action, actor, now)
+                if not updated.state.is_live:  # resolved or not needed: nobody is waiting for an answer now
+                    await tx.conversations.answered(
+                        channel_id=updated.channel_id, thread_ts=updated.thread_ts
+                    )
                 break
             else:
                 raise Conflict(f"handoff {handoff_id} kept changing; try again")
@@ -398,38 +406,63 @@ class BatonService(
             return 0
         channels = {c.channel_id: c for c in await tx.channels.list(watched_only=True)}
         shortest = min([*default_minutes, *(c.unanswered_minutes or 10**6 for c in channels.values())])
-        opened = 0
-        for conversation in await tx.conversations.waiting(
-            since_before=now - timedelta(minutes=shortest), limit=limit
-        ):
-            channel = channels.get(conversation.channel_id)
-            if channel is None or conversation.waiting_since is None:
-                continue
-            decision = unanswered_decision(
-                waiting_since=conversation.waiting_since,
-                now=now,
-                rules=self.config.rules,
-                account=channel.account,
-                after_minutes=channel.unanswered_minutes,
+        opened = looked = 0
+        last: Conversation | None = None
+        # Page on (not re-read) the oldest: conversations that can't open a handoff yet (a channel's longer
+        # limit, a cooldown, an account the rule leaves out) must not hide the ones behind them.
+        while opened < limit and looked < UNANSWERED_LOOK_AT:
+            page = await tx.conversations.waiting(
+                since_before=now - timedelta(minutes=shortest), limit=limit, after=last
             )
-            if not decision.escalate:
-                continue
-            last = await tx.handoffs.last_closed_for(
+            looked += len(page)
+            for conversation in page:
+                if opened < limit and await self._open_unanswered(tx, conversation, channels, now=now):
+                    opened += 1
+            if len(page) < limit:
+                break  # the last page
+            last = page[-1]
+        return opened
+
+    async def _open_unanswered(
+        self,
+        tx: UnitOfWork,
+        conversation: Conversation,
+        channels: dict[str, WatchedChannel],
+        *,
+        now: datetime,
+    ) -> bool:
+        """Open a handoff for a customer left waiting, if the rules say so; whether one was opened."""
+        channel = channels.get(conversation.channel_id)
+        if channel is None or conversation.waiting_since is None:
+            return False
+        decision = unanswered_decision(
+            waiting_since=conversation.waiting_since,
+            now=now,
+            rules=self.config.rules,
+            account=channel.account,
+            after_minutes=channel.unanswered_minutes,
+        )
+        if not decision.escalate:
+            return False
+        last = await tx.handoffs.last_closed_for(
+            channel_id=conversation.channel_id, thread_ts=conversation.thread_ts
+        )
+        if in_cooldown(last, cooldown=self.config.handoffs.cooldown, now=now):
+            return False
+        history = await tx.conversations.messages(
+            channel_id=conversation.channel_id, thread_ts=conversation.thread_ts, limit=HISTORY_FOR_DECISIONS
+        )
+        facts = _customer_turn(history, assessment=None, at=now)
+        if facts is None:  # the customer's messages were deleted: nobody is waiting
+            await tx.conversations.answered(
                 channel_id=conversation.channel_id, thread_ts=conversation.thread_ts
             )
-            if in_cooldown(last, cooldown=self.config.handoffs.cooldown, now=now):
-                continue
-            history = await tx.conversations.messages(
-                channel_id=conversation.channel_id,
-                thread_ts=conversation.thread_ts,
-                limit=HISTORY_FOR_DECISIONS,
-            )
-            facts = _customer_turn(history, assessment=None, at=now)
-            if facts is None:
-                continue
+            return False
+        try:
             await self._open(tx, decision, facts, channel, now, source=EventSource.SCHEDULER)
-            opened += 1
-        return opened
+        except LiveHandoffExists:
+            return False  # opened meanwhile (another replica's sweep, or a message): nothing left to do
+        return True
 
 
 def _customer_turn(

@@ -19,6 +19,7 @@ from sqlalchemy import (
     func,
     select,
     text,
+    tuple_,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -431,8 +432,11 @@ class SqlConversations:
         newest_first = [_message(row) for row in await self._connection.execute(_MESSAGES, parameters)]
         return newest_first[::-1]
 
-    async def waiting(self, *, since_before: datetime, limit: int) -> list[Conversation]:
-        """Conversations whose customer has waited since before a time, with no live handoff; oldest first."""
+    async def waiting(
+        self, *, since_before: datetime, limit: int, after: Conversation | None = None
+    ) -> list[Conversation]:
+        """Conversations in watched channels whose customer has waited since before a time, with no live
+        handoff; oldest first (by waiting_since, channel, thread), after `after` (the last of a page)."""
         live = (
             select(HANDOFFS.c.id)
             .where(
@@ -442,13 +446,31 @@ class SqlConversations:
             )
             .exists()
         )
+        watched = (
+            select(CHANNELS.c.channel_id)
+            .where(CHANNELS.c.channel_id == CONVERSATIONS.c.channel_id, CHANNELS.c.watched.is_(True))
+            .exists()
+        )
+        order = (CONVERSATIONS.c.waiting_since, CONVERSATIONS.c.channel_id, CONVERSATIONS.c.thread_ts)
         statement = (
             select(CONVERSATIONS)
-            .where(CONVERSATIONS.c.waiting_since <= since_before, ~live)
-            .order_by(CONVERSATIONS.c.waiting_since)
+            .where(CONVERSATIONS.c.waiting_since <= since_before, watched, ~live)
+            .order_by(*order)
             .limit(limit)
         )
+        if after is not None:
+            statement = statement.where(
+                tuple_(*order) > tuple_(after.waiting_since, after.channel_id, after.thread_ts)
+            )
         return [_conversation(row) for row in await self._connection.execute(statement)]
+
+    async def answered(self, *, channel_id: str, thread_ts: str) -> None:
+        """Nobody waits in the conversation any more (its handoff closed): until the customer writes again."""
+        await self._connection.execute(
+            update(CONVERSATIONS)
+            .where(CONVERSATIONS.c.channel_id == channel_id, CONVERSATIONS.c.thread_ts == thread_ts)
+            .values(waiting_since=None)
+        )
 
 
 def _message_values(message: StoredMessage) -> dict[str, Any]:

@@ -262,6 +262,79 @@ async def test_a_customer_left_waiting_opens_a_handoff(store: SqlStore):
     assert (await service.events(handoff.id))[0].source is EventSource.SCHEDULER
 
 
+async def test_a_closed_handoff_ends_the_wait_until_the_customer_writes_again(store: SqlStore):
+    """Resolved or marked not needed, the customer counts as dealt with: the same old message does not open
+    a handoff again after the cooldown; a new customer message starts a new wait."""
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock)
+    await watched(service, unanswered_minutes=20)
+    message = customer("Thanks, that's all for today", clock)
+    await service.handle_message(message)
+    clock.at(MONDAY_10, 21)
+    assert (await service.sweep()).opened == 1
+    async with store.transaction() as tx:
+        first = await tx.handoffs.live_for(channel_id="C0ACME", thread_ts=message.thread_ts)
+    await service.act(
+        handoff_id=first.id, action=Action.DISMISS, actor="U0REP", source=EventSource.SLACK_ACTION
+    )
+    for minutes in range(25, 24 * 60, 15):  # a day of sweeps; nobody writes in the thread
+        clock.at(MONDAY_10, minutes)
+        assert not (await service.sweep()).opened, minutes
+    await service.handle_message(customer("One more question, actually", clock, thread=message.thread_ts))
+    clock.at(MONDAY_10, 24 * 60 + 1)
+    assert not (await service.sweep()).opened
+    clock.at(MONDAY_10, 24 * 60 + 21)
+    assert (await service.sweep()).opened == 1
+
+
+async def test_customers_who_cannot_have_a_handoff_yet_do_not_hide_those_who_can(store: SqlStore):
+    """The sweep pages past waiting conversations that open nothing (a channel no longer watched, a
+    channel with a longer limit, deleted messages) instead of reading the same oldest ones every time."""
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock)
+    old = WatchedChannel(channel_id="C0OLD", name="old", is_shared=True, account=Account(name="Old"))
+    slow = WatchedChannel(
+        channel_id="C0SLOW", name="slow", is_shared=True, account=Account(name="Slow"), unanswered_minutes=600
+    )
+    for channel in (old, slow):
+        await service.save_channel(channel)
+        for i in range(3):
+            await service.handle_message(
+                replace(customer(f"question {i}", clock), channel_id=channel.channel_id)
+            )
+    await service.save_channel(replace(old, watched=False))
+    deleted = customer("a question I deleted", clock)
+    await watched(service, unanswered_minutes=20)
+    await service.handle_message(deleted)
+    await service.handle_message(replace(deleted, change=MessageChange.DELETED, event_id="Ev0DELETED"))
+    clock.at(MONDAY_10, 60)
+    fresh = customer("How do I export a CSV report?", clock)
+    await service.handle_message(fresh)
+    clock.at(MONDAY_10, 60 + 25)  # the watched customer has waited 25 of 20 minutes
+    assert (await service.sweep(limit=2)).opened == 1  # 2 stands in for "more of them than a page"
+    async with store.transaction() as tx:
+        assert await tx.handoffs.live_for(channel_id="C0ACME", thread_ts=fresh.thread_ts) is not None
+        assert (await tx.conversations.get(channel_id="C0ACME", thread_ts=deleted.ts)).waiting_since is None
+
+
+async def test_two_replicas_sweeping_waiting_customers_at_once_open_each_handoff_once(
+    store: SqlStore, database_url: str
+):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("concurrent sweeps overlap on PostgreSQL; SQLite sweeps take turns on the write lock")
+    clock = Clock(MONDAY_10)
+    one, two = service_on(store, clock), service_on(store, clock)
+    await watched(one, unanswered_minutes=20)
+    for i in range(30):
+        await one.handle_message(customer(f"question {i}", clock))
+    clock.at(MONDAY_10, 21)
+    reports = await asyncio.gather(one.sweep(), two.sweep())
+    assert sum(report.opened for report in reports) == 30
+    async with store.transaction() as tx:
+        opened = (await tx.connection.exec_driver_sql("SELECT count(*) FROM handoffs")).scalar()
+    assert opened == 30
+
+
 async def test_two_workers_never_escalate_the_same_handoff_twice(store: SqlStore, database_url: str):
     if not database_url.startswith("postgresql"):
         pytest.skip("concurrent sweeps overlap on PostgreSQL; SQLite sweeps take turns on the write lock")

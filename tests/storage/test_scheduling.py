@@ -67,6 +67,11 @@ async def test_concurrent_sweeps_never_get_the_same_handoff(store: SqlStore, dat
 
 async def test_waiting_lists_customers_still_waiting_without_a_live_handoff(store: SqlStore) -> None:
     async with store.transaction() as tx:
+        await tx.channels.save(WatchedChannel(channel_id="C1", name="acme", is_shared=True))
+        await tx.channels.save(WatchedChannel(channel_id="C2", name="gone", is_shared=True, watched=False))
+        await tx.conversations.add_message(
+            message("0.5", thread_ts="0.5", channel_id="C2", received_at=at(0))
+        )
         await tx.conversations.add_message(message("1.0", thread_ts="1.0", received_at=at(0)))
         await tx.conversations.add_message(message("2.0", thread_ts="2.0", received_at=at(1)))
         await tx.conversations.add_message(message("3.0", thread_ts="3.0", received_at=at(2)))
@@ -77,7 +82,32 @@ async def test_waiting_lists_customers_still_waiting_without_a_live_handoff(stor
         await tx.handoffs.add(handoff(thread_ts="2.0"))
     async with store.transaction() as tx:
         waiting = await tx.conversations.waiting(since_before=at(10), limit=10)
-    assert [c.thread_ts for c in waiting] == ["1.0"]  # 2.0 has a handoff, 3.0 was answered, 4.0 is recent
+    # 0.5 is in a channel no longer watched, 2.0 has a handoff, 3.0 was answered, 4.0 is recent
+    assert [c.thread_ts for c in waiting] == ["1.0"]
+
+
+async def test_waiting_pages_in_order_and_a_closed_handoff_ends_the_wait(store: SqlStore) -> None:
+    async with store.transaction() as tx:
+        await tx.channels.save(WatchedChannel(channel_id="C1", name="acme", is_shared=True))
+        for thread in ("1.0", "2.0", "3.0", "4.0", "5.0"):  # 2.0 and 3.0 start waiting at the same moment
+            await tx.conversations.add_message(
+                message(thread, thread_ts=thread, received_at=at(int(thread[0]) // 2))
+            )
+    pages: list[list[str]] = []
+    async with store.transaction() as tx:
+        last = None
+        while not pages or len(pages[-1]) == 2:
+            page = await tx.conversations.waiting(since_before=at(10), limit=2, after=last)
+            pages.append([c.thread_ts for c in page])
+            last = page[-1] if page else None
+    assert pages == [["1.0", "2.0"], ["3.0", "4.0"], ["5.0"]]
+    async with store.transaction() as tx:
+        await tx.conversations.answered(channel_id="C1", thread_ts="3.0")
+        assert [c.thread_ts for c in await tx.conversations.waiting(since_before=at(10), limit=10)] == [
+            "1.0", "2.0", "4.0", "5.0"
+        ]  # fmt: skip
+        await tx.conversations.add_message(message("3.1", thread_ts="3.0", received_at=at(5)))
+        assert len(await tx.conversations.waiting(since_before=at(10), limit=10)) == 5  # waiting again
 
 
 async def test_channel_sla_settings_round_trip(store: SqlStore) -> None:
