@@ -300,9 +300,7 @@ class BatonService(
                 change = apply(handoff, action, actor=actor, now=now, assignee=assignee, until=until)
                 if change is None:
                     return handoff
-                channel = await tx.channels.get(channel_id=handoff.channel_id)
-                timezone = channel.account.timezone if channel else None
-                reclocked = _reclock(handoff, change.handoff, now=now, timezone=timezone)
+                reclocked = _reclock(handoff, change.handoff, now=now)
                 change = replace(change, handoff=reclocked)
                 try:
                     updated = await self._commit_change(tx, handoff, change, source, actor, now)
@@ -473,9 +471,9 @@ def _customer_turn(
     return customer[-1].as_facts(received_at=at, assessment=assessment) if customer else None
 
 
-def _reclock(before: Handoff, changed: Handoff, *, now: datetime, timezone: str | None) -> Handoff:
+def _reclock(before: Handoff, changed: Handoff, *, now: datetime) -> Handoff:
     """The SLA clock after an action: a first claim starts the resolve clock; others keep their clock."""
     if changed.state is HandoffState.CLAIMED:
         was_claimed = sla_of(before).claimed_at is not None
-        return after_claim(changed, was_claimed=was_claimed, now=now, timezone=timezone)
-    return with_sla(changed, sla_of(changed), now=now, timezone=timezone)
+        return after_claim(changed, was_claimed=was_claimed, now=now)
+    return with_sla(changed, sla_of(changed), now=now)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from routing import notifications as notify
+from routing.business_hours import with_timezone
 from routing.config import BatonConfig
 from routing.models import EventSource, Handoff, HandoffEvent, OutboxItem
 from routing.ports import Store, UnitOfWork
@@ -54,12 +55,14 @@ class SweepReport:
 
 
 def start_clock(handoff: Handoff, policy: SlaPolicy, *, timezone: str | None) -> Handoff:
-    """Freeze the policy onto a new handoff and set its deadlines and first check."""
-    claim_due, resolve_due = deadlines(policy, handoff.opened_at, timezone=timezone)
+    """Freeze the policy onto a new handoff, in the account's time zone if it has one, and set its deadlines
+    and first check: later changes to the policy or to the account's zone leave the handoff's clock as is."""
+    policy = replace(policy, hours=with_timezone(policy.hours, timezone))
+    claim_due, resolve_due = deadlines(policy, handoff.opened_at)
     opened = replace(
         handoff, policy=policy_to_data(policy), claim_due_at=claim_due, resolve_due_at=resolve_due
     )
-    return with_sla(opened, sla_of(opened), now=handoff.opened_at, timezone=timezone)
+    return with_sla(opened, sla_of(opened), now=handoff.opened_at)
 
 
 def sla_of(handoff: Handoff) -> SlaState:
@@ -76,9 +79,9 @@ def sla_of(handoff: Handoff) -> SlaState:
     )
 
 
-def with_sla(handoff: Handoff, sla: SlaState, *, now: datetime, timezone: str | None) -> Handoff:
+def with_sla(handoff: Handoff, sla: SlaState, *, now: datetime) -> Handoff:
     """The handoff carrying `sla`, with its next check computed from its frozen policy."""
-    return _carrying(handoff, sla, next_at=next_check(frozen_policy(handoff), sla, now, timezone=timezone))
+    return _carrying(handoff, sla, next_at=next_check(frozen_policy(handoff), sla, now))
 
 
 def _carrying(handoff: Handoff, sla: SlaState, *, next_at: datetime | None) -> Handoff:
@@ -101,12 +104,12 @@ def _carrying(handoff: Handoff, sla: SlaState, *, next_at: datetime | None) -> H
     )
 
 
-def after_claim(handoff: Handoff, *, was_claimed: bool, now: datetime, timezone: str | None) -> Handoff:
+def after_claim(handoff: Handoff, *, was_claimed: bool, now: datetime) -> Handoff:
     """A claim (or a first assignment) stops the claim clock and starts the resolve clock."""
     sla = sla_of(handoff)
     if not was_claimed:
         sla = claimed(sla, now)
-    return with_sla(handoff, replace(sla, state=handoff.state), now=now, timezone=timezone)
+    return with_sla(handoff, replace(sla, state=handoff.state), now=now)
 
 
 def frozen_policy(handoff: Handoff) -> SlaPolicy:
@@ -197,16 +200,12 @@ class SlaSweeps:
         Three phases: every step is computed in memory, then all handoffs are written in one compare-and-set
         batch, then the events and outbox rows of those actually written go in two batch inserts.
         """
-        timezones: dict[str, str | None] = {}
-        for channel_id in dict.fromkeys(handoff.channel_id for handoff in due):
-            channel = await tx.channels.get(channel_id=channel_id)
-            timezones[channel_id] = channel.account.timezone if channel else None
         writes: list[tuple[Handoff, int]] = []
         steps: dict[int | None, Step] = {}
         failed = 0
         for handoff in due:
             try:
-                step, moved = self._advance(handoff, now=now, timezone=timezones[handoff.channel_id])
+                step, moved = self._advance(handoff, now=now)
             except Exception:  # a broken policy or zone must not stop the sweep for everyone else
                 logger.exception("SLA step of handoff %s failed; retrying in %s", handoff.id, RETRY_BROKEN)
                 moved, step = replace(handoff, next_check_at=now + RETRY_BROKEN), None
@@ -221,16 +220,14 @@ class SlaSweeps:
         await tx.outbox.enqueue_many([item for h, step in fired for item in self._effects(h, step, now=now)])
         return SweepReport(steps=len(fired), failed=failed)
 
-    def _advance(
-        self, handoff: Handoff, *, now: datetime, timezone: str | None
-    ) -> tuple[Step | None, Handoff]:
+    def _advance(self, handoff: Handoff, *, now: datetime) -> tuple[Step | None, Handoff]:
         policy = frozen_policy(handoff)
         sla = sla_of(handoff)
-        step = step_due(policy, sla, now, timezone=timezone)
+        step = step_due(policy, sla, now)
         if step is not None:
             sla = after(step, sla)
         # If another step is overdue already, next_check_at is its due time and the next sweep fires it.
-        return step, _carrying(handoff, sla, next_at=next_check(policy, sla, now, timezone=timezone))
+        return step, _carrying(handoff, sla, next_at=next_check(policy, sla, now))
 
     def _effects(self, handoff: Handoff, step: Step, *, now: datetime) -> list[OutboxItem]:
         who = _mention(handoff.assignee_id or handoff.routed_to)

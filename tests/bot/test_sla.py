@@ -220,6 +220,24 @@ async def test_tiers_with_no_wait_between_them_each_fire(store: SqlStore):
     assert [k for k in kinds if k[0] == "escalated"] == [("escalated", 0), ("escalated", 1), ("escalated", 2)]
 
 
+async def test_a_handoff_keeps_the_time_zone_it_opened_in(store: SqlStore):
+    """The account's zone is frozen onto the handoff with its policy: changing it later moves no deadline
+    of a handoff already open (its card says when it is due)."""
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock)
+    channel = WatchedChannel(channel_id="C0ACME", name="acme", is_shared=True, account=Account(name="Acme"))
+    await service.save_channel(channel)
+    handoff = (await service.handle_message(customer("Can I talk to a person please?", clock))).handoff
+    assert handoff.claim_due_at == MONDAY_10 + timedelta(minutes=15)  # business hours, UTC
+    zoned = replace(channel, account=replace(channel.account, timezone="America/Los_Angeles"))
+    await service.save_channel(zoned)  # 02:00 in Los Angeles: its office opens seven hours later
+    clock.at(MONDAY_10, 16)
+    await service.sweep()
+    assert "sla_breached" in await kinds(service, handoff.id)
+    later = (await service.handle_message(customer("I want to speak to a human", clock))).handoff
+    assert later.claim_due_at == MONDAY_10 + timedelta(hours=7, minutes=15)  # opened in the new zone
+
+
 async def test_one_broken_handoff_never_stops_the_sweep(store: SqlStore):
     clock = Clock(MONDAY_10)
     service = service_on(store, clock)

@@ -1,19 +1,24 @@
 from __future__ import annotations
 
+import copy
 import subprocess
 import sys
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, insert, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from routing.business_hours import BusinessHours
+from routing.models import HandoffState
+from routing.sla import SlaPolicy, policy_to_data
 from storage import SqlStore, create_engine, current_revision, downgrade, migrate
+from storage.handoffs import _values
 from storage.migrate import MIGRATIONS_DIR
-from storage.tables import METADATA
+from storage.tables import CHANNELS, HANDOFFS, METADATA
 
-from .builders import T0
+from .builders import T0, handoff
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 BATON_TABLES = {table.name for table in METADATA.sorted_tables}
@@ -47,6 +52,40 @@ async def test_migrate_downgrade_and_migrate_again(database_url: str, migration_
         await migrate(engine, revision=migration_head)
         assert await current_revision(engine) == migration_head
         assert await _tables(engine) == BATON_TABLES
+    finally:
+        await engine.dispose()
+
+
+async def test_0004_freezes_the_account_time_zone_into_live_handoffs(database_url: str) -> None:
+    office = policy_to_data(SlaPolicy(15, hours=BusinessHours()))  # 09–17 UTC
+    handoffs = [  # (thread, channel, state, policy): what 0004 must make of its policy's zone
+        ("1.0", "C1", HandoffState.OPEN, office, "Europe/Berlin"),
+        ("2.0", "C1", HandoffState.SNOOZED, office, "Europe/Berlin"),
+        ("3.0", "C1", HandoffState.RESOLVED, office, "UTC"),  # closed: left as it was
+        ("4.0", "C2", HandoffState.CLAIMED, office, "UTC"),  # the account has no zone
+        ("5.0", "C1", HandoffState.OPEN, policy_to_data(SlaPolicy(5)), None),  # around the clock
+    ]
+    engine = create_engine(database_url)
+    try:
+        await downgrade(engine)
+        await migrate(engine, revision="0003")
+        async with engine.begin() as connection:
+            await connection.execute(
+                insert(CHANNELS),
+                [
+                    {"channel_id": "C1", "account_timezone": "Europe/Berlin"},
+                    {"channel_id": "C2", "account_timezone": None},
+                ],
+            )
+            for thread, channel, state, policy, _ in handoffs:
+                row = handoff(channel_id=channel, thread_ts=thread, state=state, policy=copy.deepcopy(policy))
+                await connection.execute(insert(HANDOFFS), {**_values(row), "version": 0})
+        await migrate(engine)
+        async with engine.connect() as connection:
+            policies = dict((await connection.execute(select(HANDOFFS.c.thread_ts, HANDOFFS.c.policy))).all())
+        zones = {thread: (policies[thread]["hours"] or {}).get("timezone") for thread, *_ in handoffs}
+        assert zones == {thread: zone for thread, *_, zone in handoffs}
+        assert policies["1.0"]["hours"] == {**office["hours"], "timezone": "Europe/Berlin"}
     finally:
         await engine.dispose()
 
