@@ -13,6 +13,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 
 from bot.metrics import Metrics
+from handlers.facts import message_shape_problem
 
 logger = logging.getLogger(__name__)
 
@@ -89,6 +90,9 @@ def shape_problem(body: dict[str, Any]) -> str | None:
     for key in ("authorizations",):
         if key in body and not isinstance(body[key], list):
             return f"{key} is not a list"
+    event = body.get("event")
+    if isinstance(event, dict) and event.get("type") == "message":
+        return message_shape_problem(event)
     return None
 
 

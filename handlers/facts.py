@@ -66,6 +66,28 @@ def message_facts(
     )
 
 
+_TEXT_FIELDS = ("ts", "thread_ts", "deleted_ts", "channel", "user", "user_team", "team", "bot_id", "subtype")
+
+
+def message_shape_problem(event: dict[str, Any]) -> str | None:
+    """What is wrong with a `message` event's inner shape, or None (what `message_facts` relies on)."""
+    inner = {"message_changed": "message", "message_deleted": "previous_message"}.get(
+        str(event.get("subtype"))
+    )
+    shapes = [("event", event)]
+    if inner is not None:
+        nested = event.get(inner)
+        if nested is not None and not isinstance(nested, dict):
+            return f"the event's {inner} is not an object"
+        shapes.append((f"event.{inner}", nested or {}))
+    for where, shape in shapes:
+        for key in _TEXT_FIELDS:
+            value = shape.get(key)
+            if value is not None and not isinstance(value, str):
+                return f"{where}.{key} is not a string"
+    return None
+
+
 def message_author_team(message: dict[str, Any]) -> str | None:
     """The author's team as the payload states it: `user_team` first (Slack Connect), then `team`."""
     for key in ("user_team", "team"):

@@ -180,6 +180,22 @@ async def test_malformed_payloads_get_a_clear_error_and_the_server_keeps_serving
     for body in (b"{not json", b"[1, 2, 3]", b"\xff\xfe", b'{"type": "event_callback", "event": 5}'):
         status, text = await post(baton.events_url, body, signed(sandbox.signing_secret, body))
         assert status == 400 and "malformed request" in text, (body, status, text)
+    # A message event of the right outer shape with a wrong inner one, signed.
+    inner = {
+        "the event's message is not an object": {"subtype": "message_changed", "message": "oops"},
+        "the event's previous_message is not an object": {"subtype": "message_deleted", "previous_message": 5},
+        "event.message.ts is not a string": {"subtype": "message_changed", "message": {"ts": 1.5}},
+        "event.thread_ts is not a string": {"thread_ts": {"a": 1}},
+        "event.thread_ts is not a string ": {"thread_ts": 5},
+        "event.channel is not a string": {"channel": {"a": 1}},
+        "event.user_team is not a string": {"user_team": ["T1"]},
+    }
+    for index, (problem, changes) in enumerate(inner.items()):
+        body = json.loads(message_envelope(seed, "hello", ts=f"1800000001.{index:06d}"))
+        body["event"].update(changes)
+        raw = json.dumps(body).encode()
+        status, text = await post(baton.events_url, raw, signed(sandbox.signing_secret, raw))
+        assert (status, problem.strip() in text) == (400, True), (problem, status, text)
     posted = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "still there?")
     assert posted.outcome.ok
     assert len(await stored(baton, seed.shared_channel_id, posted.message.ts)) == 1
