@@ -183,7 +183,10 @@ async def test_malformed_payloads_get_a_clear_error_and_the_server_keeps_serving
     # A message event of the right outer shape with a wrong inner one, signed.
     inner = {
         "the event's message is not an object": {"subtype": "message_changed", "message": "oops"},
-        "the event's previous_message is not an object": {"subtype": "message_deleted", "previous_message": 5},
+        "the event's previous_message is not an object": {
+            "subtype": "message_deleted",
+            "previous_message": 5,
+        },
         "event.message.ts is not a string": {"subtype": "message_changed", "message": {"ts": 1.5}},
         "event.thread_ts is not a string": {"thread_ts": {"a": 1}},
         "event.thread_ts is not a string ": {"thread_ts": 5},
