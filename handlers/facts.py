@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from routing.models import AIAssessment, AuthorKind, MessageChange, MessageFacts, WatchedChannel
@@ -47,6 +47,15 @@ def message_facts(
     ts = message.get("ts")
     if not isinstance(ts, str) or not ts:
         return None
+    changed_at = None
+    if change is not MessageChange.NEW:  # the edit's own time, else the event's: they order the changes
+        edited = message.get("edited") if change is MessageChange.EDITED else None
+        stamp = (
+            (edited.get("ts") if isinstance(edited, dict) else None)
+            or event.get("event_ts")
+            or event.get("ts")
+        )
+        changed_at = slack_time(stamp) if isinstance(stamp, str) else None
     team = author_team or message_author_team(message) or ""
     thread_ts = message.get("thread_ts") or ts
     metadata = message.get("metadata") if isinstance(message.get("metadata"), dict) else None
@@ -63,7 +72,21 @@ def message_facts(
         change=change,
         assessment=ai_assessment(metadata),
         metadata=metadata,
+        changed_at=changed_at,
     )
+
+
+def slack_time(ts: str) -> datetime | None:
+    """A Slack timestamp ("1767600000.000100") as an exact UTC time, or None if it is not one."""
+    seconds, _, fraction = ts.partition(".")
+    if (
+        not seconds.isascii()
+        or not seconds.isdigit()
+        or not (fraction.isascii() and fraction.isdigit() or not fraction)
+    ):
+        return None
+    micros = int((fraction + "000000")[:6]) if fraction else 0
+    return datetime.fromtimestamp(int(seconds), UTC) + timedelta(microseconds=micros)
 
 
 _TEXT_FIELDS = ("ts", "thread_ts", "deleted_ts", "channel", "user", "user_team", "team", "bot_id", "subtype")

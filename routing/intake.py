@@ -34,7 +34,7 @@ class IntakeOutcome(StrEnum):
     DUPLICATE = "duplicate"
     EDITED = "edited"
     DELETED = "deleted"
-    UNKNOWN_MESSAGE = "unknown_message"  # an edit or delete of a message Baton never stored
+    SUPERSEDED = "superseded"  # an edit older than what is stored (a later edit, or the delete)
     OPENED = "opened"  # stored, and a handoff opened
     MERGED = "merged"  # stored, and added to the conversation's live handoff
 

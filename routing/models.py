@@ -76,6 +76,7 @@ class MessageFacts:
     change: MessageChange = MessageChange.NEW
     assessment: AIAssessment | None = None
     metadata: dict[str, Any] | None = None
+    changed_at: datetime | None = None  # an edit or delete: when Slack says it happened (orders them)
 
     @property
     def is_customer(self) -> bool:
@@ -100,6 +101,9 @@ class StoredMessage:
 
     @classmethod
     def from_facts(cls, facts: MessageFacts) -> StoredMessage:
+        """The message as stored; an edit or delete that arrived before the message itself stands for it
+        (the edited text, or a deleted message)."""
+        changed = facts.change is not MessageChange.NEW
         return cls(
             channel_id=facts.channel_id,
             ts=facts.ts,
@@ -110,6 +114,8 @@ class StoredMessage:
             text=facts.text,
             received_at=facts.received_at,
             metadata=facts.metadata,
+            edited_at=(facts.changed_at or facts.received_at) if changed else None,
+            deleted=facts.change is MessageChange.DELETED,
         )
 
     def as_facts(self, *, received_at: datetime, assessment: AIAssessment | None = None) -> MessageFacts:

@@ -152,18 +152,27 @@ class BatonService(
             and not await tx.processed_events.remember(event_id=facts.event_id, at=facts.received_at)
         ):
             return IntakeResult(IntakeOutcome.DUPLICATE)
+        where = {"channel_id": facts.channel_id, "ts": facts.ts}
         if facts.change is MessageChange.EDITED:
-            edited = await tx.conversations.edit_message(
-                channel_id=facts.channel_id, ts=facts.ts, text=facts.text, at=facts.received_at
-            )
-            return IntakeResult(IntakeOutcome.UNKNOWN_MESSAGE if edited is None else IntakeOutcome.EDITED)
-        if facts.change is MessageChange.DELETED:
-            deleted = await tx.conversations.delete_message(
-                channel_id=facts.channel_id, ts=facts.ts, at=facts.received_at
-            )
-            return IntakeResult(IntakeOutcome.UNKNOWN_MESSAGE if deleted is None else IntakeOutcome.DELETED)
+            # Edits apply in the order Slack made them, whatever order they arrive in (a failed delivery is
+            # retried minutes later): an older one than the stored text changes nothing.
+            at = facts.changed_at or facts.received_at
+            if await tx.conversations.edit_message(**where, text=facts.text, at=at) is not None:
+                return IntakeResult(IntakeOutcome.EDITED)
+            if await tx.conversations.get_message(**where) is not None:
+                return IntakeResult(IntakeOutcome.SUPERSEDED)
+            # The edit came before the message itself: it stands for the message (stored and judged as
+            # edited); the original, when it comes, is a duplicate.
+        elif facts.change is MessageChange.DELETED:
+            if await tx.conversations.delete_message(**where, at=facts.received_at) is not None:
+                return IntakeResult(IntakeOutcome.DELETED)
+            # The delete came before the message: a deleted message takes its place, so the original, when
+            # it comes, is a duplicate, neither shown nor judged.
+            await tx.conversations.add_message(StoredMessage.from_facts(facts))
+            return IntakeResult(IntakeOutcome.DELETED)
         if not await tx.conversations.add_message(StoredMessage.from_facts(facts)):
             return IntakeResult(IntakeOutcome.DUPLICATE)
+        facts = replace(facts, change=MessageChange.NEW)
         judged_by_ai = facts.author_kind is AuthorKind.AI and facts.assessment is not None
         if not (facts.is_customer or judged_by_ai):
             return IntakeResult(IntakeOutcome.STORED)

@@ -17,6 +17,7 @@ from sqlalchemy import (
     case,
     delete,
     func,
+    or_,
     select,
     text,
     tuple_,
@@ -51,11 +52,22 @@ _ADD_MESSAGE = per_dialect(
 _MESSAGE = select(MESSAGES).where(
     MESSAGES.c.channel_id == bindparam("channel_id"), MESSAGES.c.ts == bindparam("ts")
 )
-_CHANGE_MESSAGE = (
+_THE_MESSAGE = (MESSAGES.c.channel_id == bindparam("b_channel_id"), MESSAGES.c.ts == bindparam("b_ts"))
+# An edit applies unless the message is deleted or carries a later edit already (edits arrive out of order).
+_EDIT_MESSAGE = (
     update(MESSAGES)
-    .where(MESSAGES.c.channel_id == bindparam("b_channel_id"), MESSAGES.c.ts == bindparam("b_ts"))
+    .where(
+        *_THE_MESSAGE,
+        MESSAGES.c.deleted.is_(False),
+        or_(
+            MESSAGES.c.edited_at.is_(None),
+            MESSAGES.c.edited_at < bindparam("at", type_=MESSAGES.c.edited_at.type),
+        ),
+    )
+    .values(text=bindparam("text"), edited_at=bindparam("at", type_=MESSAGES.c.edited_at.type))
     .returning(*MESSAGES.c)
 )
+_DELETE_MESSAGE = update(MESSAGES).where(*_THE_MESSAGE).values(deleted=True).returning(*MESSAGES.c)
 _CONVERSATION = select(CONVERSATIONS).where(
     CONVERSATIONS.c.channel_id == bindparam("channel_id"),
     CONVERSATIONS.c.thread_ts == bindparam("thread_ts"),
@@ -282,7 +294,8 @@ class SqlConversations:
         parameters = _message_values(message)
         if (await self._connection.execute(_ADD_MESSAGE[dialect], parameters)).first() is None:
             return False
-        customer = message.author_kind is AuthorKind.CUSTOMER
+        # A deleted message (a delete that came before the message) leaves nobody waiting.
+        customer = message.author_kind is AuthorKind.CUSTOMER and not message.deleted
         waiting = "start" if customer else "stop" if message.author_kind in _ANSWERING_AUTHORS else "keep"
         counted = {
             "channel_id": message.channel_id,
@@ -400,15 +413,19 @@ class SqlConversations:
         self, *, channel_id: str, ts: str, text: str, at: datetime
     ) -> StoredMessage | None:
         """Replace a stored message's text; the updated message, or None if it is unknown."""
-        return await self._change(channel_id=channel_id, ts=ts, values={"text": text, "edited_at": at})
+        return await self._change(
+            _EDIT_MESSAGE, channel_id=channel_id, ts=ts, values={"text": text, "at": at}
+        )
 
     async def delete_message(self, *, channel_id: str, ts: str, at: datetime) -> StoredMessage | None:
         """Mark a stored message deleted, keeping its text; the updated message, or None if it is unknown."""
-        return await self._change(channel_id=channel_id, ts=ts, values={"deleted": True})
+        return await self._change(_DELETE_MESSAGE, channel_id=channel_id, ts=ts, values={})
 
-    async def _change(self, *, channel_id: str, ts: str, values: dict[str, Any]) -> StoredMessage | None:
+    async def _change(
+        self, statement: Any, *, channel_id: str, ts: str, values: dict[str, Any]
+    ) -> StoredMessage | None:
         parameters = {**values, "b_channel_id": channel_id, "b_ts": ts}
-        row = (await self._connection.execute(_CHANGE_MESSAGE, parameters)).first()
+        row = (await self._connection.execute(statement, parameters)).first()
         if row is None:
             return None
         message = _message(row)

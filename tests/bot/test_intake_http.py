@@ -13,6 +13,8 @@ from bot.runtime import Runtime, running
 from routing.models import AuthorKind
 from sandbox import Sandbox, SeedInfo, seed_demo_workspace
 from storage import SqlStore
+from tests.bot.conftest import settle
+from tests.bot.test_handoffs import handoffs_of
 
 
 async def stored(runtime: Runtime, channel: str, thread_ts: str):
@@ -85,6 +87,68 @@ async def test_an_edit_redelivered_late_does_not_undo_a_later_edit(baton, sandbo
 
     messages = await stored(baton, seed.shared_channel_id, posted.message.ts)
     assert [m.text for m in messages] == ["hello there"]
+
+
+UNREACHABLE = "http://127.0.0.1:9/slack/events"  # nothing listens: every delivery attempt fails
+
+
+async def test_an_older_edit_retried_after_a_newer_one_does_not_win(baton, sandbox: Sandbox, seed: SeedInfo):
+    posted = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "helo")
+    sandbox.set_request_url(UNREACHABLE)  # the first edit's deliveries all fail...
+    first = await sandbox.edit_message(seed.customer_id, seed.shared_channel_id, posted.message.ts, "hello")
+    assert not first.outcome.ok
+    sandbox.set_request_url(baton.events_url)
+    second = await sandbox.edit_message(
+        seed.customer_id, seed.shared_channel_id, posted.message.ts, "hello there"
+    )
+    assert second.outcome.ok
+    assert (await sandbox.redeliver(first.outcome.id)).ok  # ...and Slack retries it minutes later
+
+    messages = await stored(baton, seed.shared_channel_id, posted.message.ts)
+    assert [m.text for m in messages] == ["hello there"]
+
+
+async def test_an_edit_delivered_before_its_message_stands_for_it(baton, sandbox: Sandbox, seed: SeedInfo):
+    sandbox.set_request_url(UNREACHABLE)
+    posted = await sandbox.post_message(
+        seed.customer_id, seed.shared_channel_id, "helo, can I talk to a person?"
+    )
+    assert not posted.outcome.ok
+    sandbox.set_request_url(baton.events_url)
+    edit = await sandbox.edit_message(
+        seed.customer_id, seed.shared_channel_id, posted.message.ts, "hello, can I talk to a person?"
+    )
+    assert edit.outcome.ok
+    assert (await sandbox.redeliver(posted.outcome.id)).ok  # the original, late: a duplicate
+    await settle(baton, sandbox)
+
+    messages = await stored(baton, seed.shared_channel_id, posted.message.ts)
+    assert [(m.text, m.edited_at is not None) for m in messages] == [("hello, can I talk to a person?", True)]
+    assert len(await handoffs_of(baton)) == 1  # judged once, with the edited text
+
+
+async def test_a_message_deleted_before_it_arrives_is_neither_stored_as_live_nor_judged(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    sandbox.set_request_url(UNREACHABLE)
+    text = "Can I talk to a person? This is unacceptable."
+    posted = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, text)
+    assert not posted.outcome.ok
+    sandbox.set_request_url(baton.events_url)
+    deleted = await sandbox.delete_message(seed.customer_id, seed.shared_channel_id, posted.message.ts)
+    assert deleted.outcome.ok
+    assert (await sandbox.redeliver(posted.outcome.id)).ok
+    await settle(baton, sandbox)
+
+    messages = await stored(baton, seed.shared_channel_id, posted.message.ts)
+    assert [(m.text, m.deleted) for m in messages] == [(text, True)]
+    assert await handoffs_of(baton) == []
+    assert sandbox.messages(seed.triage_channel_id) == []
+    async with SqlStore(baton.engine).transaction() as tx:
+        conversation = await tx.conversations.get(
+            channel_id=seed.shared_channel_id, thread_ts=posted.message.ts
+        )
+    assert conversation is not None and conversation.waiting_since is None
 
 
 async def test_messages_outside_watched_channels_are_acknowledged_and_not_stored(

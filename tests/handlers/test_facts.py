@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from handlers.facts import Installation, ai_assessment, message_facts, needs_team_lookup
+from handlers.facts import Installation, ai_assessment, message_facts, needs_team_lookup, slack_time
 from routing.models import AuthorKind, MessageChange, WatchedChannel
 
 OURS = Installation(team_id="T0OURS", bot_user_id="U0BATON", bot_id="B0BATON")
@@ -81,6 +81,22 @@ def test_edit_and_delete_refer_to_the_original_message():
     )
     assert (edit.change, edit.ts, edit.text) == (MessageChange.EDITED, "1.1", "new text")
     assert (delete.change, delete.ts) == (MessageChange.DELETED, "1.1")
+    assert facts({"user": "U1", "ts": "1.1", "text": "new"}).changed_at is None
+
+
+def test_an_edit_or_delete_carries_when_slack_made_it_to_the_microsecond():
+    message = {"user": "U1", "ts": "1767600000.000100", "text": "x", "edited": {"ts": "1767600060.000201"}}
+    edit = facts({"subtype": "message_changed", "message": message, "event_ts": "1767600099.000000"})
+    assert edit.changed_at == datetime(2026, 1, 5, 8, 1, 0, 201, tzinfo=UTC)  # the edit's own ts
+    unstamped = facts(
+        {"subtype": "message_changed", "message": {**message, "edited": None}, "ts": "1767600070.5"}
+    )
+    assert unstamped.changed_at == datetime(2026, 1, 5, 8, 1, 10, 500000, tzinfo=UTC)  # the event's
+    delete = facts(
+        {"subtype": "message_deleted", "deleted_ts": "1767600000.000100", "event_ts": "1767600120"}
+    )
+    assert delete.changed_at == datetime(2026, 1, 5, 8, 2, tzinfo=UTC)
+    assert slack_time("1767600000.000100x") is None and slack_time("١٧٦٧٦٠٠٠٠٠") is None
 
 
 def test_file_share_without_text_uses_the_file_title():
