@@ -21,12 +21,15 @@ def retry_handlers(*, attempts: int = 2) -> list[AsyncRetryHandler]:
     ]
 
 
+SLACK_TIMEOUT = 30  # seconds a Slack call may take before the client gives up on it
+
+
 def build_web_client(
     *,
     token: str,
     base_url: str,
     retries: bool = True,
-    timeout: int = 30,
+    timeout: int = SLACK_TIMEOUT,
     session: aiohttp.ClientSession | None = None,
 ) -> AsyncWebClient:
     """An AsyncWebClient for one token against `base_url` (Slack's, or the sandbox's).

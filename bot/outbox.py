@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from bot.client import SLACK_TIMEOUT
 from bot.metrics import Metrics
 from handlers.delivery_errors import InternalPostRefused, Permanent, RateLimited, Transient
 from handlers.notifier import Notifier
@@ -56,11 +57,16 @@ class OutboxWorker:
         per_channel: int = 20,
         lease: timedelta = timedelta(seconds=60),
         idle_seconds: float = 5.0,
+        in_flight: timedelta = timedelta(seconds=SLACK_TIMEOUT),
         metrics: Metrics | None = None,
     ) -> None:
         """`idle_seconds`: how often an idle worker looks for due rows nobody told it about (another replica's
         that its own worker left, a lease that ran out). This process's rows wake it at once (`wake`), and the
-        rows it put off itself it looks for when they come due."""
+        rows it put off itself it looks for when they come due.
+
+        `in_flight`: how long a Slack call the worker stopped waiting for may still take effect at Slack (the
+        client's timeout); a row given up on that way is tried again only after it, so that the next try's
+        look-up (by the post's metadata) sees the post if it landed after all."""
         self._store = store
         self._notifier = notifier
         self._delivered = delivered  # marks rows delivered (and records cards' places) in one transaction
@@ -68,6 +74,7 @@ class OutboxWorker:
         self._batch = batch
         self._per_channel = per_channel
         self._lease = lease
+        self._in_flight = in_flight
         self._idle = idle_seconds
         self._wake = asyncio.Event()
         self._metrics = metrics
@@ -160,7 +167,7 @@ class OutboxWorker:
                     earlier.handoff_id == item.handoff_id and "card" in result for earlier, result in done
                 ):
                     await self._record(done)
-                result = await self._deliver(item)
+                result = await self._deliver(item, lease)
                 if result is None:
                     await self._record(done)
                     await self._give_back(lane[position + 1 :], lease)
@@ -182,46 +189,64 @@ class OutboxWorker:
                     item_ids=[item.id for item in items if item.id is not None], leased_until=lease.until
                 )
 
-    async def _deliver(self, item: OutboxItem) -> dict[str, Any] | None:
-        """Send one row: its result, or None after rescheduling or failing it."""
+    async def _deliver(self, item: OutboxItem, lease: _Lease) -> dict[str, Any] | None:
+        """Send one row: its result, or None after rescheduling or failing it.
+
+        A row's calls to Slack (a guard, a look-up, the post…) must end before its lease does: once it
+        ends another worker may take the row and post it again. So the worker stops waiting a sixth of the
+        lease before, and treats the row as maybe sent: tried again after `in_flight`, look-up first."""
         assert item.id is not None
+        stop_at = lease.until - self._lease / 6
         try:
-            return await self._notifier.deliver(item)
+            async with asyncio.timeout((stop_at - self._clock()).total_seconds()):
+                return await self._notifier.deliver(item)
+        except TimeoutError:
+            self._count("ambiguous")
+            wait = max(backoff(item.attempts), self._in_flight.total_seconds())
+            await self._retry(
+                item, lease, wait, "ambiguous: Slack had not answered when its lease was ending"
+            )
         except RateLimited as limited:
             self._count("ratelimited")
-            await self._retry(item, limited.retry_after, f"ratelimited: retry after {limited.retry_after:g}s")
+            await self._retry(
+                item, lease, limited.retry_after, f"ratelimited: retry after {limited.retry_after:g}s"
+            )
         except Transient as error:
             kind = "ambiguous" if error.ambiguous else "transient"
             self._count(kind)
-            await self._retry(item, backoff(item.attempts), f"{kind}: {error}")
+            await self._retry(item, lease, backoff(item.attempts), f"{kind}: {error}")
         except InternalPostRefused as error:
             logger.error("outbox row %s refused: %s", item.id, error)
             self._count("refused")
-            await self._fail(item, f"refused: {error}")
+            await self._fail(item, lease, f"refused: {error}")
         except Permanent as error:
             logger.warning("outbox row %s (%s) failed for good: %s", item.id, item.method, error)
             self._count("permanent")
-            await self._fail(item, str(error))
+            await self._fail(item, lease, str(error))
         except Exception as error:  # a bug or the database: keep the row and try again later
             logger.exception("outbox row %s (%s) raised", item.id, item.method)
             self._count("error")
-            await self._retry(item, backoff(item.attempts), f"error: {type(error).__name__}: {error}")
+            await self._retry(item, lease, backoff(item.attempts), f"error: {type(error).__name__}: {error}")
         return None
 
     def _count(self, kind: str) -> None:
         if self._metrics is not None:
             self._metrics.delivery_failed(kind)
 
-    async def _retry(self, item: OutboxItem, delay: float, error: str) -> None:
+    async def _retry(self, item: OutboxItem, lease: _Lease, delay: float, error: str) -> None:
         assert item.id is not None
         logger.info("outbox row %s (%s) retries in %.1fs: %s", item.id, item.method, delay, error)
         available_at = self._clock() + timedelta(seconds=delay)
         async with self._store.transaction() as tx:
-            await tx.outbox.reschedule(item_id=item.id, available_at=available_at, error=error[:500])
+            await tx.outbox.reschedule(
+                item_id=item.id, available_at=available_at, error=error[:500], held_until=lease.until
+            )
         if self._retry_at is None or available_at < self._retry_at:
             self._retry_at = available_at
 
-    async def _fail(self, item: OutboxItem, error: str) -> None:
+    async def _fail(self, item: OutboxItem, lease: _Lease, error: str) -> None:
         assert item.id is not None
         async with self._store.transaction() as tx:
-            await tx.outbox.mark_failed(item_id=item.id, at=self._clock(), error=error[:500])
+            await tx.outbox.mark_failed(
+                item_id=item.id, at=self._clock(), error=error[:500], held_until=lease.until
+            )

@@ -212,12 +212,18 @@ class Outbox(Protocol):
         """Record several successful deliveries (row id, result) in one batch."""
         ...
 
-    async def reschedule(self, *, item_id: int, available_at: datetime, error: str) -> None:
-        """Release a leased row to be tried again later."""
+    async def reschedule(
+        self, *, item_id: int, available_at: datetime, error: str, held_until: datetime | None = None
+    ) -> None:
+        """Release a leased row to be tried again later; with `held_until`, only if the row is still under
+        that lease (once it ran out, another worker may hold the row)."""
         ...
 
-    async def mark_failed(self, *, item_id: int, at: datetime, error: str) -> None:
-        """Record a delivery that can never succeed (kept, not dropped; it no longer blocks its channel)."""
+    async def mark_failed(
+        self, *, item_id: int, at: datetime, error: str, held_until: datetime | None = None
+    ) -> None:
+        """Record a delivery that can never succeed (kept, not dropped; it no longer blocks its channel);
+        with `held_until`, only if the row is still under that lease."""
         ...
 
     async def get(self, *, item_id: int) -> OutboxItem | None:

@@ -44,6 +44,7 @@ _ENQUEUE_MANY: dict[str, Executable] = {
 }
 # The SET clause comes from the parameter dict's column keys.
 _SET = update(OUTBOX).where(OUTBOX.c.id == bindparam("b_id"))
+_SET_HELD = _SET.where(OUTBOX.c.leased_until == bindparam("held_until", type_=OUTBOX.c.leased_until.type))
 _RELEASE = (
     update(OUTBOX)
     .where(
@@ -190,21 +191,26 @@ class SqlOutbox:
         """Record a successful delivery."""
         await self._set(item_id, delivered_at=at, result=result, leased_until=None)
 
-    async def reschedule(self, *, item_id: int, available_at: datetime, error: str) -> None:
-        """Release a leased row to be tried again later (its attempt was counted when it was claimed)."""
-        await self._set(
-            item_id,
-            last_error=error,
-            available_at=available_at,
-            leased_until=None,
-        )
+    async def reschedule(
+        self, *, item_id: int, available_at: datetime, error: str, held_until: datetime | None = None
+    ) -> None:
+        """Release a leased row to be tried again later (its attempt was counted when it was claimed); with
+        `held_until`, only if the row is still under that lease."""
+        values = {"last_error": error, "available_at": available_at, "leased_until": None}
+        await self._set(item_id, held_until, **values)
 
-    async def mark_failed(self, *, item_id: int, at: datetime, error: str) -> None:
-        """Record a delivery that can never succeed (kept, not dropped; it no longer blocks its channel)."""
-        await self._set(item_id, failed_at=at, last_error=error, leased_until=None)
+    async def mark_failed(
+        self, *, item_id: int, at: datetime, error: str, held_until: datetime | None = None
+    ) -> None:
+        """Record a delivery that can never succeed (kept, not dropped; it no longer blocks its channel);
+        with `held_until`, only if the row is still under that lease."""
+        await self._set(item_id, held_until, failed_at=at, last_error=error, leased_until=None)
 
-    async def _set(self, item_id: int, **values: Any) -> None:
-        await self._connection.execute(_SET, {**values, "b_id": item_id})
+    async def _set(self, item_id: int, held_until: datetime | None = None, **values: Any) -> None:
+        if held_until is None:
+            await self._connection.execute(_SET, {**values, "b_id": item_id})
+        else:
+            await self._connection.execute(_SET_HELD, {**values, "b_id": item_id, "held_until": held_until})
 
     async def get(self, *, item_id: int) -> OutboxItem | None:
         """One row."""

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import functools
+from datetime import timedelta
 from urllib.parse import urlparse
 
 import pytest
 from pydantic import SecretStr
 
+import bot.runtime
+from bot.outbox import OutboxWorker
 from bot.runtime import running
 from bot.sandbox_mode import describe_acme
 from handlers.delivery_errors import InternalPostRefused
@@ -235,3 +239,30 @@ async def test_two_replicas_on_one_postgresql_post_every_card_once(
         await settle(second, sandbox, timeout=30)
         assert len(await handoffs_of(first)) == len(ASKS) * 2
     assert_each_once(sandbox, seed, len(ASKS) * 2)
+
+
+async def test_a_slow_slack_outlasting_a_lease_still_posts_the_card_once(
+    sandbox: Sandbox, seed: SeedInfo, settings, config, monkeypatch
+):
+    """Two replicas; Slack answers each call slowly (inside the client's timeout), so one card's calls take
+    longer than its lease: the worker gives the row up before the lease ends, and whoever tries it next
+    finds the post by its metadata instead of posting again. (Production's timings scaled by 1/20.)"""
+    if not settings.database_url.startswith("postgresql"):
+        pytest.skip("several replicas share PostgreSQL (SQLite serves one process)")
+    scaled = functools.partial(
+        OutboxWorker, lease=timedelta(seconds=3), idle_seconds=0.2, in_flight=timedelta(seconds=2)
+    )
+    monkeypatch.setattr(bot.runtime, "OutboxWorker", scaled)
+    async with running(settings, config=config) as first, running(settings, config=config) as second:
+        await first.service.watch_channel(
+            channel_id=seed.shared_channel_id, name="acme-support", is_shared=True
+        )
+        await describe_acme(first, seed)
+        for method, count in (("conversations.info", 1), ("auth.test", 2), ("chat.postMessage", 2)):
+            sandbox.faults.inject(method, count=count, kind="slow", delay=1.4)
+        sandbox.set_request_url(first.events_url)
+        await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Can I talk to a person please?")
+        await settle(first, sandbox, timeout=20)
+        await settle(second, sandbox, timeout=20)
+        await asyncio.sleep(2)  # any call still on its way lands
+    assert len(posts(sandbox, seed.triage_channel_id, "baton_card")) == 1

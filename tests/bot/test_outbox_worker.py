@@ -62,6 +62,71 @@ async def test_a_run_stops_when_its_time_is_up_and_gives_the_rest_back(store: Sq
     assert slack.sent == ids
 
 
+class HungSlack:
+    """Stands in for the notifier: a call Slack never answers (until cancelled)."""
+
+    def __init__(self) -> None:
+        self.cancelled = 0
+
+    async def deliver(self, item: OutboxItem) -> dict[str, Any]:
+        try:
+            await asyncio.sleep(3600)
+        except asyncio.CancelledError:
+            self.cancelled += 1
+            raise
+        raise AssertionError("unreachable")
+
+
+async def test_a_delivery_still_waiting_on_slack_when_its_lease_ends_is_given_up_in_time(
+    store: SqlStore,
+) -> None:
+    """Once a row's lease ends another worker may take it: the worker stops waiting a sixth of the lease
+    before, and the row, maybe sent, is tried again (look-up first) only after a call could still land."""
+    async with store.transaction() as tx:
+        row = await tx.outbox.enqueue(outbox_item("C1"))
+    assert row is not None and row.id is not None
+    slack = HungSlack()
+    worker = OutboxWorker(
+        store=store,
+        notifier=slack,  # type: ignore[arg-type]
+        delivered=lambda deliveries: asyncio.sleep(0),
+        clock=lambda: datetime.now(UTC),
+        lease=timedelta(seconds=1.2),
+        in_flight=timedelta(seconds=30),
+    )
+    started = datetime.now(UTC)
+    await asyncio.wait_for(worker.deliver_due(), timeout=5)
+    assert slack.cancelled == 1
+    assert datetime.now(UTC) - started < timedelta(seconds=1.2)  # before the lease ended
+    async with store.transaction() as tx:
+        kept = await tx.outbox.get(item_id=row.id)
+    assert kept is not None and kept.delivered_at is None and "ambiguous" in (kept.last_error or "")
+    assert kept.available_at >= started + timedelta(seconds=30)  # not before a call could still land
+
+
+async def test_a_worker_whose_lease_ran_out_leaves_the_row_to_its_new_holder(store: SqlStore) -> None:
+    async with store.transaction() as tx:
+        row = await tx.outbox.enqueue(outbox_item("C1"))
+    assert row is not None and row.id is not None
+
+    async def claim(minutes: float) -> list[int | None]:
+        async with store.transaction() as tx:
+            items = await tx.outbox.claim_due(now=at(minutes), limit=10, lease=LEASE, per_channel=10)
+        return [item.id for item in items]
+
+    assert await claim(0) == [row.id]  # a first worker's lease, until minute 1
+    assert await claim(2) == [row.id]  # it ran out: a second worker's, until minute 3
+    async with store.transaction() as tx:  # the first worker, late, reschedules and fails it: nothing changes
+        await tx.outbox.reschedule(item_id=row.id, available_at=at(2), error="late", held_until=at(1))
+        await tx.outbox.mark_failed(item_id=row.id, at=at(2), error="late", held_until=at(1))
+        kept = await tx.outbox.get(item_id=row.id)
+    assert kept is not None and kept.failed_at is None and kept.last_error is None
+    assert await claim(2.5) == []  # still the second worker's
+    async with store.transaction() as tx:  # the second worker puts it off: that counts
+        await tx.outbox.reschedule(item_id=row.id, available_at=at(2), error="HTTP 503", held_until=at(3))
+    assert await claim(2.5) == [row.id]
+
+
 class Slack:
     """Stands in for the notifier: records what was sent; `fail_first` rows fail once (a 5xx)."""
 
