@@ -23,11 +23,17 @@ _BROADCASTS = frozenset({"channel", "here", "everyone"})
 
 
 def neutralise(text: str) -> str:
-    """Mrkdwn that can't ping anyone: broadcasts, group and user mentions become plain words."""
+    """Mrkdwn that can't ping anyone: broadcasts, group and user mentions become plain words.
+
+    Until nothing changes: a mention turned into its label can close a new one around it
+    (`<<!x|!channel>>` would become `<!channel>`). Each pass shortens the text, so this ends."""
     text = _CONTROL.sub("", text)
-    text = _SPECIAL.sub(_special, text)
-    text = _USER.sub(lambda m: NO_PING + (m.group(2) or m.group(1)).lstrip("@"), text)
-    return _BARE_BROADCAST.sub(lambda m: NO_PING + m.group(1), text)
+    while True:
+        before = text
+        text = _SPECIAL.sub(_special, text)
+        text = _USER.sub(lambda m: NO_PING + (m.group(2) or m.group(1)).lstrip("@"), text)
+        if text == before:
+            return _BARE_BROADCAST.sub(lambda m: NO_PING + m.group(1), text)
 
 
 def _special(match: re.Match[str]) -> str:

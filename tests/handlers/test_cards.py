@@ -411,6 +411,12 @@ def test_empty_conversation():
             "see <#C0GEN|general> and <https://a.example|docs>",
         ),
         ("rtl\u202e trick\x00", "rtl trick"),
+        # A mention whose label, once shown, would close a new one around it (sent through the API).
+        ("hi <<!x|!channel>>", f"hi {NO_PING}channel"),
+        ("hi <<!date^1795781700^{date}|!here>>", f"hi {NO_PING}here"),
+        ("hi <<!foo|!subteam^S0SUP>>", f"hi {NO_PING}S0SUP"),
+        ("hi <<<!a|!b|!everyone>>>", f"hi {NO_PING}everyone"),
+        ("hi <<@U1|@U0BOB>>", f"hi {NO_PING}\u200bU0BOB"),
     ],
 )
 def test_conversation_and_mirror_cannot_ping(raw, shown):
