@@ -262,18 +262,26 @@ class Notifier:
         if channel.startswith(("U", "W")):
             channel = str((await slack_call(self._client.conversations_open(users=channel)))["channel"]["id"])
         oldest = f"{item.created_at.timestamp() - 1:.6f}"
-        if thread_ts is None:
-            response = await slack_call(
-                self._client.conversations_history(
-                    channel=channel, oldest=oldest, include_all_metadata=True, limit=200
+        try:
+            if thread_ts is None:
+                response = await slack_call(
+                    self._client.conversations_history(
+                        channel=channel, oldest=oldest, include_all_metadata=True, limit=200
+                    )
                 )
-            )
-        else:
-            response = await slack_call(
-                self._client.conversations_replies(
-                    channel=channel, ts=thread_ts, oldest=oldest, include_all_metadata=True, limit=200
+            else:
+                response = await slack_call(
+                    self._client.conversations_replies(
+                        channel=channel, ts=thread_ts, oldest=oldest, include_all_metadata=True, limit=200
+                    )
                 )
+        except Permanent as error:
+            # Baton may post where it may not read (a channel it is not in, through chat:write.public; an
+            # older install without im:history): better a post that may come twice than one never made.
+            logger.warning(
+                "outbox row %s: can't look for an earlier post in %s (%s); posting", item.id, channel, error
             )
+            return None
         for message in response.get("messages") or []:
             payload = (message.get("metadata") or {}).get("event_payload") or {}
             if payload.get("outbox_id") == item.id:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import functools
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+import yaml
 from pydantic import SecretStr
 
 import bot.runtime
@@ -23,6 +25,8 @@ from sandbox import RateLimit, Sandbox, SeedInfo
 from storage import SqlStore
 from tests.bot.conftest import settle
 from tests.bot.test_handoffs import card_of, handoffs_of
+
+MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
 
 ASKS = [
     "Can I talk to a person please?",
@@ -266,3 +270,24 @@ async def test_a_slow_slack_outlasting_a_lease_still_posts_the_card_once(
         await settle(second, sandbox, timeout=20)
         await asyncio.sleep(2)  # any call still on its way lands
     assert len(posts(sandbox, seed.triage_channel_id, "baton_card")) == 1
+
+
+async def test_a_dm_card_whose_first_try_failed_is_posted_even_if_the_dm_cannot_be_read(
+    sandbox: Sandbox, seed: SeedInfo, settings
+):
+    """Before a retry the notifier looks for the first try's post (conversations.history on the DM, which
+    needs im:history, in the manifest). Where Baton may not read, it posts rather than lose the card."""
+    assert "im:history" in yaml.safe_load(MANIFEST.read_text())["oauth_config"]["scopes"]["bot"]
+    to_rep = BatonConfig(routing=RoutingTable(default=Target(TargetKind.USER, seed.rep_id)))
+    async with running(settings, config=to_rep) as baton:
+        sandbox.set_request_url(baton.events_url)
+        await baton.service.watch_channel(
+            channel_id=seed.shared_channel_id, name="acme-support", is_shared=True
+        )
+        await describe_acme(baton, seed)
+        sandbox.faults.inject("chat.postMessage", count=2, kind="http_500")  # the first tries fail
+        sandbox.faults.inject("conversations.history", count=5, kind="error", error="missing_scope")
+        await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Can I talk to a person?")
+        await settle(baton, sandbox, timeout=30)
+        (handoff,) = await handoffs_of(baton)
+    assert handoff.card_ts is not None
