@@ -16,7 +16,7 @@ from typing import Any
 
 from routing.admin_grammar import UsageError
 from routing.channel_edits import channel_to_data
-from routing.config import BatonConfig, config_to_data, parse_config
+from routing.config import BatonConfig, config_to_data, parse_config, upgraded
 from routing.config_edits import ConfigEdit, Edit
 from routing.errors import Conflict
 from routing.models import Actor, Admin, AuditEntry, ChangeSource, ConfigVersion, WatchedChannel
@@ -101,7 +101,7 @@ class Administration:
         for _ in range(ATTEMPTS):
             async with self._store.transaction() as tx:
                 latest = await tx.config_versions.latest()
-                base = latest.data if latest is not None else config_to_data(self.config)
+                base = upgraded(latest.data) if latest is not None else config_to_data(self.config)
                 data = copy.deepcopy(base)
                 done = edit(data)
                 config = _validated(data)
@@ -232,7 +232,7 @@ def _validated(data: dict[str, Any]) -> BatonConfig:
 
 def _parsed(version: ConfigVersion) -> BatonConfig | None:
     try:
-        return parse_config(version.data, source=f"configuration version {version.version}")
+        return parse_config(upgraded(version.data), source=f"configuration version {version.version}")
     except RulesError as error:
         logger.error("%s", error)
         return None

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from string import Formatter
 from typing import Any
 
 from routing.routes import Route, RoutingTable, Strategy, Target, TargetKind, target_to_data
@@ -218,13 +220,9 @@ def _parse_handoffs(raw: Any, source: str, type_names: set[str]) -> HandoffSetti
     claim_message = raw.get("claim_message", base.claim_message)
     if not isinstance(claim_message, str) or len(claim_message) > 1000:
         raise RulesError(source, "handoffs.claim_message", "must be text of at most 1000 characters")
-    unknown = sorted(set(re.findall(r"\{([^{}]*)\}", claim_message)) - {"rep"})
-    if unknown:
-        raise RulesError(
-            source,
-            "handoffs.claim_message",
-            f"{{rep}} (the rep's mention) is the only placeholder; remove {{{unknown[0]}}}",
-        )
+    problem = _claim_message_problem(claim_message)
+    if problem:
+        raise RulesError(source, "handoffs.claim_message", problem)
     return replace(
         base,
         warm_messages=warm,
@@ -293,6 +291,80 @@ def _strings(raw: Any, source: str, path: str) -> tuple[str, ...]:
     if not isinstance(raw, list) or not all(isinstance(item, str) and item for item in raw):
         raise RulesError(source, path, "expected a list of non-empty strings")
     return tuple(raw)
+
+
+def _claim_message_problem(text: str) -> str | None:
+    """What keeps `text.format(rep=...)` from working, or None ({{ and }} are literal braces)."""
+    try:
+        fields = [
+            (name, spec, conversion)
+            for _, name, spec, conversion in Formatter().parse(text)
+            if name is not None
+        ]
+    except ValueError:
+        return "a brace that is not part of {rep} must be doubled: {{ or }}"
+    for name, spec, conversion in fields:
+        if (name, spec, conversion) != ("rep", "", None):
+            return f"{{rep}} (the rep's mention) is the only placeholder; {{{{{name}}}}} shows braces"
+    return None
+
+
+def upgraded(data: Any) -> Any:
+    """A configuration stored by an earlier release, made valid where today's checks are stricter (what
+    never worked is dropped: a route's channel that is not a channel id; a placeholder other than {rep} is
+    kept as literal text; a non-finite number stored as null falls back to the default). Idempotent; the
+    data is not changed in place."""
+    if not isinstance(data, Mapping):
+        return data
+    data = copy.deepcopy(dict(data))
+    routing = data.get("routing")
+    if isinstance(routing, dict):
+        for route in routing.get("routes") or []:
+            if isinstance(route, dict):
+                if isinstance(route.get("channels"), list):
+                    route["channels"] = [
+                        c for c in route["channels"] if isinstance(c, str) and _CHANNEL_ID.fullmatch(c)
+                    ]
+                _drop_bad_channel(route.get("target"))
+        _drop_bad_channel(routing.get("default"))
+    handoffs = data.get("handoffs")
+    if isinstance(handoffs, dict) and isinstance(handoffs.get("claim_message"), str):
+        handoffs["claim_message"] = _literal_braces(handoffs["claim_message"])
+    for trigger in data.get("triggers") or []:
+        if isinstance(trigger, dict):
+            for key in ("threshold", "min_account_value"):
+                if key in trigger and trigger[key] is None:
+                    del trigger[key]
+    return data
+
+
+def _drop_bad_channel(target: Any) -> None:
+    if isinstance(target, dict):
+        channel = target.get("channel")
+        if isinstance(channel, str) and channel and not _CHANNEL_ID.fullmatch(channel):
+            del target["channel"]
+        _drop_bad_channel(target.get("fallback"))
+
+
+def _literal_braces(text: str) -> str:
+    """`text` with every brace but those of {rep} made literal (doubled), unless it is valid already."""
+    if _claim_message_problem(text) is None:
+        return text
+    try:
+        parsed = list(Formatter().parse(text))
+    except ValueError:  # a lone brace: every brace is literal
+        return text.replace("{", "{{").replace("}", "}}").replace("{{rep}}", "{rep}")
+    out = []
+    for literal, name, spec, conversion in parsed:
+        out.append(literal.replace("{", "{{").replace("}", "}}"))
+        if name is None:
+            continue
+        if (name, spec, conversion) == ("rep", "", None):
+            out.append("{rep}")
+        else:
+            field = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
+            out.append("{{" + field + "}}")
+    return "".join(out)
 
 
 def _channel_ids(raw: Any, source: str, path: str) -> tuple[str, ...]:

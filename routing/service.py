@@ -345,7 +345,7 @@ class BatonService(
             await tx.outbox.enqueue(
                 notify.customer_message(
                     handoff,
-                    text=claim_message.replace("{rep}", f"<@{handoff.assignee_id}>"),
+                    text=claim_message.format(rep=f"<@{handoff.assignee_id}>"),  # checked when loaded
                     now=now,
                     dedupe=f"claimed:{handoff.id}:{handoff.assignee_id}",
                 )

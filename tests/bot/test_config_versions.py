@@ -13,7 +13,7 @@ from bot.settings import Settings
 from handlers.admin import config_yaml
 from routing.config import BatonConfig, config_to_data, parse_config
 from routing.config_edits import rule_enabled, rule_set
-from routing.models import Actor, ChangeSource
+from routing.models import Actor, ChangeSource, ConfigVersion
 from routing.service import BatonService
 from storage import SqlStore
 
@@ -60,6 +60,31 @@ async def test_without_a_file_the_stored_configuration_or_the_defaults_are_in_fo
     await service.change_config(rule_set("frustration", "threshold", "0.9"), actor=ADA, action="rules.set")
     again = await started(store, None)
     assert again.config_version == 1 and again.config.rules.rule("frustration").threshold == 0.9
+
+
+async def test_a_version_an_earlier_release_stored_is_still_read_and_changed(store: SqlStore):
+    """Checks that got stricter (a route's channel must be an id; {rep} is the claim message's only
+    placeholder) must not make a stored configuration unreadable (the defaults would take over) or
+    refuse every later change: what never worked is dropped, other braces become literal."""
+    data = config_to_data(BatonConfig())
+    data["routing"]["routes"] = [
+        {"id": "vip", "target": {"kind": "group", "id": "S0SUPPORT", "channel": "#baton-triage"},
+         "channels": ["general", "C0ACME"]},
+    ]  # fmt: skip
+    data["handoffs"]["claim_message"] = "Hi {customer}! {rep} here. Use code {{WELCOME}}."
+    next(t for t in data["triggers"] if t["id"] == "high_value")["min_account_value"] = None  # was .inf
+    async with store.transaction() as tx:
+        await tx.config_versions.append(ConfigVersion(1, data, "U0ADMIN", ChangeSource.COMMAND, utc_now()))
+    service = await started(store, None)
+    assert service.config_version == 1
+    (route,) = service.config.routing.routes
+    assert (route.channels, route.target.channel) == (("C0ACME",), "")
+    claim = service.config.handoffs.claim_message
+    assert claim.format(rep="<@U1>") == "Hi {customer}! <@U1> here. Use code {WELCOME}."
+    change = await service.change_config(
+        rule_enabled("deal_moment", False), actor=ADA, action="rules.disable"
+    )
+    assert change.version == 2
 
 
 async def test_other_replicas_pick_a_change_up_on_refresh_and_stale_writers_apply_on_top(store: SqlStore):

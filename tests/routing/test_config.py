@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 
 import pytest
 import yaml
 
-from routing.config import BatonConfig, config_to_data, parse_config
+from routing.config import BatonConfig, config_to_data, parse_config, upgraded
 from routing.models import Account
 from routing.routes import Strategy, TargetKind, pick_member, resolve
 from routing.rules import RulesError
@@ -30,6 +31,42 @@ def test_the_readme_example_is_a_valid_configuration():
     assert config.policy("human_request").hours is not None
     assert config.rules.rule("frustration").threshold == 0.6
     assert (config.retention.message_days, config.retention.delivery_days) == (90, 30)
+
+
+def test_a_claim_message_may_show_braces_by_doubling_them():
+    config = parse_config({"handoffs": {"claim_message": "{rep} is here. Code {{WELCOME}}"}}, source="x")
+    assert config.handoffs.claim_message.format(rep="<@U1>") == "<@U1> is here. Code {WELCOME}"
+
+
+@pytest.mark.parametrize(
+    ("stored", "claim"),
+    [
+        ("Hi {customer}! {rep} here. Code {{W}}.", "Hi {customer}! <@U1> here. Code {W}."),
+        ("{rep} is here :-}", "<@U1> is here :-}"),
+        ("{rep!r} {rep:>5} {}", "{rep!r} {rep:>5} {}"),
+        ("{rep} here", "<@U1> here"),
+    ],
+)
+def test_what_an_earlier_release_stored_is_upgraded_to_read_the_same(stored, claim):
+    data = {
+        "routing": {
+            "routes": [{"id": "vip", "channels": ["general", "C0ACME"],
+                        "target": {"kind": "group", "id": "S1", "channel": "#triage",
+                                   "fallback": {"kind": "channel", "id": "C0T", "channel": "x"}}}],
+            "default": {"kind": "channel", "id": "C0TRIAGE"},
+        },
+        "handoffs": {"claim_message": stored},
+        "triggers": [{"id": "high_value", "min_account_value": None}],
+    }  # fmt: skip
+    before = copy.deepcopy(data)
+    once = upgraded(data)
+    assert data == before and upgraded(once) == once  # not in place; idempotent
+    config = parse_config(once, source="stored")
+    (route,) = config.routing.routes
+    assert (route.channels, route.target.channel, route.target.fallback.channel) == (("C0ACME",), "", "")
+    assert config.handoffs.claim_message.format(rep="<@U1>") == claim
+    default = BatonConfig().rules.rule("high_value").min_account_value
+    assert config.rules.rule("high_value").min_account_value == default
 
 
 def test_export_then_import_is_an_exact_round_trip():
@@ -77,6 +114,7 @@ def test_export_then_import_is_an_exact_round_trip():
             "not a Slack channel id",
         ),
         ({"handoffs": {"claim_message": "Hi {customer}! {rep} is here."}}, "handoffs.claim_message", "{rep}"),
+        ({"handoffs": {"claim_message": "{rep} is here :-}"}}, "handoffs.claim_message", "must be doubled"),
         (
             {"triggers": [{"id": "high_value", "min_account_value": float("inf")}]},
             "triggers[0].min_account_value",
