@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from routing.models import AIAssessment, AuthorKind, MessageChange, MessageFacts, WatchedChannel
+from routing.models import AIAssessment, AuthorKind, MessageChange, MessageFacts, WatchedChannel, slack_time
 
 # Subtypes that carry a customer-visible message. As of 2026, most bot posts arrive without a subtype,
 # with `bot_id` set; `bot_message` is still used by legacy integrations.
@@ -48,12 +48,12 @@ def message_facts(
     if not isinstance(ts, str) or not ts:
         return None
     changed_at = None
-    if change is not MessageChange.NEW:  # the edit's own time, else the event's: they order the changes
+    if change is not MessageChange.NEW:  # when the change happened: the event's own time, to the microsecond
         edited = message.get("edited") if change is MessageChange.EDITED else None
         stamp = (
-            (edited.get("ts") if isinstance(edited, dict) else None)
-            or event.get("event_ts")
+            event.get("event_ts")
             or event.get("ts")
+            or (edited.get("ts") if isinstance(edited, dict) else None)  # whole seconds only
         )
         changed_at = slack_time(stamp) if isinstance(stamp, str) else None
     team = author_team or message_author_team(message) or ""
@@ -74,19 +74,6 @@ def message_facts(
         metadata=metadata,
         changed_at=changed_at,
     )
-
-
-def slack_time(ts: str) -> datetime | None:
-    """A Slack timestamp ("1767600000.000100") as an exact UTC time, or None if it is not one."""
-    seconds, _, fraction = ts.partition(".")
-    if (
-        not seconds.isascii()
-        or not seconds.isdigit()
-        or not (fraction.isascii() and fraction.isdigit() or not fraction)
-    ):
-        return None
-    micros = int((fraction + "000000")[:6]) if fraction else 0
-    return datetime.fromtimestamp(int(seconds), UTC) + timedelta(microseconds=micros)
 
 
 _TEXT_FIELDS = ("ts", "thread_ts", "deleted_ts", "channel", "user", "user_team", "team", "bot_id", "subtype")

@@ -35,6 +35,7 @@ class IntakeOutcome(StrEnum):
     EDITED = "edited"
     DELETED = "deleted"
     SUPERSEDED = "superseded"  # an edit older than what is stored (a later edit, or the delete)
+    UNKNOWN_MESSAGE = "unknown_message"  # an edit or delete of a message Baton forgot or never saw
     OPENED = "opened"  # stored, and a handoff opened
     MERGED = "merged"  # stored, and added to the conversation's live handoff
 

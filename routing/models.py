@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -312,3 +312,16 @@ class ApiToken:
     @property
     def active(self) -> bool:
         return self.revoked_at is None
+
+
+def slack_time(ts: str) -> datetime | None:
+    """A Slack timestamp ("1767600000.000100") as an exact UTC time, or None if it is not one."""
+    seconds, _, fraction = ts.partition(".")
+    if (
+        not seconds.isascii()
+        or not seconds.isdigit()
+        or not (fraction.isascii() and fraction.isdigit() or not fraction)
+    ):
+        return None
+    micros = int((fraction + "000000")[:6]) if fraction else 0
+    return datetime.fromtimestamp(int(seconds), UTC) + timedelta(microseconds=micros)

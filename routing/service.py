@@ -33,6 +33,7 @@ from routing.models import (
     MessageFacts,
     StoredMessage,
     WatchedChannel,
+    slack_time,
 )
 from routing.ports import LiveHandoffExists, Store, UnitOfWork
 from routing.reporting import Reporting
@@ -52,6 +53,9 @@ FORGET_BATCH = 1000
 # must keep (a live handoff's old messages) are read again on every look.
 FORGET_AGAIN = timedelta(minutes=10)
 UNROUTED = "unrouted"
+# An edit or delete of a message not stored: the message itself may still come this long after it was sent
+# (Slack retries a failed delivery three times, over about an hour).
+ORIGINAL_MAY_COME_FOR = timedelta(hours=1)
 # Waiting conversations one sweep looks at, at most, to open handoffs for customers left waiting: those that
 # can't have one yet (a channel's longer limit, a cooldown) are paged past, not read again and again.
 UNANSWERED_LOOK_AT = 10_000
@@ -161,11 +165,15 @@ class BatonService(
                 return IntakeResult(IntakeOutcome.EDITED)
             if await tx.conversations.get_message(**where) is not None:
                 return IntakeResult(IntakeOutcome.SUPERSEDED)
+            if not await self._may_still_come(facts):
+                return IntakeResult(IntakeOutcome.UNKNOWN_MESSAGE)
             # The edit came before the message itself: it stands for the message (stored and judged as
             # edited); the original, when it comes, is a duplicate.
         elif facts.change is MessageChange.DELETED:
             if await tx.conversations.delete_message(**where, at=facts.received_at) is not None:
                 return IntakeResult(IntakeOutcome.DELETED)
+            if not await self._may_still_come(facts):
+                return IntakeResult(IntakeOutcome.UNKNOWN_MESSAGE)
             # The delete came before the message: a deleted message takes its place, so the original, when
             # it comes, is a duplicate, neither shown nor judged.
             await tx.conversations.add_message(StoredMessage.from_facts(facts))
@@ -196,6 +204,16 @@ class BatonService(
             facts = subject
         live = await tx.handoffs.live_for(channel_id=facts.channel_id, thread_ts=facts.thread_ts)
         return await self._judge(tx, facts, history=history, channel=channel, live=live)
+
+    async def _may_still_come(self, facts: MessageFacts) -> bool:
+        """Whether the message an edit or delete refers to may still arrive (Slack retries a failed delivery
+        for about an hour): sent recently, in a channel watched by then. Else Baton forgot it (retention) or
+        never saw it (sent before the channel was watched), and the change is of nothing Baton keeps."""
+        sent_at = slack_time(facts.ts)
+        if sent_at is None or facts.received_at - sent_at > ORIGINAL_MAY_COME_FOR:
+            return False
+        channel = await self.watched_channel(facts.channel_id)
+        return channel is not None and (channel.added_at is None or channel.added_at <= sent_at)
 
     async def _judge(
         self,

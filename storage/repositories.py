@@ -61,7 +61,7 @@ _EDIT_MESSAGE = (
         MESSAGES.c.deleted.is_(False),
         or_(
             MESSAGES.c.edited_at.is_(None),
-            MESSAGES.c.edited_at < bindparam("at", type_=MESSAGES.c.edited_at.type),
+            MESSAGES.c.edited_at <= bindparam("at", type_=MESSAGES.c.edited_at.type),  # a tie: arrival order
         ),
     )
     .values(text=bindparam("text"), edited_at=bindparam("at", type_=MESSAGES.c.edited_at.type))

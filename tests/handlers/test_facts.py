@@ -85,13 +85,13 @@ def test_edit_and_delete_refer_to_the_original_message():
 
 
 def test_an_edit_or_delete_carries_when_slack_made_it_to_the_microsecond():
-    message = {"user": "U1", "ts": "1767600000.000100", "text": "x", "edited": {"ts": "1767600060.000201"}}
-    edit = facts({"subtype": "message_changed", "message": message, "event_ts": "1767600099.000000"})
-    assert edit.changed_at == datetime(2026, 1, 5, 8, 1, 0, 201, tzinfo=UTC)  # the edit's own ts
-    unstamped = facts(
-        {"subtype": "message_changed", "message": {**message, "edited": None}, "ts": "1767600070.5"}
-    )
-    assert unstamped.changed_at == datetime(2026, 1, 5, 8, 1, 10, 500000, tzinfo=UTC)  # the event's
+    """The change event's own time orders changes: `edited.ts` has whole seconds only, and an unfurl (a
+    change with no `edited`) must order against an edit made in the same second."""
+    message = {"user": "U1", "ts": "1767600000.000100", "text": "x", "edited": {"ts": "1767600060.000000"}}
+    edit = facts({"subtype": "message_changed", "message": message, "event_ts": "1767600060.000201"})
+    assert edit.changed_at == datetime(2026, 1, 5, 8, 1, 0, 201, tzinfo=UTC)  # the event's
+    only_edited = facts({"subtype": "message_changed", "message": message})
+    assert only_edited.changed_at == datetime(2026, 1, 5, 8, 1, tzinfo=UTC)  # the edit's, if nothing else
     delete = facts(
         {"subtype": "message_deleted", "deleted_ts": "1767600000.000100", "event_ts": "1767600120"}
     )

@@ -1,0 +1,87 @@
+"""Edits and deletes as Slack sends them: in the order Slack made them, and only of messages Baton keeps or
+may still receive."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from handlers.facts import Installation, message_facts
+from routing.intake import IntakeOutcome
+from routing.models import Account, MessageChange, MessageFacts, WatchedChannel
+from storage import SqlStore
+from tests.bot.test_retention import count
+from tests.bot.test_sla import MONDAY_10, Clock, service_on, watched
+
+ACME = WatchedChannel(channel_id="C0ACME", name="acme", is_shared=True, account=Account(name="Acme"))
+OURS = Installation(team_id="T0OURS", bot_user_id="U0BATON", bot_id="B0BATON")
+TS = "1796032800.000100"  # Monday 2026-11-30 10:00 UTC: MONDAY_10
+
+
+def changed(facts: MessageFacts, change: MessageChange, clock: Clock, text: str = "") -> MessageFacts:
+    at, text = clock(), text or facts.text
+    return replace(facts, change=change, text=text, received_at=at, changed_at=at, event_id=f"Ev{change}")
+
+
+def customer_at(clock: Clock, text: str) -> MessageFacts:
+    return message_facts(
+        {"type": "message", "user": "U0ACME1", "team": "T0ACME", "text": text, "ts": TS},
+        channel=ACME, installation=OURS, received_at=clock(), event_id="Ev0",
+    )  # fmt: skip
+
+
+async def test_a_change_to_a_message_baton_forgot_or_never_saw_stores_and_opens_nothing(store: SqlStore):
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock)
+    await watched(service)
+    message = customer_at(clock, "How do I export a CSV report?")  # never delivered to Baton
+    clock.at(MONDAY_10, 3 * 24 * 60)  # days later (or forgotten by retention): it can't come any more
+    edit = changed(message, MessageChange.EDITED, clock, "Can I talk to a person please?")
+    assert (await service.handle_message(edit)).outcome is IntakeOutcome.UNKNOWN_MESSAGE
+    delete = changed(message, MessageChange.DELETED, clock)
+    assert (await service.handle_message(delete)).outcome is IntakeOutcome.UNKNOWN_MESSAGE
+    counts = [await count(store, table) for table in ("messages", "conversations", "handoffs")]
+    assert counts == [0, 0, 0]
+
+
+async def test_a_change_to_a_message_sent_before_the_channel_was_watched_is_ignored(store: SqlStore):
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock)
+    message = customer_at(clock, "How do I export a CSV report?")
+    clock.at(MONDAY_10, 5)
+    await service.save_channel(replace(ACME, added_at=clock()))  # watched from 10:05
+    edit = changed(message, MessageChange.EDITED, clock, "Can I talk to a person please?")
+    assert (await service.handle_message(edit)).outcome is IntakeOutcome.UNKNOWN_MESSAGE
+    assert await count(store, "messages") == 0
+
+
+def slack_edit(text: str, *, event_ts: str, edited: str | None = None) -> dict:
+    message = {"type": "message", "user": "U0ACME1", "team": "T0ACME", "text": text, "ts": TS}
+    if edited:
+        message["edited"] = {"user": "U0ACME1", "ts": edited}  # whole seconds, as Slack gives it
+    return {"type": "message", "subtype": "message_changed", "message": message, "event_ts": event_ts}
+
+
+async def test_edits_within_one_second_apply_in_order_and_an_edit_after_an_unfurl_is_kept(store: SqlStore):
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock)
+    await watched(service)
+    await service.handle_message(customer_at(clock, "see https://x.example pls hlep"))
+    events = [
+        slack_edit("see https://x.example pls hlep", event_ts="1796032860.600000"),  # the link unfurled
+        slack_edit(
+            "see https://x.example pls help", event_ts="1796032860.900000", edited="1796032860.000000"
+        ),
+        slack_edit(
+            "see https://x.example, pls help!", event_ts="1796032860.950000", edited="1796032860.000000"
+        ),
+    ]
+    for number, event in enumerate(events, start=1):
+        clock.now += timedelta(seconds=1)
+        facts = message_facts(
+            event, channel=ACME, installation=OURS, received_at=clock(), event_id=f"Ev{number}"
+        )
+        assert (await service.handle_message(facts)).outcome is IntakeOutcome.EDITED
+    async with store.transaction() as tx:
+        stored = await tx.conversations.get_message(channel_id="C0ACME", ts=TS)
+    assert stored is not None and stored.text == "see https://x.example, pls help!"
