@@ -197,13 +197,20 @@ class BatonService(
         if judged_by_ai:
             # The AI's self-assessment arrives with its answer, after the customer's message: the conversation
             # is judged again at the customer's last message, now with the AI's confidence.
-            subject = _customer_turn(history, assessment=facts.assessment, at=facts.received_at)
-            if subject is None:
+            turn = _last_customer_message(history)
+            if turn is None or await self._closed_since(tx, turn):
                 return IntakeResult(IntakeOutcome.STORED)
+            subject = turn.as_facts(received_at=facts.received_at, assessment=facts.assessment)
             history = [m for m in history if float(m.ts) < float(subject.ts)]
             facts = subject
         live = await tx.handoffs.live_for(channel_id=facts.channel_id, thread_ts=facts.thread_ts)
         return await self._judge(tx, facts, history=history, channel=channel, live=live)
+
+    async def _closed_since(self, tx: UnitOfWork, turn: StoredMessage) -> bool:
+        """Whether a handoff of the conversation closed after this customer message came: a rep dealt with
+        it, so an AI answer coming later (after the cooldown) must not open another for the same message."""
+        last = await tx.handoffs.last_closed_for(channel_id=turn.channel_id, thread_ts=turn.thread_ts)
+        return last is not None and last.closed_at is not None and turn.received_at <= last.closed_at
 
     async def _may_still_come(self, facts: MessageFacts) -> bool:
         """Whether the message an edit or delete refers to may still arrive (Slack retries a failed delivery
@@ -490,12 +497,18 @@ class BatonService(
         return True
 
 
+def _last_customer_message(history: list[StoredMessage]) -> StoredMessage | None:
+    """The conversation's last customer message that was not deleted."""
+    customer = [m for m in history if m.author_kind is AuthorKind.CUSTOMER and not m.deleted]
+    return customer[-1] if customer else None
+
+
 def _customer_turn(
     history: list[StoredMessage], *, assessment: AIAssessment | None, at: datetime
 ) -> MessageFacts | None:
     """The conversation's last customer message as facts carrying the AI's assessment of its answer."""
-    customer = [m for m in history if m.author_kind is AuthorKind.CUSTOMER and not m.deleted]
-    return customer[-1].as_facts(received_at=at, assessment=assessment) if customer else None
+    turn = _last_customer_message(history)
+    return turn.as_facts(received_at=at, assessment=assessment) if turn else None
 
 
 def _reclock(before: Handoff, changed: Handoff, *, now: datetime) -> Handoff:
