@@ -217,6 +217,7 @@ class Notifier:
             handoff_id=handoff.id, members=await self._group_members(str(group))
         )
         if member is None:
+            channel = channel or str(handoff.context.get("fallback_channel") or "")  # the route's fallback
             if not channel:
                 raise Permanent(f"user group {group} has no members to route handoff {handoff.id} to")
             return channel, None

@@ -87,6 +87,7 @@ class Destination:
     user: str | None = None  # the rep the card is meant for, if known now
     group: str | None = None
     strategy: Strategy = Strategy.ROUND_ROBIN
+    fallback: str = ""  # a group without a channel: where the card goes if the group has no members
 
 
 def resolve(target: Target, *, account: Account) -> Destination:
@@ -96,12 +97,14 @@ def resolve(target: Target, *, account: Account) -> Destination:
     if target.kind is TargetKind.CHANNEL:
         return Destination(label=f"channel:{target.id}", key=target.id, channel=target.id)
     if target.kind is TargetKind.GROUP:
+        fallback = "" if target.fallback is None else resolve(target.fallback, account=account).channel
         return Destination(
             label=f"group:{target.id}",
             key=target.channel or target.id,
             channel=target.channel,
             group=target.id,
             strategy=target.strategy,
+            fallback=fallback,
         )
     owner = account.owner_user_id
     if owner:

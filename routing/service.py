@@ -275,6 +275,7 @@ class BatonService(
                 "card_channel": destination.channel,
                 "group": destination.group,
                 "strategy": destination.strategy.value,
+                "fallback_channel": destination.fallback,
             }
             draft = replace(draft, context=context, routed_to=destination.user)
         handoff = await tx.handoffs.add(draft)

@@ -291,3 +291,22 @@ async def test_a_dm_card_whose_first_try_failed_is_posted_even_if_the_dm_cannot_
         await settle(baton, sandbox, timeout=30)
         (handoff,) = await handoffs_of(baton)
     assert handoff.card_ts is not None
+
+
+async def test_a_group_with_no_members_posts_the_card_where_its_fallback_says(
+    sandbox: Sandbox, seed: SeedInfo, settings
+):
+    sandbox.add_usergroup("S0EMPTY", "nobody")  # nobody in it
+    fallback = Target(TargetKind.CHANNEL, seed.triage_channel_id)
+    group = Target(TargetKind.GROUP, "S0EMPTY", fallback=fallback)  # members by DM: no channel of its own
+    config = BatonConfig(routing=RoutingTable(routes=(Route(id="support", target=group),)))
+    async with running(settings, config=config) as baton:
+        sandbox.set_request_url(baton.events_url)
+        await baton.service.watch_channel(
+            channel_id=seed.shared_channel_id, name="acme-support", is_shared=True
+        )
+        await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Can I talk to a person please?")
+        await settle(baton, sandbox)
+        (handoff,) = await handoffs_of(baton)
+    assert handoff.card_channel == seed.triage_channel_id
+    assert len(posts(sandbox, seed.triage_channel_id, "baton_card")) == 1
