@@ -35,7 +35,7 @@ from routing.agent import (
     UnknownConversation,
 )
 from routing.errors import Conflict
-from routing.models import ApiToken, Handoff, HandoffState
+from routing.models import ApiToken, Handoff
 from routing.service import BatonService
 
 logger = logging.getLogger(__name__)
@@ -256,7 +256,7 @@ def handoff_json(handoff: Handoff) -> dict[str, Any]:
         "type": handoff.escalation_type,
         "urgency": handoff.urgency.value,
         "assignee": handoff.assignee_id,
-        "human_engaged": handoff.state is HandoffState.CLAIMED,
+        "human_engaged": handoff.human_engaged,
         "reasons": list(handoff.reasons),
         "target": handoff.target,
         "level": handoff.level,

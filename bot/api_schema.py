@@ -72,7 +72,7 @@ HANDOFF: dict[str, Any] = {
         "assignee": {"type": ["string", "null"], "description": "The rep who claimed it (Slack user id)"},
         "human_engaged": {
             "type": "boolean",
-            "description": "A rep has claimed it: the agent should stay quiet",
+            "description": "A rep has claimed it (snoozed after a claim too): the agent should stay quiet",
         },
         "reasons": {"type": "array", "items": {"type": "string"}},
         "target": {"type": "string"},
@@ -104,7 +104,7 @@ CONVERSATION: dict[str, Any] = {
         "handoff_live": {"type": "boolean", "description": "Humans were asked to take over and are not done"},
         "human_engaged": {
             "type": "boolean",
-            "description": "A rep has claimed it: the agent should stay quiet",
+            "description": "A rep has claimed it (snoozed after a claim too): the agent should stay quiet",
         },
         "state": {"type": ["string", "null"], "description": "The handoff's state; null without a handoff"},
         "assignee": {"type": ["string", "null"]},

@@ -25,7 +25,6 @@ from routing.models import (
     AuthorKind,
     EventSource,
     Handoff,
-    HandoffState,
     MessageFacts,
     StoredMessage,
     WatchedChannel,
@@ -99,7 +98,7 @@ class ConversationStatus:
     @property
     def human_engaged(self) -> bool:
         """A rep claimed the live handoff: the AI agent should stay out of the thread."""
-        return self.handoff is not None and self.handoff.state is HandoffState.CLAIMED
+        return self.handoff is not None and self.handoff.human_engaged
 
     @property
     def handoff_live(self) -> bool:

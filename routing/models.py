@@ -214,6 +214,13 @@ class Handoff:
     version: int = 0
     id: int | None = None
 
+    @property
+    def human_engaged(self) -> bool:
+        """A rep has it: claimed, or claimed (or handed to someone) and then snoozed, which wakes claimed."""
+        return self.state is HandoffState.CLAIMED or (
+            self.state is HandoffState.SNOOZED and self.assignee_id is not None
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class HandoffEvent:

@@ -144,6 +144,21 @@ async def test_an_agent_hands_a_conversation_over_and_learns_a_human_took_it(
     status, handoff = await call(baton, "GET", f"handoffs/{handoff_id}", token=token)
     assert status == 200 and handoff["state"] == "claimed" and handoff["assignee"] == seed.rep_id
 
+    # Snoozed by the rep who claimed it: still theirs (it wakes claimed), the agent stays quiet.
+    await baton.service.act(
+        handoff_id=handoff_id,
+        action=Action.SNOOZE,
+        actor=seed.rep_id,
+        source=EventSource.COMMAND,
+        snooze_minutes=30,
+    )
+    status, conversation = await call(
+        baton, "GET", f"conversations/{seed.shared_channel_id}/{thread_ts}", token=token
+    )
+    assert (conversation["human_engaged"], conversation["state"]) == (True, "snoozed")
+    status, handoff = await call(baton, "GET", f"handoffs/{handoff_id}", token=token)
+    assert handoff["human_engaged"] is True
+
 
 async def test_a_second_request_merges_into_the_live_handoff(
     baton: Runtime, sandbox: Sandbox, seed: SeedInfo, token: str
