@@ -117,4 +117,9 @@ class Context:
 
     @property
     def account_known(self) -> bool:
-        return self.account is not None and bool(self.account.tier or self.account.value or self.account.name)
+        return account_known(self.account)
+
+
+def account_known(account: Account | None) -> bool:
+    """Whether the account is described (a tier, a value or a name): what `require_account` needs."""
+    return account is not None and bool(account.tier or account.value or account.name)

@@ -13,7 +13,7 @@ from routing.models import Account, MessageFacts, StoredMessage, Urgency
 from routing.rules import RuleSet, TriggerRule
 from routing.triggers import business, explicit, frustration
 from routing.triggers import lexicon as lx
-from routing.triggers.context import Context
+from routing.triggers.context import Context, account_known
 from routing.triggers.prefilter import SCANNER, Guarded
 from routing.triggers.sentiment import score
 from routing.triggers.text import prepare
@@ -210,7 +210,7 @@ def decide(
             logger.exception("trigger rule %s failed on message %s/%s", rule.id, facts.channel_id, facts.ts)
             notes.append(f"rule {rule.id} failed")
             continue
-        if hit is not None:
+        if hit is not None and (ctx.account_known or not rule.require_account):
             hits.append(hit)
     if text.is_empty and not hits:
         notes.append("no text to analyse")
@@ -244,7 +244,7 @@ def decide_in_full(
         detector = DETECTORS.get(rule.kind)
         if rule.enabled and detector is not None:
             hit = detector(ctx, rule, rules)
-            if hit is not None:
+            if hit is not None and (ctx.account_known or not rule.require_account):  # any rule may need one
                 hits.append(hit)
     notes = ("no text to analyse",) if ctx.text.is_empty and not hits else ()
     return combine(hits, rules, notes=notes)
@@ -300,7 +300,7 @@ def unanswered_decision(
     hits = []
     for found in rules.enabled(TriggerKind.UNANSWERED):
         rule = found if after_minutes is None else replace(found, after_minutes=after_minutes)
-        if waited < rule.after_minutes:
+        if waited < rule.after_minutes or (rule.require_account and not account_known(account)):
             continue
         overdue = waited / max(1, rule.after_minutes)
         who = f" ({account.name})" if account is not None and account.name else ""

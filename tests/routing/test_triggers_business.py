@@ -118,3 +118,26 @@ def test_unanswered(minutes: int, fires: bool) -> None:
 
 def test_unanswered_with_nobody_waiting() -> None:
     assert not unanswered_decision(waiting_since=None, now=NOW, rules=default_rules(), account=None).escalate
+
+
+REQUIRES_AN_ACCOUNT = parse_rules(
+    {
+        "triggers": [
+            {"id": "csm", "kind": "custom", "phrases": ["my CSM"], "escalation_type": "human_request",
+             "require_account": True},
+            {"id": "explicit_request", "require_account": True},
+            {"id": "unanswered", "require_account": True},
+        ]
+    },
+    source="baton.yaml",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize("account", [None, Account()])
+def test_any_rule_that_requires_an_account_fires_only_for_a_known_one(account: Account | None) -> None:
+    for text in ("please loop in my CSM", "Can I talk to a person please?"):
+        assert not run(text, rules=REQUIRES_AN_ACCOUNT, account=account).escalate, text
+        assert run(text, rules=REQUIRES_AN_ACCOUNT, account=SMALL).escalate, text
+    waited = {"waiting_since": NOW - timedelta(hours=2), "now": NOW, "rules": REQUIRES_AN_ACCOUNT}
+    assert not unanswered_decision(**waited, account=account).escalate
+    assert unanswered_decision(**waited, account=SMALL).escalate
