@@ -25,7 +25,7 @@ def add_report_parser(commands: Any) -> None:
 
 def _moment(text: str) -> datetime:
     moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)  # the report speaks UTC
 
 
 async def run_report(settings: Any, args: argparse.Namespace) -> int:

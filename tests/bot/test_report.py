@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-from datetime import timedelta
+from datetime import timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -73,6 +73,14 @@ async def test_report_periods(database_url: str, tmp_path: Path, capsys: pytest.
     assert await run_report(settings, args) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["since"] == T.isoformat() and data["overall"]["handoffs"] == 10 and data["advice"] == []
+    # A period given with another UTC offset is the same period, said in UTC.
+    plus_one = timezone(timedelta(hours=1))
+    since, until = T.astimezone(plus_one), (T + timedelta(days=1)).astimezone(plus_one)
+    args = report_args(
+        tmp_path, "md", output="-", no_advice=True, since=since.isoformat(), until=until.isoformat()
+    )
+    assert await run_report(settings, args) == 0
+    assert f"{T:%Y-%m-%d %H:%M} – {T + timedelta(days=1):%Y-%m-%d %H:%M} UTC" in capsys.readouterr().out
     assert await run_report(settings, report_args(tmp_path, "md", since="last week")) == 2
     assert "give a period such as 7d" in capsys.readouterr().err
     assert (
