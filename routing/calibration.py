@@ -173,7 +173,9 @@ class _Replayer:
     def handoff(self, handoff: HandoffFacts, rules: RuleSet) -> bool:
         """Whether the handoff would have opened: its trigger message escalates, or one of its reasons is one
         decide() can't replay (the scheduler's `unanswered`, an agent's request) and stands anyway."""
-        if not handoff.reasons or any(reason not in REPLAYABLE for reason in handoff.reasons):
+        if handoff.agent_requested or not handoff.reasons:
+            return True
+        if any(reason not in REPLAYABLE for reason in handoff.reasons):
             return True
         thread = self._threads.get((handoff.channel_id, handoff.thread_ts), ())
         message = next((m for m in thread if m.ts == handoff.trigger_ts), None)

@@ -125,6 +125,7 @@ class HandoffFacts:
     resolved_at: datetime | None = None  # first `resolved` event
     reassignments: int = 0  # `reassigned` events
     breaches: int = 0  # `sla_breached` events (claim and resolve clocks)
+    agent_requested: bool = False  # an AI agent asked for it over the API (an `agent_request` event)
 
     @property
     def not_needed(self) -> bool:

@@ -63,6 +63,7 @@ class SqlStats:
                 _first(("resolved",)).label("resolved_at"),
                 _count("reassigned").label("reassignments"),
                 _count("sla_breached").label("breaches"),
+                _count("agent_request").label("agent_requests"),
             )
             .join(HANDOFFS, _H.id == _E.handoff_id)
             .where(period)
@@ -87,6 +88,7 @@ class SqlStats:
                 events.c.resolved_at,
                 events.c.reassignments,
                 events.c.breaches,
+                events.c.agent_requests,
             )
             .outerjoin(events, events.c.handoff_id == _H.id)
             .where(period)
@@ -156,4 +158,5 @@ def _facts(row: Row[Any] | Any) -> HandoffFacts:
         resolved_at=m["resolved_at"],
         reassignments=int(m["reassignments"] or 0),
         breaches=int(m["breaches"] or 0),
+        agent_requested=bool(m["agent_requests"]),
     )

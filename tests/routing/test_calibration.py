@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from routing.calibration import band_advice, needs, trigger_advice
@@ -136,3 +137,31 @@ def test_above_the_band_replays_with_a_higher_threshold():
     )
     assert advice.change == {"rule": "frustration", "threshold": 0.7}
     assert "would have escalated 1 conversation (5.0% of the messages), against 4 (20.0%)" in advice.text
+
+
+def test_handoffs_an_ai_agent_asked_for_count_as_kept_whatever_the_threshold():
+    """An agent's request over the API opens a handoff whatever a rule's threshold says: its low confidence
+    (stored as a low_confidence reason) must not be credited to a threshold change."""
+    messages = [msg(i, QUIET) for i in range(5)]
+    requested = [
+        replace(
+            handoff(i, m, HandoffState.DISMISSED, reasons=("low_confidence",)),
+            escalation_type="uncertain_ai",
+            assessment={"confidence": 0.3, "summary": "", "intent": ""},
+            agent_requested=True,
+        )
+        for i, m in enumerate(messages)
+    ]
+    threads = {(m.channel_id, m.thread_ts): [m] for m in messages}
+    stats = summarize(
+        since=T, until=T + timedelta(days=1), messages_by_channel={"C1": 50}, handoffs=requested
+    )
+    rules = default_rules()
+    plan = needs(stats, requested, rules)
+    advise = {"stats": stats, "handoffs": plan.handoffs, "threads": threads, "accounts": {}, "rules": rules}
+    assert all(trigger_advice(rule, **advise) is None for rule in plan.rules)
+    # The same handoffs opened by the AI's answer in the thread (no request): a lower threshold avoids them.
+    answered = [replace(h, agent_requested=False) for h in requested]
+    plan = needs(stats, answered, rules)
+    advice = trigger_advice(plan.rules[0], **{**advise, "handoffs": plan.handoffs})
+    assert advice is not None and advice.change["rule"] == "low_confidence"

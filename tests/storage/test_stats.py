@@ -10,7 +10,15 @@ import pytest
 
 from routing.config import BatonConfig, Retention
 from routing.handoffs import Action
-from routing.models import Account, AuthorKind, EventSource, HandoffState, MessageFacts, WatchedChannel
+from routing.models import (
+    Account,
+    AuthorKind,
+    EventSource,
+    HandoffEvent,
+    HandoffState,
+    MessageFacts,
+    WatchedChannel,
+)
 from routing.routes import RoutingTable, Target, TargetKind
 from routing.rules import parse_rules
 from routing.service import BatonService
@@ -179,3 +187,16 @@ async def test_a_period_reaching_past_retention_starts_where_the_kept_messages_d
     assert stats.notes == ("Messages are kept 1 day (retention): the figures start at 2026-11-30 12:00 UTC.",)
     service.config = replace(service.config, retention=Retention(message_days=0))  # kept for ever: all of it
     assert (await service.stats(since=T, until=T + timedelta(days=1), advise=False)).overall.messages == 100
+
+
+async def test_a_handoff_an_agent_asked_for_is_marked(store: SqlStore):
+    await seed(store)
+    since, until = T, T + timedelta(days=1)
+    async with store.transaction() as tx:
+        first = (await tx.stats.handoffs_opened(since=since, until=until))[0]
+        await tx.handoff_events.append(
+            HandoffEvent(handoff_id=first.id, kind="agent_request", at=T, source=EventSource.API, actor="bot")
+        )
+    async with store.transaction(readonly=True) as tx:
+        handoffs = await tx.stats.handoffs_opened(since=since, until=until)
+    assert [h.agent_requested for h in handoffs] == [True] + [False] * (len(handoffs) - 1)
