@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from routing import notifications as notify
 from routing.config import BatonConfig
 from routing.decision import DEFAULT_APPROACH, Decision, TriggerHit, TriggerKind
 from routing.errors import BatonError, Conflict, NotFound
@@ -232,6 +233,14 @@ class AgentRequests:
             return EscalationResult(EscalationOutcome.OPENED, handoff, decision)
         change = merge(live, decision, subject)
         if change is None:
+            # Nothing new for the card, but the request is on the record, and a new reason reaches the rep.
+            await self._event(tx, live, "agent_request", EventSource.API, request.agent, **note)
+            digest = hashlib.sha256(request.reason.encode("utf-8")).hexdigest()[:16]
+            text = f":robot_face: The AI agent asked again: {request.reason}"
+            await tx.outbox.enqueue(
+                notify.thread_note(live, text=text, now=now, dedupe=f"agent:{live.id}:{digest}")
+            )
+            self._outbox_written()
             return EscalationResult(EscalationOutcome.UNCHANGED, live, decision)
         merged = await self._commit_change(tx, live, change, EventSource.API, request.agent, now)
         await self._event(tx, merged, "agent_request", EventSource.API, request.agent, **note)

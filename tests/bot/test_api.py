@@ -29,7 +29,7 @@ from routing.models import EventSource, HandoffState
 from sandbox import Sandbox, SeedInfo
 from storage import SqlStore
 from tests.bot.conftest import settle
-from tests.bot.test_handoffs import card_of, handoffs_of
+from tests.bot.test_handoffs import card_of, handoffs_of, thread_texts
 
 
 @pytest.fixture
@@ -171,10 +171,18 @@ async def test_a_second_request_merges_into_the_live_handoff(
     assert status == 200 and answer["outcome"] == "merged" and answer["handoff"]["id"] == opened.id
     status, again = await call(baton, "POST", "escalations", token=token, body=escalation(seed, thread_ts))
     assert status == 200 and again["outcome"] == "unchanged"
+    newer = {**escalation(seed, thread_ts), "reason": "The customer now says their data was exposed"}
+    status, third = await call(baton, "POST", "escalations", token=token, body=newer)
+    assert status == 200 and third["outcome"] == "unchanged"
+    await settle(baton, sandbox)
     (handoff,) = await handoffs_of(baton)
     assert handoff.id == opened.id and "low_confidence" in handoff.reasons
-    kinds = [(e.kind, e.source) for e in await baton.service.events(handoff.id)]
-    assert ("merged", EventSource.API) in kinds and ("agent_request", EventSource.API) in kinds
+    events = await baton.service.events(handoff.id)
+    assert ("merged", EventSource.API) in [(e.kind, e.source) for e in events]
+    requests = [e.data["reason"] for e in events if e.kind == "agent_request"]
+    assert requests == [escalation(seed, thread_ts)["reason"]] * 2 + [newer["reason"]]  # each on the record
+    notes = thread_texts(sandbox, seed.triage_channel_id, handoff.card_ts)
+    assert sum("asked again" in n for n in notes) == 2 and any("data was exposed" in n for n in notes)
 
 
 async def test_missing_wrong_or_revoked_tokens_are_refused_and_change_nothing(
