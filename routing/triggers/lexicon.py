@@ -160,7 +160,9 @@ NEGATION_BEFORE = re.compile(
 NEGATION_AFTER = re.compile(
     r"^[^.!?;,]{0,25}\b(?:is |are )?(?:not needed|not necessary|unnecessary|no longer needed|not required)\b"
 )
-CLAUSE_BREAK = re.compile(r"[.!?;,]| but | though | however ")
+# where a clause ends: a negator before it does not govern a request after it ("no one is answering so
+# please connect me to an agent", "I don't want to wait any longer so let me talk to a person")
+CLAUSE_BREAK = re.compile(r"[.!?;,]| but | though | however | so | and | please | let me ")
 
 # each family's pattern behind its literal prefilter (prefilter.py): run only when one of its words is there
 EXPLICIT_FAMILIES: tuple[tuple[str, Guarded, float], ...] = tuple(

@@ -64,3 +64,25 @@ def test_negated_polite_and_look_alike_messages_do_not_ask_for_a_person(text: st
 def test_negation_applies_only_to_its_own_clause() -> None:
     decision = run("I don't want a bot, let me talk to a person")
     assert "explicit_request" in decision.reasons
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "no one is answering so please connect me to an agent",
+        "without delay please connect me to an agent",
+        "I don't want to wait any longer so let me talk to a person",
+        "I never want to deal with this again so let me talk to a real person",
+        "nobody replies and I need to speak to a human",
+    ],
+)
+def test_a_negator_in_an_earlier_clause_does_not_cancel_a_request(text: str) -> None:
+    assert "explicit_request" in run(text).reasons, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["no need to talk to someone so please just answer", "I don't need an agent and I can fix it myself"],
+)
+def test_a_negator_in_the_request_s_own_clause_still_cancels_it(text: str) -> None:
+    assert "explicit_request" not in run(text).reasons, text
