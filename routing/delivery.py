@@ -99,8 +99,8 @@ class DeliverySupport:
             load = (
                 await tx.handoffs.live_counts(user_ids=members) if strategy is Strategy.LEAST_LOADED else {}
             )
-            last = await tx.handoffs.last_routed(target=handoff.target)
-            member = pick_member(members, strategy=strategy, last_picked=last, load=load)
+            recent = await tx.handoffs.recently_routed(target=handoff.target, limit=2 * len(members))
+            member = pick_member(members, strategy=strategy, recent=recent, load=load)
             if member is None:
                 return None
             updated = await tx.handoffs.update(

@@ -148,8 +148,8 @@ class Handoffs(Protocol):
         """Live handoffs per user: claimed by them, or routed to them and not claimed by someone else."""
         ...
 
-    async def last_routed(self, *, target: str) -> str | None:
-        """The member the latest handoff with this target was routed to (round robin's cursor)."""
+    async def recently_routed(self, *, target: str, limit: int) -> list[str]:
+        """The members the latest `limit` handoffs with this target were routed to, newest first."""
         ...
 
     async def update(self, handoff: Handoff, *, expected_version: int) -> Handoff | None:

@@ -115,16 +115,19 @@ def resolve(target: Target, *, account: Account) -> Destination:
 
 
 def pick_member(
-    members: Sequence[str], *, strategy: Strategy, last_picked: str | None, load: Mapping[str, int]
+    members: Sequence[str], *, strategy: Strategy, recent: Sequence[str], load: Mapping[str, int]
 ) -> str | None:
-    """A group member: the one after `last_picked` (round robin) or the least loaded (ties: list order)."""
+    """A group member: round robin, the one picked least recently (`recent`: the latest picks, newest first;
+    never picked comes first), so members joining or leaving skip nobody's turn; or the least loaded.
+    Ties go by list order."""
     if not members:
         return None
     if strategy is Strategy.LEAST_LOADED:
         return min(members, key=lambda member: (load.get(member, 0), members.index(member)))
-    if last_picked in members:
-        return members[(members.index(last_picked) + 1) % len(members)]
-    return members[0]
+    last_turn: dict[str, int] = {}
+    for age, member in enumerate(recent):
+        last_turn.setdefault(member, age)  # how many picks ago it last had a turn
+    return max(members, key=lambda member: (last_turn.get(member, len(recent)), -members.index(member)))
 
 
 def target_to_data(target: Target) -> dict[str, Any]:

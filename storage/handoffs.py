@@ -89,11 +89,11 @@ _LIVE_COUNTS = (
     .where(text(LIVE_HANDOFF_SQL), _OWNER.in_(bindparam("user_ids", expanding=True)))
     .group_by(_OWNER)
 )
-_LAST_ROUTED = (
+_RECENTLY_ROUTED = (
     select(_C.routed_to)
     .where(_C.target == bindparam("target"), _C.routed_to.is_not(None))
     .order_by(_C.id.desc())
-    .limit(1)
+    .limit(bindparam("limit"))
 )
 # The SET clause comes from the parameter dict's column keys (all of _COLUMNS, and version).
 _UPDATE = (
@@ -215,9 +215,10 @@ class SqlHandoffs:
         rows = await self._connection.execute(_LIVE_COUNTS, {"user_ids": list(user_ids)})
         return {str(user): int(count) for user, count in rows}
 
-    async def last_routed(self, *, target: str) -> str | None:
-        """The member the latest handoff with this target was routed to (round robin's cursor)."""
-        return (await self._connection.execute(_LAST_ROUTED, {"target": target})).scalar()
+    async def recently_routed(self, *, target: str, limit: int) -> list[str]:
+        """The members the latest `limit` handoffs with this target were routed to, newest first."""
+        rows = await self._connection.execute(_RECENTLY_ROUTED, {"target": target, "limit": limit})
+        return [str(member) for (member,) in rows]
 
     async def update(self, handoff: Handoff, *, expected_version: int) -> Handoff | None:
         """Write `handoff` if the stored version is still `expected_version`; the stored row or None.

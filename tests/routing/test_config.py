@@ -152,16 +152,30 @@ def test_routes_first_match_wins_with_an_explicit_default():
 
 
 @pytest.mark.parametrize(
-    ("strategy", "last", "load", "expected"),
+    ("strategy", "recent", "load", "expected"),
     [
-        (Strategy.ROUND_ROBIN, None, {}, "U1"),
-        (Strategy.ROUND_ROBIN, "U1", {}, "U2"),
-        (Strategy.ROUND_ROBIN, "U3", {}, "U1"),
-        (Strategy.ROUND_ROBIN, "U9", {}, "U1"),
-        (Strategy.LEAST_LOADED, None, {"U1": 2, "U2": 1, "U3": 1}, "U2"),
-        (Strategy.LEAST_LOADED, None, {}, "U1"),
+        (Strategy.ROUND_ROBIN, [], {}, "U1"),
+        (Strategy.ROUND_ROBIN, ["U1"], {}, "U2"),
+        (Strategy.ROUND_ROBIN, ["U3", "U2", "U1"], {}, "U1"),
+        (Strategy.ROUND_ROBIN, ["U9"], {}, "U1"),
+        (Strategy.LEAST_LOADED, [], {"U1": 2, "U2": 1, "U3": 1}, "U2"),
+        (Strategy.LEAST_LOADED, [], {}, "U1"),
     ],
 )
-def test_group_member_picking(strategy, last, load, expected):
-    assert pick_member(["U1", "U2", "U3"], strategy=strategy, last_picked=last, load=load) == expected
-    assert pick_member([], strategy=strategy, last_picked=last, load=load) is None
+def test_group_member_picking(strategy, recent, load, expected):
+    assert pick_member(["U1", "U2", "U3"], strategy=strategy, recent=recent, load=load) == expected
+    assert pick_member([], strategy=strategy, recent=recent, load=load) is None
+
+
+def test_round_robin_skips_nobody_when_members_join_or_leave():
+    picks: list[str] = []
+
+    def pick(members: list[str]) -> str:
+        member = pick_member(members, strategy=Strategy.ROUND_ROBIN, recent=picks[::-1], load={})
+        assert member is not None
+        picks.append(member)
+        return member
+
+    assert [pick(["UA", "UB", "UC"]) for _ in range(2)] == ["UA", "UB"]
+    assert [pick(["UA", "UC"]) for _ in range(3)] == ["UC", "UA", "UC"]  # UB left: UC's turn stays UC's
+    assert [pick(["UA", "UC", "UD"]) for _ in range(3)] == ["UD", "UA", "UC"]  # UD joined: first in
