@@ -21,7 +21,14 @@ from typing import Any, TextIO
 import yaml
 
 from routing.decision import Decision
-from routing.models import Account, AIAssessment, AuthorKind, MessageFacts, StoredMessage
+from routing.models import (
+    Account,
+    AIAssessment,
+    AuthorKind,
+    MessageFacts,
+    StoredMessage,
+    assessment_from_metadata,
+)
 from routing.rules import RulesError, RuleSet, default_rules, parse_rules
 from routing.triggers.engine import decide
 from routing.yaml_text import load_yaml
@@ -93,23 +100,6 @@ class ReplayInputError(ValueError):
     """Input that can't be replayed; says where and why."""
 
 
-def _assessment(metadata: Any) -> AIAssessment | None:
-    """An `ai_assessment` message metadata event, as Slack carries it, into the domain's AIAssessment."""
-    if not isinstance(metadata, dict) or metadata.get("event_type") != "ai_assessment":
-        return None
-    payload = metadata.get("event_payload") or {}
-    if not isinstance(payload, dict):
-        return None
-    confidence = payload.get("confidence")
-    if isinstance(confidence, bool) or not isinstance(confidence, int | float):
-        confidence = None
-    return AIAssessment(
-        confidence=None if confidence is None else float(confidence),
-        summary=str(payload.get("summary") or ""),
-        intent=str(payload.get("intent") or ""),
-    )
-
-
 def _account(raw: Any) -> Account | None:
     if not isinstance(raw, dict):
         return None
@@ -148,7 +138,7 @@ def read_jsonl(lines: Iterable[str], *, source: str) -> Iterator[ReplayMessage]:
             thread_ts=str(row.get("thread_ts") or ""),
             user=str(row.get("user") or ""),
             author_kind=kind,
-            assessment=_assessment(metadata),
+            assessment=assessment_from_metadata(metadata),
             metadata=metadata,
             account=_account(row.get("account")),
         )
@@ -218,7 +208,7 @@ def _export_message(
         user=user or bot_id,
         team=team,
         author_kind=kind,
-        assessment=_assessment(metadata),
+        assessment=assessment_from_metadata(metadata),
         metadata=metadata,
     )
 

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from routing.models import AIAssessment, AuthorKind, MessageChange, MessageFacts, WatchedChannel, slack_time
+from routing.models import AuthorKind, MessageChange, MessageFacts, WatchedChannel, slack_time
+from routing.models import assessment_from_metadata as ai_assessment
 
 # Subtypes that carry a customer-visible message. As of 2026, most bot posts arrive without a subtype,
 # with `bot_id` set; `bot_message` is still used by legacy integrations.
 NEW_MESSAGE_SUBTYPES = frozenset({None, "bot_message", "thread_broadcast", "file_share", "me_message"})
-AI_ASSESSMENT_EVENT = "ai_assessment"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,23 +136,6 @@ def message_text(message: dict[str, Any]) -> str:
         if isinstance(file, dict):
             parts.append(str(file.get("title") or file.get("name") or ""))
     return "\n".join(p for p in parts if p)
-
-
-def ai_assessment(metadata: dict[str, Any] | None) -> AIAssessment | None:
-    """The AI agent's self-assessment carried in message metadata, if the message has one."""
-    if not metadata or metadata.get("event_type") != AI_ASSESSMENT_EVENT:
-        return None
-    payload = metadata.get("event_payload")
-    if not isinstance(payload, dict):
-        return None
-    confidence = payload.get("confidence")
-    try:
-        value = None if confidence is None else min(1.0, max(0.0, float(confidence)))
-    except (TypeError, ValueError):
-        value = None
-    return AIAssessment(
-        confidence=value, summary=str(payload.get("summary") or ""), intent=str(payload.get("intent") or "")
-    )
 
 
 def needs_team_lookup(event: dict[str, Any]) -> str | None:

@@ -14,11 +14,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from routing.decision import Decision
-from routing.models import AuthorKind, Handoff, MessageChange, MessageFacts, StoredMessage, WatchedChannel
+from routing.models import (
+    AuthorKind,
+    Handoff,
+    MessageChange,
+    MessageFacts,
+    StoredMessage,
+    WatchedChannel,
+    assessment_from_metadata,
+)
 from routing.ports import Store, UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -207,11 +215,27 @@ class BatchIntake:
             key = (facts.channel_id, facts.thread_ts)
             later = {batch[i].ts for i in kept if i > index and batch[i].channel_id == facts.channel_id}
             then = [m for m in recent[key] if m.ts not in later][-HISTORY_FOR_DECISIONS:]
-            history = [m for m in then if m.ts != facts.ts]
+            facts, history = as_sent(facts, [m for m in then if m.ts != facts.ts])
             result = await self._judge(tx, facts, history=history, channel=channel, live=live.get(key))
             results[index] = result
             if result.handoff is not None and result.handoff.state.is_live:
                 live[key] = result.handoff
+
+
+def as_sent(facts: MessageFacts, history: list[StoredMessage]) -> tuple[MessageFacts, list[StoredMessage]]:
+    """A customer message with the conversation as it stood when it was sent (the messages before it), and
+    with the AI's confidence in its answer if that answer was stored first: the two events can arrive in
+    either order (a failed delivery is retried later), and the answer alone found nothing to judge."""
+    sent = float(facts.ts)
+    earlier = [m for m in history if float(m.ts) < sent]
+    if facts.assessment is None:
+        for message in sorted((m for m in history if float(m.ts) > sent), key=lambda m: float(m.ts)):
+            if message.author_kind is AuthorKind.CUSTOMER:
+                break  # the next question: answers from here on are to it
+            assessment = assessment_from_metadata(message.metadata)
+            if message.author_kind is AuthorKind.AI and assessment is not None:
+                return replace(facts, assessment=assessment), earlier
+    return facts, earlier
 
 
 def _judged_by_ai(facts: MessageFacts) -> bool:

@@ -332,3 +332,25 @@ def slack_time(ts: str) -> datetime | None:
         return None
     micros = int((fraction + "000000")[:6]) if fraction else 0
     return datetime.fromtimestamp(int(seconds), UTC) + timedelta(microseconds=micros)
+
+
+AI_ASSESSMENT_EVENT = "ai_assessment"  # the message metadata event an AI agent's answer carries
+
+
+def assessment_from_metadata(metadata: Any) -> AIAssessment | None:
+    """The AI agent's self-assessment carried in a message's metadata (`ai_assessment`), if it has one."""
+    if not isinstance(metadata, dict) or metadata.get("event_type") != AI_ASSESSMENT_EVENT:
+        return None
+    payload = metadata.get("event_payload")
+    if not isinstance(payload, dict):
+        return None
+    confidence = payload.get("confidence")
+    try:
+        value = None if confidence is None or isinstance(confidence, bool) else float(confidence)
+    except (TypeError, ValueError):
+        value = None
+    if value is not None:
+        value = min(1.0, max(0.0, value)) if value == value else None  # NaN: no confidence
+    return AIAssessment(
+        confidence=value, summary=str(payload.get("summary") or ""), intent=str(payload.get("intent") or "")
+    )

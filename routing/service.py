@@ -20,7 +20,14 @@ from routing.delivery import DeliverySupport
 from routing.errors import Conflict, NotFound
 from routing.handoffs import Action, Change, apply, in_cooldown, merge, open_handoff
 from routing.home import HomeQueries
-from routing.intake import HISTORY_FOR_DECISIONS, BatchIntake, IntakeOutcome, IntakeQueue, IntakeResult
+from routing.intake import (
+    HISTORY_FOR_DECISIONS,
+    BatchIntake,
+    IntakeOutcome,
+    IntakeQueue,
+    IntakeResult,
+    as_sent,
+)
 from routing.models import (
     AIAssessment,
     AuthorKind,
@@ -196,13 +203,15 @@ class BatonService(
         ]
         if judged_by_ai:
             # The AI's self-assessment arrives with its answer, after the customer's message: the conversation
-            # is judged again at the customer's last message, now with the AI's confidence.
-            turn = _last_customer_message(history)
+            # is judged again at the customer's last message before it, now with the AI's confidence.
+            turn = _last_customer_message([m for m in history if float(m.ts) < float(facts.ts)])
             if turn is None or await self._closed_since(tx, turn):
                 return IntakeResult(IntakeOutcome.STORED)
             subject = turn.as_facts(received_at=facts.received_at, assessment=facts.assessment)
             history = [m for m in history if float(m.ts) < float(subject.ts)]
             facts = subject
+        else:
+            facts, history = as_sent(facts, history)
         live = await tx.handoffs.live_for(channel_id=facts.channel_id, thread_ts=facts.thread_ts)
         return await self._judge(tx, facts, history=history, channel=channel, live=live)
 
