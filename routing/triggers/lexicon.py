@@ -152,17 +152,21 @@ NEGATION_BEFORE = re.compile(
     r"(?:\bno need\b|\bnot necessary\b|\bunnecessary\b|\b(?:don't|do not|dont|doesn't|does not|didn't|"
     r"did not|won't|will not|wouldn't|would not|no longer|never) (?:really |actually |even )?"
     r"(?:need|want|wanna|require|have to)\b|\bneedn't\b|\bnever ?mind\b|\brather not\b|\bprefer not\b|"
-    r"\bwithout\b|\bno thanks\b|\bnot (?:looking|trying|asking|going) (?:for|to)\b|\binstead of\b|"
-    r"\bno (?:real |live |human )?(?:agent|human|person|one|rep)s?\b|\bnot (?:a |an )?(?:agent|human|"
-    r"person)\b|"
+    r"\bwithout\b(?! (?:further |any )?(?:delay|waiting))|\bno thanks\b|"
+    r"\bnot (?:looking|trying|asking|going) (?:for|to)\b|\binstead of\b|"
+    # "no one": not when it is the subject of what follows ("no one is answering, connect me to an agent")
+    r"\bno (?:real |live |human )?(?:agent|human|person|rep)s?\b|\bno one\b(?! (?:is|was|has|had|will|"
+    r"would|can|could|seems|cares|answers|answered|replies|replied|responds|responded|helps|helped|picks|"
+    r"picked|gets|got|reads|read)\b)|\bnot (?:a |an )?(?:agent|human|person)\b|"
     r"\bcancel (?:the|my) (?:request|callback|call)\b|\bno (?:call|callback)\b)[^.!?;,]{0,80}$"
 )
 NEGATION_AFTER = re.compile(
     r"^[^.!?;,]{0,25}\b(?:is |are )?(?:not needed|not necessary|unnecessary|no longer needed|not required)\b"
 )
 # where a clause ends: a negator before it does not govern a request after it ("no one is answering so
-# please connect me to an agent", "I don't want to wait any longer so let me talk to a person")
-CLAUSE_BREAK = re.compile(r"[.!?;,]| but | though | however | so | and | please | let me ")
+# please connect me to an agent", "I don't want to wait any longer so let me talk to a person"). Not "and":
+# "without calling support and talking to an agent" is one negated clause.
+CLAUSE_BREAK = re.compile(r"[.!?;,]| but | though | however | so | let me ")
 
 # each family's pattern behind its literal prefilter (prefilter.py): run only when one of its words is there
 EXPLICIT_FAMILIES: tuple[tuple[str, Guarded, float], ...] = tuple(

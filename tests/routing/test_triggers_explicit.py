@@ -74,6 +74,7 @@ def test_negation_applies_only_to_its_own_clause() -> None:
         "I don't want to wait any longer so let me talk to a person",
         "I never want to deal with this again so let me talk to a real person",
         "nobody replies and I need to speak to a human",
+        "no one is answering and I need to talk to a person",
     ],
 )
 def test_a_negator_in_an_earlier_clause_does_not_cancel_a_request(text: str) -> None:
@@ -82,7 +83,17 @@ def test_a_negator_in_an_earlier_clause_does_not_cancel_a_request(text: str) -> 
 
 @pytest.mark.parametrize(
     "text",
-    ["no need to talk to someone so please just answer", "I don't need an agent and I can fix it myself"],
+    [
+        "no need to talk to someone so please just answer",
+        "I don't need an agent and I can fix it myself",
+        "Is there a way to do this without calling support and talking to an agent?",
+        "I don't want to wait on hold and speak to an agent",
+        "I'd rather not pick up the phone and talk to someone",
+        "never mind, no need to get on a call and talk to a person",
+        "there is no need to call and escalate this",
+        "no need for you to please connect me to an agent",
+        "no one needs to call me back",
+    ],
 )
 def test_a_negator_in_the_request_s_own_clause_still_cancels_it(text: str) -> None:
     assert "explicit_request" not in run(text).reasons, text
