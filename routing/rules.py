@@ -155,9 +155,6 @@ def parse_rules(data: Any, *, source: str) -> RuleSet:
         raise RulesError(source, error.path, error.problem) from None
 
 
-TYPE_NAME_MAX = 100
-
-
 def _parse_types(raw: Any, base: tuple[EscalationType, ...], source: str) -> tuple[EscalationType, ...]:
     if raw is None:
         return base
@@ -171,8 +168,6 @@ def _parse_types(raw: Any, base: tuple[EscalationType, ...], source: str) -> tup
             raise RulesError(source, path, f"expected a mapping, got {_kind(item)}")
         _unknown(item, _TYPE_FIELDS, source, path)
         name = _string(item.get("name"), source, f"{path}.name", required=True)
-        if len(name) > TYPE_NAME_MAX:  # Slack takes at most 150 characters as a menu option's value
-            raise RulesError(source, f"{path}.name", f"at most {TYPE_NAME_MAX} characters, got {len(name)}")
         known = by_name.get(name)
         urgency = (
             _urgency(item["urgency"], source, f"{path}.urgency")
