@@ -67,6 +67,9 @@ class HomeView:
     notice: str | None = None  # the outcome of the user's last click, when it needs saying
 
 
+OPTION_VALUE_MAX = 150
+
+
 def render_home(home: HomeView) -> dict[str, Any]:
     """The `home` view for views.publish."""
     blocks: list[Block] = [HeaderBlock(text=PlainTextObject(text="Baton", emoji=True))]
@@ -162,9 +165,9 @@ def _dashboard(home: HomeView) -> list[Block]:
         blocks.append(_section(_volume(stats.by_trigger)))
         blocks.append(_section(_not_needed(stats.by_trigger)))
     if home.escalation_types:
-        options = [
-            Option(value=name, label=clip(name, 75, mrkdwn=False)) for name in home.escalation_types[:100]
-        ]
+        # Slack takes at most 100 options of up to 150 characters each: a longer name is edited with /baton.
+        names = [name for name in home.escalation_types if len(name) <= OPTION_VALUE_MAX][:100]
+        options = [Option(value=name, label=clip(name, 75, mrkdwn=False)) for name in names]
         picker = StaticSelectElement(
             placeholder="Edit escalation types…", action_id=EDIT_TYPE_ACTION, options=options
         )

@@ -147,3 +147,17 @@ def test_without_stats_the_dashboard_says_so_and_the_type_picker_stays():
     assert "Stats are unavailable right now" in text_of(view)
     (picker,) = [e for b in view["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert (picker["action_id"], [o["value"] for o in picker["options"]]) == ("baton_edit_type", list(TYPES))
+
+
+def test_a_type_whose_name_slack_cannot_take_as_an_option_is_left_out_of_the_picker():
+    long_name = "enterprise_renewal_" + "x" * 140  # 159 characters: over Slack's 150 for an option value
+    home = HomeView(
+        user_id="U0ADMIN", role=Role.ADMIN, stats=stats(), escalation_types=("upset_customer", long_name)
+    )
+    options = [
+        option["value"]
+        for block in render_home(home)["blocks"]
+        for element in block.get("elements", [])
+        for option in element.get("options", [])
+    ]
+    assert options == ["upset_customer"]
