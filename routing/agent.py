@@ -29,6 +29,7 @@ from routing.models import (
     MessageFacts,
     StoredMessage,
     WatchedChannel,
+    ts_order,
 )
 from routing.ports import Store, UnitOfWork
 from routing.rules import RuleSet
@@ -220,7 +221,7 @@ class AgentRequests:
             raise UnknownConversation(
                 f"Baton has no message of conversation {request.channel_id}/{request.thread_ts}"
             )
-        earlier = [m for m in history if float(m.ts) < float(subject.ts)]
+        earlier = [m for m in history if ts_order(m.ts) < ts_order(subject.ts)]
         triggered = decide(
             subject, history=earlier, rules=self.config.rules, account=channel.account, now=now
         )

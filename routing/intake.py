@@ -26,6 +26,7 @@ from routing.models import (
     StoredMessage,
     WatchedChannel,
     assessment_from_metadata,
+    ts_order,
 )
 from routing.ports import Store, UnitOfWork
 
@@ -226,10 +227,10 @@ def as_sent(facts: MessageFacts, history: list[StoredMessage]) -> tuple[MessageF
     """A customer message with the conversation as it stood when it was sent (the messages before it), and
     with the AI's confidence in its answer if that answer was stored first: the two events can arrive in
     either order (a failed delivery is retried later), and the answer alone found nothing to judge."""
-    sent = float(facts.ts)
-    earlier = [m for m in history if float(m.ts) < sent]
+    sent = ts_order(facts.ts)
+    earlier = [m for m in history if ts_order(m.ts) < sent]
     if facts.assessment is None:
-        for message in sorted((m for m in history if float(m.ts) > sent), key=lambda m: float(m.ts)):
+        for message in sorted((m for m in history if ts_order(m.ts) > sent), key=lambda m: ts_order(m.ts)):
             if message.author_kind is AuthorKind.CUSTOMER:
                 break  # the next question: answers from here on are to it
             assessment = assessment_from_metadata(message.metadata)

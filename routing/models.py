@@ -354,3 +354,11 @@ def assessment_from_metadata(metadata: Any) -> AIAssessment | None:
     return AIAssessment(
         confidence=value, summary=str(payload.get("summary") or ""), intent=str(payload.get("intent") or "")
     )
+
+
+def ts_order(ts: str) -> tuple[float, str]:
+    """A sort key for Slack timestamps, in time order; one that is not a number sorts first, not fails."""
+    try:
+        return (float(ts), ts)
+    except ValueError:
+        return (float("-inf"), ts)

@@ -41,6 +41,7 @@ from routing.models import (
     StoredMessage,
     WatchedChannel,
     slack_time,
+    ts_order,
 )
 from routing.ports import LiveHandoffExists, Store, UnitOfWork
 from routing.reporting import Reporting
@@ -204,11 +205,11 @@ class BatonService(
         if judged_by_ai:
             # The AI's self-assessment arrives with its answer, after the customer's message: the conversation
             # is judged again at the customer's last message before it, now with the AI's confidence.
-            turn = _last_customer_message([m for m in history if float(m.ts) < float(facts.ts)])
+            turn = _last_customer_message([m for m in history if ts_order(m.ts) < ts_order(facts.ts)])
             if turn is None or await self._closed_since(tx, turn):
                 return IntakeResult(IntakeOutcome.STORED)
             subject = turn.as_facts(received_at=facts.received_at, assessment=facts.assessment)
-            history = [m for m in history if float(m.ts) < float(subject.ts)]
+            history = [m for m in history if ts_order(m.ts) < ts_order(subject.ts)]
             facts = subject
         else:
             facts, history = as_sent(facts, history)

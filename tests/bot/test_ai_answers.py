@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 
 from routing.handoffs import Action
@@ -58,3 +59,17 @@ async def test_a_low_confidence_answer_stored_before_the_question_still_escalate
         opened = [r.handoff for r in results if r.handoff is not None]
         assert len(opened) == 1 and opened[0].escalation_type == "uncertain_ai", (together, results)
         assert opened[0].thread_ts == question.ts
+
+
+async def test_a_timestamp_that_is_not_a_number_orders_first_and_loses_no_message(store: SqlStore):
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock)
+    await watched(service, ai_bot_ids=("U0AIBOT",))
+    question = customer("How do I export a CSV report?", clock)
+    await service.handle_message(question)
+    odd = replace(customer("noted", clock, thread=question.ts), ts="x-1", author_kind=AuthorKind.INTERNAL)
+    await service.handle_message(odd)
+    again = await service.handle_message(
+        customer("Can I talk to a person please?", clock, thread=question.ts)
+    )
+    assert again.handoff is not None
