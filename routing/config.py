@@ -247,6 +247,10 @@ def _parse_handoffs(raw: Any, source: str, type_names: set[str]) -> HandoffSetti
 def _parse_sla(raw: Any, source: str, type_names: set[str]) -> dict[str, SlaPolicy]:
     policies = dict(DEFAULT_POLICIES)
     for name, data in _type_map(raw, source, "sla", type_names).items():
+        # A field left out keeps the type's default (its business hours, its chain), not the field's.
+        default = DEFAULT_POLICIES.get(name)
+        if default is not None and isinstance(data, Mapping):
+            data = {**policy_to_data(default), **data}
         policies[name] = policy_from_data(data, source=source, path=f"sla.{name}")
     return policies
 

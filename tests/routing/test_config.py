@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -67,6 +68,21 @@ def test_what_an_earlier_release_stored_is_upgraded_to_read_the_same(stored, cla
     assert config.handoffs.claim_message.format(rep="<@U1>") == claim
     default = BatonConfig().rules.rule("high_value").min_account_value
     assert config.rules.rule("high_value").min_account_value == default
+
+
+def test_an_sla_entry_keeps_the_defaults_of_the_fields_it_leaves_out():
+    given = {"upset_customer": {"claim_within_minutes": 5, "resolve_within_minutes": 240}}
+    config = parse_config({"sla": given}, source="x")
+    default = BatonConfig().policy("upset_customer")
+    assert default.chain  # a chain to keep
+    assert config.policy("upset_customer") == replace(
+        default, claim_within_minutes=5, resolve_within_minutes=240
+    )
+    sales = parse_config({"sla": {"sales_opportunity": {"claim_within_minutes": 60}}}, source="x")
+    office = BatonConfig().policy("sales_opportunity").hours
+    assert office is not None and sales.policy("sales_opportunity").hours == office
+    around_the_clock = parse_config({"sla": {"sales_opportunity": {"hours": None}}}, source="x")
+    assert around_the_clock.policy("sales_opportunity").hours is None  # an explicit null still says 24×7
 
 
 def test_export_then_import_is_an_exact_round_trip():
