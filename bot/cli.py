@@ -36,7 +36,31 @@ def main(argv: Sequence[str] | None = None) -> int:
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     handler = args.handler
-    return int(asyncio.run(handler(settings, args)) or 0)
+    try:
+        return int(asyncio.run(handler(settings, args)) or 0)
+    except Exception as error:
+        problem = _database_problem(error, settings.database_url)
+        if problem is None:
+            raise
+        print(f"baton: {problem}", file=sys.stderr)
+        return 2
+
+
+def _database_problem(error: Exception, url: str) -> str | None:
+    """A one-line explanation of a database that can't be used at start, or None for any other error."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import DBAPIError
+
+    from storage import SchemaBehind
+
+    if isinstance(error, SchemaBehind):
+        return str(error)
+    if not isinstance(error, DBAPIError | ConnectionError):
+        return None
+    where = make_url(url).render_as_string(hide_password=True)
+    cause = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+    hint = " (create it first, e.g. `createdb`)" if "does not exist" in cause else ""
+    return f"can't use the database {where}: {cause}{hint}"
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -32,7 +32,7 @@ from routing.config import BatonConfig
 from routing.models import Actor, ChangeSource
 from routing.service import BatonService
 from routing.triggers.engine import warm_up
-from storage import SqlStore, create_engine, migrate
+from storage import SqlStore, create_engine, migrate, require_head
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +93,8 @@ async def running(settings: Settings, *, config: BatonConfig | None = None) -> A
     try:
         if settings.auto_migrate:
             await migrate(engine)
+        else:
+            await require_head(engine)
         store = SqlStore(engine)
         service = BatonService(store=store, clock=utc_now)
         warm_up()

@@ -2,7 +2,7 @@
 
 from storage.engine import create_engine, normalize_database_url
 from storage.errors import LiveHandoffExists
-from storage.migrate import current_revision, downgrade, migrate
+from storage.migrate import SchemaBehind, current_revision, downgrade, head_revision, migrate, require_head
 from storage.store import SqlStore, SqlUnitOfWork
 from storage.tables import METADATA
 from storage.types import UTCDateTime
@@ -10,12 +10,15 @@ from storage.types import UTCDateTime
 __all__ = [
     "METADATA",
     "LiveHandoffExists",
+    "SchemaBehind",
     "SqlStore",
     "SqlUnitOfWork",
     "UTCDateTime",
     "create_engine",
     "current_revision",
     "downgrade",
+    "head_revision",
     "migrate",
     "normalize_database_url",
+    "require_head",
 ]

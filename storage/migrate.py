@@ -7,6 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -39,6 +40,27 @@ async def current_revision(engine: AsyncEngine) -> str | None:
     """The revision the database is at, or None if it was never migrated."""
     async with engine.connect() as connection:
         return await connection.run_sync(_current_revision)
+
+
+def head_revision() -> str:
+    """The revision `migrate` brings a database to."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+async def require_head(engine: AsyncEngine) -> None:
+    """SchemaBehind unless the database is at the latest revision (for a process told not to migrate)."""
+    current, head = await current_revision(engine), head_revision()
+    if current != head:
+        raise SchemaBehind(
+            f"the database is at revision {current or 'none (never migrated)'}, this Baton needs {head}: "
+            "run `baton migrate` (or set BATON_AUTO_MIGRATE=true)"
+        )
+
+
+class SchemaBehind(RuntimeError):
+    """The database schema is not the one this code needs."""
 
 
 def _upgrade(connection: Connection, revision: str) -> None:

@@ -46,6 +46,21 @@ async def test_migrate_brings_a_new_database_to_the_head_revision(tmp_path: Path
     assert {"messages", "conversations", "handoffs", "handoff_events", "outbox", "processed_events"} <= tables
 
 
+async def test_a_database_that_cannot_be_used_is_a_clear_error(tmp_path: Path):
+    missing = "postgresql://postgres@127.0.0.1:5432/baton_no_such_database"
+    code, _, err = await run_baton("migrate", env=clean_env(BATON_DATABASE_URL=missing))
+    assert code == 2 and "Traceback" not in err
+    assert "can't use the database postgresql://postgres@127.0.0.1:5432/baton_no_such_database" in err
+    assert "does not exist (create it first" in err
+    fresh = f"sqlite:///{tmp_path / 'fresh.db'}"
+    told = clean_env(
+        BATON_DATABASE_URL=fresh, BATON_AUTO_MIGRATE="false", BATON_PORT="0", BATON_SANDBOX_PORT="0"
+    )
+    code, _, err = await run_baton("run", env=told)
+    assert code == 2 and "Traceback" not in err
+    assert "never migrated" in err and "run `baton migrate`" in err
+
+
 async def test_incomplete_credentials_are_a_clear_error(tmp_path: Path):
     code, _, err = await run_baton("run", env=clean_env(SLACK_BOT_TOKEN="xoxb-1"))
     assert code == 2
