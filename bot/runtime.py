@@ -80,11 +80,14 @@ class Runtime:
 
 
 @asynccontextmanager
-async def running(settings: Settings, *, config: BatonConfig | None = None) -> AsyncIterator[Runtime]:
+async def running(
+    settings: Settings, *, config: BatonConfig | None = None, first_run: BatonConfig | None = None
+) -> AsyncIterator[Runtime]:
     """Run Baton until the block exits: migrate, serve HTTP, deliver the outbox, connect Socket Mode.
 
     `config` (else the BATON_CONFIG file) is stored as a new configuration version if it changed since it
     was last read; the newest stored version is then in force. A bad file is logged and changes nothing.
+    `first_run`: the configuration to store when none is stored yet and none was given (the sandbox's demo).
     """
     given, origin = (config, "startup") if config is not None else _read_config_file(settings)
     engine = create_engine(settings.database_url)
@@ -99,6 +102,10 @@ async def running(settings: Settings, *, config: BatonConfig | None = None) -> A
         service = BatonService(store=store, clock=utc_now)
         warm_up()
         await service.start_config(given, actor=Actor(user_id=origin, source=ChangeSource.CONFIG_FILE))
+        if service.config_version == 0 and first_run is not None:
+            await service.start_config(
+                first_run, actor=Actor(user_id="first run", source=ChangeSource.CONFIG_FILE)
+            )
         bolt = build_bolt_app(settings, service=service)
         bolt.middleware(metrics.bolt_middleware())
         # The listeners' client shares the runtime's session: connections are reused and its calls counted.

@@ -8,7 +8,6 @@ from dataclasses import replace
 
 from pydantic import SecretStr
 
-from bot.config import ConfigError, load_config
 from bot.runtime import Runtime, running
 from bot.settings import Settings
 from routing.config import BatonConfig
@@ -26,8 +25,11 @@ async def run_with_sandbox(settings: Settings, *, until: asyncio.Future[None]) -
     try:
         seed = seed_demo_workspace(sandbox, bot_in_shared_channel=False)
         app_settings = sandbox_settings(settings, sandbox)
-        config = _file_or_demo_config(settings, seed)
-        async with running(app_settings, config=config) as runtime:
+        # BATON_CONFIG if it is set (a bad file is logged and leaves the last good configuration in force,
+        # as in production), else the demo's; the demo's too on a first run with a bad file.
+        demo = sandbox_config(seed)
+        config = None if settings.config_path is not None else demo
+        async with running(app_settings, config=config, first_run=demo) as runtime:
             sandbox.set_request_url(runtime.events_url)
             # Invite the bot the way an admin would: Baton starts watching the shared channel on the event.
             await sandbox.join_channel(seed.bot_user_id, seed.shared_channel_id, inviter=seed.admin_id)
@@ -55,18 +57,6 @@ def sandbox_settings(settings: Settings, sandbox: Sandbox) -> Settings:
             "host": "127.0.0.1",
         }
     )
-
-
-def _file_or_demo_config(settings: Settings, seed: SeedInfo) -> BatonConfig:
-    """BATON_CONFIG's configuration if it is set and good, else the demo's (a bad file is logged, as in
-    production, where it never stops Baton)."""
-    if settings.config_path is None:
-        return sandbox_config(seed)
-    try:
-        return load_config(settings.config_path)
-    except ConfigError as error:
-        logger.error("%s; the sandbox runs with the demo configuration", error)
-        return sandbox_config(seed)
 
 
 def sandbox_config(seed: SeedInfo) -> BatonConfig:

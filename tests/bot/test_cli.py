@@ -110,15 +110,27 @@ async def wait_for_health(http: aiohttp.ClientSession, url: str) -> dict:
     raise AssertionError(f"{url} never became healthy")
 
 
-def test_the_sandbox_runs_the_demo_configuration_when_the_file_is_bad(tmp_path: Path, caplog):
-    from bot.sandbox_mode import _file_or_demo_config, sandbox_config
-    from bot.settings import Settings
+async def test_the_sandbox_keeps_the_last_good_configuration_when_the_file_is_bad(
+    tmp_path: Path, caplog, settings
+):
+    """A bad BATON_CONFIG in sandbox mode is logged and changes nothing, as in production; on a first run
+    (nothing stored yet) the sandbox's demo configuration is stored instead."""
+    from bot.runtime import running
+    from bot.sandbox_mode import sandbox_config
+    from routing.config_edits import rule_enabled
+    from routing.models import Actor, ChangeSource
     from sandbox import Sandbox, seed_demo_workspace
 
-    seed = seed_demo_workspace(Sandbox())
+    demo = sandbox_config(seed_demo_workspace(Sandbox()))
     bad = tmp_path / "baton.yaml"
     bad.write_text("triggers:\n  - id: explicit_request\n    threshold: 7\n")
+    with_bad_file = settings.model_copy(update={"config_path": bad})
     with caplog.at_level("ERROR"):
-        config = _file_or_demo_config(Settings(config_path=bad), seed)
-    assert config == sandbox_config(seed)
-    assert "baton.yaml" in caplog.text and "threshold" in caplog.text
+        async with running(with_bad_file, first_run=demo) as runtime:
+            assert runtime.service.config == demo and runtime.service.config_version == 1
+            admin = Actor(user_id="U0ADMIN", source=ChangeSource.COMMAND)
+            await runtime.service.change_config(rule_enabled("deal_moment", False), actor=admin, action="x")
+        async with running(with_bad_file, first_run=demo) as runtime:
+            assert runtime.service.config_version == 2  # the admin's change, not the demo again
+            assert runtime.service.config.rules.rule("deal_moment").enabled is False
+    assert "baton.yaml" in caplog.text and "the last good configuration stays in force" in caplog.text
