@@ -13,11 +13,12 @@ FAMILY_BITS = sum(pattern.bit for _, pattern, _ in lx.EXPLICIT_FAMILIES)
 
 def _negated(lower: str, start: int, end: int) -> bool:
     """A negator in the same clause before or inside the match ("no need to talk to a person")."""
-    before = lx.CLAUSE_BREAK.split(lower[max(0, start - 60) : start])[-1]
-    return bool(
-        lx.NEGATION_BEFORE.search(before + lower[start:end])
-        or lx.NEGATION_AFTER.search(lower[end : end + 40])
-    )
+    # The clause the match is in: from the last break before the match (a break is judged on the words
+    # after it too: "… and talk to a person" carries on the clause, "… and I need a person" starts one).
+    origin = max(0, start - 60)
+    window = lower[origin:end]
+    cut = max((b.end() for b in lx.CLAUSE_BREAK.finditer(window) if b.start() < start - origin), default=0)
+    return bool(lx.NEGATION_BEFORE.search(window[cut:]) or lx.NEGATION_AFTER.search(lower[end : end + 40]))
 
 
 def find_requests(lower: str, bits: int | None = None) -> tuple[list[tuple[str, str, float]], list[str]]:

@@ -164,9 +164,13 @@ NEGATION_AFTER = re.compile(
     r"^[^.!?;,]{0,25}\b(?:is |are )?(?:not needed|not necessary|unnecessary|no longer needed|not required)\b"
 )
 # where a clause ends: a negator before it does not govern a request after it ("no one is answering so
-# please connect me to an agent", "I don't want to wait any longer so let me talk to a person"). Not "and":
-# "without calling support and talking to an agent" is one negated clause.
-CLAUSE_BREAK = re.compile(r"[.!?;,]| but | though | however | so | let me ")
+# please connect me to an agent", "I don't want to wait any longer and need to speak to someone"). "and"
+# followed by a verb that carries on the negated action does not end it ("without calling support and
+# talking to an agent", "I don't want to wait on hold and speak to an agent"), nor "to please".
+CLAUSE_BREAK = re.compile(
+    r"[.!?;,]| but | though | however | so | let me |(?<! to) please "
+    r"| and (?!(?:\w+ing|speak|talk|chat|call|ring|phone|escalate|connect|get|pick|contact|reach)\b)"
+)
 
 # each family's pattern behind its literal prefilter (prefilter.py): run only when one of its words is there
 EXPLICIT_FAMILIES: tuple[tuple[str, Guarded, float], ...] = tuple(

@@ -75,6 +75,11 @@ def test_negation_applies_only_to_its_own_clause() -> None:
         "I never want to deal with this again so let me talk to a real person",
         "nobody replies and I need to speak to a human",
         "no one is answering and I need to talk to a person",
+        "I don't want to wait any longer and need to speak to someone",
+        "no one from your team replied and I need to talk to a human",
+        "I waited 3 days without any reply and I need to talk to a person",
+        "I don't want to repeat myself again and I want to talk to a manager",
+        "I don't need the docs please get me a human",
     ],
 )
 def test_a_negator_in_an_earlier_clause_does_not_cancel_a_request(text: str) -> None:
