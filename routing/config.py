@@ -250,7 +250,10 @@ def _parse_sla(raw: Any, source: str, type_names: set[str]) -> dict[str, SlaPoli
         # A field left out keeps the type's default (its business hours, its chain), not the field's.
         default = DEFAULT_POLICIES.get(name)
         if default is not None and isinstance(data, Mapping):
-            data = {**policy_to_data(default), **data}
+            merged = {**policy_to_data(default), **data}
+            if merged.get("hours") is None and "same_business_day" not in data:
+                merged["same_business_day"] = False  # around the clock: no business day to end with
+            data = merged
         policies[name] = policy_from_data(data, source=source, path=f"sla.{name}")
     return policies
 

@@ -83,6 +83,11 @@ def test_an_sla_entry_keeps_the_defaults_of_the_fields_it_leaves_out():
     assert office is not None and sales.policy("sales_opportunity").hours == office
     around_the_clock = parse_config({"sla": {"sales_opportunity": {"hours": None}}}, source="x")
     assert around_the_clock.policy("sales_opportunity").hours is None  # an explicit null still says 24×7
+    assert BatonConfig().policy("complex_question").same_business_day  # ends with the business day, unless…
+    no_hours = parse_config(
+        {"sla": {"complex_question": {"claim_within_minutes": 60, "hours": None}}}, source="x"
+    )
+    assert no_hours.policy("complex_question").hours is None  # …it runs around the clock
 
 
 def test_export_then_import_is_an_exact_round_trip():
