@@ -49,17 +49,20 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _database_problem(error: Exception, url: str) -> str | None:
     """A one-line explanation of a database that can't be used at start, or None for any other error."""
     from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import DBAPIError
+    from sqlalchemy.exc import InterfaceError, OperationalError
 
     from storage import SchemaBehind
 
     if isinstance(error, SchemaBehind):
         return str(error)
-    if not isinstance(error, DBAPIError | ConnectionError):
-        return None
+    cause = str(getattr(error, "orig", None) or error).strip().splitlines()[0] if str(error) else ""
+    driver_error = getattr(getattr(error, "orig", None), "__cause__", None)  # under SQLAlchemy's adapter
+    missing = type(driver_error).__name__ == "InvalidCatalogNameError"  # asyncpg: no such database
+    unreachable = isinstance(error, OperationalError | InterfaceError | ConnectionError) and not missing
+    if not (missing or unreachable) or (isinstance(error, OperationalError) and "no such table" in cause):
+        return None  # not a database that can't be reached: the traceback says more
     where = make_url(url).render_as_string(hide_password=True)
-    cause = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
-    hint = " (create it first, e.g. `createdb`)" if "does not exist" in cause else ""
+    hint = " (create it first, e.g. `createdb`)" if missing else ""
     return f"can't use the database {where}: {cause}{hint}"
 
 

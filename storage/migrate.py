@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+logger = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -50,13 +53,23 @@ def head_revision() -> str:
 
 
 async def require_head(engine: AsyncEngine) -> None:
-    """SchemaBehind unless the database is at the latest revision (for a process told not to migrate)."""
+    """SchemaBehind if the database is behind this code's latest revision (for a process told not to
+    migrate). A revision this code does not know (a newer release migrated it) is logged, not refused."""
     current, head = await current_revision(engine), head_revision()
-    if current != head:
-        raise SchemaBehind(
-            f"the database is at revision {current or 'none (never migrated)'}, this Baton needs {head}: "
-            "run `baton migrate` (or set BATON_AUTO_MIGRATE=true)"
-        )
+    if current == head:
+        return
+    script = ScriptDirectory.from_config(alembic_config())
+    try:
+        known = current is None or script.get_revision(current) is not None
+    except CommandError:
+        known = False
+    if not known:
+        logger.warning("the database is at revision %s, newer than this release's %s", current, head)
+        return
+    raise SchemaBehind(
+        f"the database is at revision {current or 'none (never migrated)'}, this Baton needs {head}: "
+        "run `baton migrate` (or set BATON_AUTO_MIGRATE=true)"
+    )
 
 
 class SchemaBehind(RuntimeError):

@@ -59,6 +59,8 @@ async def test_a_database_that_cannot_be_used_is_a_clear_error(tmp_path: Path):
     code, _, err = await run_baton("run", env=told)
     assert code == 2 and "Traceback" not in err
     assert "never migrated" in err and "run `baton migrate`" in err
+    code, _, err = await run_baton("tokens", "list", env=told)  # the commands beside `run` too
+    assert code == 2 and "never migrated" in err and "Traceback" not in err
 
 
 async def test_incomplete_credentials_are_a_clear_error(tmp_path: Path):

@@ -5,15 +5,25 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Connection, insert, inspect, select
+from sqlalchemy import Connection, insert, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from routing.business_hours import BusinessHours
 from routing.models import HandoffState
 from routing.sla import SlaPolicy, policy_to_data
-from storage import SqlStore, create_engine, current_revision, downgrade, migrate
+from storage import (
+    SchemaBehind,
+    SqlStore,
+    create_engine,
+    current_revision,
+    downgrade,
+    head_revision,
+    migrate,
+    require_head,
+)
 from storage.handoffs import _values
 from storage.migrate import MIGRATIONS_DIR
 from storage.tables import CHANNELS, HANDOFFS, METADATA
@@ -86,6 +96,29 @@ async def test_0004_freezes_the_account_time_zone_into_live_handoffs(database_ur
         zones = {thread: (policies[thread]["hours"] or {}).get("timezone") for thread, *_ in handoffs}
         assert zones == {thread: zone for thread, *_, zone in handoffs}
         assert policies["1.0"]["hours"] == {**office["hours"], "timezone": "Europe/Berlin"}
+    finally:
+        await engine.dispose()
+
+
+async def test_a_process_told_not_to_migrate_refuses_a_schema_behind_and_tolerates_a_newer_one(
+    database_url: str, caplog
+) -> None:
+    engine = create_engine(database_url)
+    try:
+        await downgrade(engine)
+        with pytest.raises(SchemaBehind, match="never migrated"):
+            await require_head(engine)
+        await migrate(engine, revision="0003")
+        with pytest.raises(SchemaBehind, match="at revision 0003, this Baton needs"):
+            await require_head(engine)
+        await migrate(engine)
+        await require_head(engine)
+        async with engine.begin() as connection:  # as a newer release would leave it
+            await connection.execute(text("UPDATE alembic_version SET version_num = '0099_future'"))
+        await require_head(engine)
+        assert "newer than this release" in caplog.text
+        async with engine.begin() as connection:
+            await connection.execute(text(f"UPDATE alembic_version SET version_num = '{head_revision()}'"))
     finally:
         await engine.dispose()
 
