@@ -130,6 +130,7 @@ async def running(
             metrics_page=lambda: metrics.scrape(store, now=utc_now()),
             api=lambda app: add_api(app, service=service, metrics=metrics),
             middlewares=[api_middleware(service=service, metrics=metrics)],
+            slack_events_route=settings.mode is not Mode.SOCKET,
         )
         runner = web.AppRunner(web_app)
         await runner.setup()

@@ -31,8 +31,10 @@ def build_web_app(
     metrics_page: MetricsPage | None = None,
     api: Callable[[web.Application], None] | None = None,
     middlewares: Sequence[Any] = (),
+    slack_events_route: bool = True,
 ) -> web.Application:
-    """Routes: POST /slack/events (events, interactivity, commands), GET /healthz, GET /metrics (with
+    """Routes: POST /slack/events (events, interactivity, commands; not in Socket Mode, where Slack's
+    requests come over the socket and Bolt checks no signature), GET /healthz, GET /metrics (with
     `metrics_page`) and the AI-agent API under /api/v1 (`api` adds its routes; its middleware comes in
     `middlewares`)."""
 
@@ -72,7 +74,8 @@ def build_web_app(
         return web.Response(body=await metrics_page(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     app = web.Application(client_max_size=MAX_BODY_BYTES, middlewares=list(middlewares))
-    app.router.add_post("/slack/events", slack_events)
+    if slack_events_route:
+        app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
     if metrics_page is not None:
         app.router.add_get("/metrics", metrics_endpoint)

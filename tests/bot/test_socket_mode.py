@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+import aiohttp
 from pydantic import SecretStr
 
 from bot.runtime import running
 from bot.settings import Mode
 from sandbox import Sandbox, SeedInfo
 from storage import SqlStore
+from tests.bot.test_intake_http import message_envelope, post, stored
 
 
 async def test_socket_mode_delivers_and_acknowledges_events(sandbox: Sandbox, seed: SeedInfo, settings):
@@ -33,3 +35,24 @@ async def test_socket_mode_delivers_and_acknowledges_events(sandbox: Sandbox, se
                 channel_id=seed.shared_channel_id, thread_ts=posted.message.ts
             )
         assert [m.text for m in messages] == ["hello over a socket"]
+
+
+async def test_in_socket_mode_the_http_port_takes_no_slack_requests(
+    sandbox: Sandbox, seed: SeedInfo, settings
+):
+    """Over the socket Bolt checks no signature (Slack's requests come from the connection Baton opened), so
+    the HTTP port must not take them: an unsigned POST there would act as any user, admins included."""
+    socket_settings = settings.model_copy(update={"slack_app_token": SecretStr(sandbox.app_token)})
+    async with running(socket_settings) as runtime:
+        await runtime.service.watch_channel(
+            channel_id=seed.shared_channel_id, name="acme-support", is_shared=True
+        )
+        body = message_envelope(seed, "Can I talk to a person please?")
+        status, _ = await post(runtime.events_url, body, {"Content-Type": "application/json"})
+        assert status == 404
+        assert await stored(runtime, seed.shared_channel_id, "1800000000.000100") == []
+        async with (
+            aiohttp.ClientSession() as session,
+            session.get(runtime.url.rstrip("/") + "/healthz") as health,
+        ):
+            assert health.status == 200  # the rest of the port serves on
