@@ -51,9 +51,10 @@ def _database_problem(error: Exception, url: str) -> str | None:
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import InterfaceError, OperationalError
 
+    from bot.runtime import StartupRefused
     from storage import SchemaBehind
 
-    if isinstance(error, SchemaBehind):
+    if isinstance(error, SchemaBehind | StartupRefused):
         return str(error)
     cause = str(getattr(error, "orig", None) or error).strip().splitlines()[0] if str(error) else ""
     driver_error = getattr(getattr(error, "orig", None), "__cause__", None)  # under SQLAlchemy's adapter

@@ -15,6 +15,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -54,6 +55,7 @@ class Runtime:
     notifier: Notifier
     port: int
     metrics: Metrics | None = None
+    socket: AsyncSocketModeHandler | None = None  # in Socket Mode
 
     @property
     def url(self) -> str:
@@ -123,9 +125,10 @@ async def running(
             store=store, notifier=notifier, delivered=service.delivered, clock=utc_now, metrics=metrics
         )
         service.on_outbox(worker.wake)
+        sockets: list[AsyncSocketModeHandler] = []  # the Socket Mode connection, once opened (for /healthz)
         web_app = build_web_app(
             bolt=bolt,
-            health=_health_check(engine, settings),
+            health=_health_check(engine, settings, sockets),
             metrics=metrics,
             metrics_page=lambda: metrics.scrape(store, now=utc_now()),
             api=lambda app: add_api(app, service=service, metrics=metrics),
@@ -145,7 +148,9 @@ async def running(
         socket = None
         try:
             if settings.mode is Mode.SOCKET:
+                await _check_app_token(settings)
                 socket = AsyncSocketModeHandler(bolt, settings.secret("slack_app_token"))
+                sockets.append(socket)
                 await socket.connect_async()
             yield Runtime(
                 settings=settings,
@@ -156,6 +161,7 @@ async def running(
                 notifier=notifier,
                 port=runner.addresses[0][1],
                 metrics=metrics,
+                socket=socket,
             )
         finally:
             if socket is not None:
@@ -182,7 +188,33 @@ def _read_config_file(settings: Settings) -> tuple[BatonConfig | None, str]:
         return None, str(path)
 
 
-def _health_check(engine: AsyncEngine, settings: Settings) -> Any:
+class StartupRefused(RuntimeError):
+    """Baton can't start as configured (a token Slack refuses); the message says what to change."""
+
+
+# Slack's answers to a token it will never take: retrying (Socket Mode's client does, for ever) can't help.
+_REFUSED_TOKEN = frozenset(
+    {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
+)
+
+
+async def _check_app_token(settings: Settings) -> None:
+    """StartupRefused if Slack refuses the app-level token (else the Socket Mode client retries for ever)."""
+    token = settings.secret("slack_app_token")
+    client = build_web_client(token=token, base_url=settings.slack_api_url, retries=False)
+    try:
+        await client.apps_connections_open(app_token=token)
+    except SlackApiError as error:
+        code = str(error.response.get("error") or "")
+        if code in _REFUSED_TOKEN or code == "not_allowed_token_type":
+            raise StartupRefused(
+                f"Slack refused SLACK_APP_TOKEN ({code}): give an app-level token (xapp-…) with the "
+                "connections:write scope"
+            ) from error
+        logger.warning("apps.connections.open failed (%s); Socket Mode keeps trying", code)
+
+
+def _health_check(engine: AsyncEngine, settings: Settings, sockets: list[AsyncSocketModeHandler]) -> Any:
     async def check() -> dict[str, Any]:
         try:
             async with engine.connect() as connection:
@@ -191,6 +223,11 @@ def _health_check(engine: AsyncEngine, settings: Settings) -> Any:
         except Exception as error:  # health reports the failure instead of raising it
             logger.warning("health check: database unreachable: %s", error)
             database = f"error: {type(error).__name__}"
-        return {"ok": database == "ok", "mode": settings.mode.value, "database": database}
+        report: dict[str, Any] = {"ok": database == "ok", "mode": settings.mode.value, "database": database}
+        if settings.mode is Mode.SOCKET:  # no events come in while the socket is down
+            connected = bool(sockets) and await sockets[0].client.is_connected()
+            report["socket"] = "connected" if connected else "disconnected"
+            report["ok"] = report["ok"] and connected
+        return report
 
     return check

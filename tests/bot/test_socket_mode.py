@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
+import pytest
 from pydantic import SecretStr
 
-from bot.runtime import running
+from bot.runtime import StartupRefused, running
 from bot.settings import Mode
 from sandbox import Sandbox, SeedInfo
 from storage import SqlStore
@@ -56,3 +57,24 @@ async def test_in_socket_mode_the_http_port_takes_no_slack_requests(
             session.get(runtime.url.rstrip("/") + "/healthz") as health,
         ):
             assert health.status == 200  # the rest of the port serves on
+
+
+async def test_an_app_token_slack_refuses_stops_the_start_with_a_clear_error(
+    sandbox: Sandbox, seed: SeedInfo, settings
+):
+    wrong = settings.model_copy(update={"slack_app_token": SecretStr("xapp-1-not-the-app-token")})
+    with pytest.raises(StartupRefused, match="invalid_auth"):
+        async with asyncio.timeout(10), running(wrong):
+            pass
+
+
+async def test_health_says_when_the_socket_is_down(sandbox: Sandbox, seed: SeedInfo, settings):
+    socket_settings = settings.model_copy(update={"slack_app_token": SecretStr(sandbox.app_token)})
+    async with running(socket_settings) as runtime, aiohttp.ClientSession() as session:
+        health_url = runtime.url.rstrip("/") + "/healthz"
+        async with session.get(health_url) as response:
+            assert (response.status, (await response.json())["socket"]) == (200, "connected")
+        assert runtime.socket is not None
+        await runtime.socket.client.disconnect()
+        async with session.get(health_url) as response:
+            assert (response.status, (await response.json())["socket"]) == (503, "disconnected")
