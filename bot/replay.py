@@ -20,6 +20,7 @@ from typing import Any, TextIO
 
 import yaml
 
+from routing.config import parse_config
 from routing.decision import Decision
 from routing.models import (
     Account,
@@ -28,8 +29,9 @@ from routing.models import (
     MessageFacts,
     StoredMessage,
     assessment_from_metadata,
+    ts_order,
 )
-from routing.rules import RulesError, RuleSet, default_rules, parse_rules
+from routing.rules import RulesError, RuleSet, default_rules
 from routing.triggers.engine import decide
 from routing.yaml_text import load_yaml
 
@@ -169,8 +171,11 @@ def read_slack_export(
             continue
         rows: list[dict[str, Any]] = []
         for day in sorted(channel_dir.glob("*.json")):
-            rows.extend(m for m in _load_json(day, default=[]) if isinstance(m, dict))
-        rows.sort(key=lambda m: float(m.get("ts") or 0))
+            loaded = _load_json(day, default=[])
+            if not isinstance(loaded, list):
+                raise ReplayInputError(f"{day}: expected a list of messages, got {type(loaded).__name__}")
+            rows.extend(m for m in loaded if isinstance(m, dict))
+        rows.sort(key=lambda m: ts_order(str(m.get("ts") or "")))
         for m in rows:
             if m.get("type", "message") != "message" or m.get("subtype") in _SKIPPED_SUBTYPES:
                 continue
@@ -223,7 +228,8 @@ def _load_json(path: Path, *, default: Any) -> Any:
 
 
 def load_rules(path: Path | None) -> RuleSet:
-    """The rule set from a YAML file, or the defaults; RulesError names the file and field."""
+    """The rule set of a configuration file (BATON_CONFIG's format, or a file of rules alone), or the
+    defaults; RulesError names the file and field."""
     if path is None:
         return default_rules()
     try:
@@ -234,7 +240,7 @@ def load_rules(path: Path | None) -> RuleSet:
         raise RulesError(str(path), "", f"not UTF-8 text (byte {error.start}); save it as UTF-8") from None
     except yaml.YAMLError as error:
         raise RulesError(str(path), "", f"not valid YAML: {error}") from None
-    return parse_rules(data, source=str(path))
+    return parse_config(data, source=str(path)).rules
 
 
 # ---- replay ----
@@ -310,7 +316,11 @@ async def run_replay(settings: Any, args: argparse.Namespace) -> int:
         account = Account(name="replay", tier=args.account_tier or "", value=args.account_value or 0.0)
     summary = Summary()
     output = str(getattr(args, "output", "-") or "-")
-    sink: TextIO = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")  # noqa: SIM115
+    try:
+        sink: TextIO = sys.stdout if output == "-" else open(output, "w", encoding="utf-8")  # noqa: SIM115
+    except OSError as error:
+        sys.stderr.write(f"baton replay: {output}: {error.strerror}\n")
+        return 2
     try:
         for message, decision in replay(messages, rules=rules, account=account):
             summary.add(message, decision)
@@ -333,5 +343,8 @@ def _read_input(args: argparse.Namespace) -> Iterable[ReplayMessage]:
         return read_slack_export(
             path, our_team=getattr(args, "our_team", None), ai_bots=tuple(args.ai_bot or ())
         )
-    with path.open(encoding="utf-8") as handle:
-        return list(read_jsonl(handle, source=str(path)))
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return list(read_jsonl(handle, source=str(path)))
+    except UnicodeDecodeError as error:
+        raise ReplayInputError(f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8") from None

@@ -110,6 +110,37 @@ async def test_bad_rules_file_is_reported_with_file_and_field(
     assert str(rules) in err and expected in err
 
 
+async def test_the_configuration_file_itself_gives_the_rules(tmp_path: Path) -> None:
+    """BATON_CONFIG (routes, SLAs and all, as `baton rules export` writes it) is the default --rules."""
+    source = _jsonl(tmp_path / "in.jsonl", [{"id": "1", "text": "we need this before the board meeting"}])
+    config = tmp_path / "baton.yaml"
+    config.write_text(
+        "routing:\n  default: {kind: channel, id: C0TRIAGE}\nhandoffs: {cooldown_minutes: 10}\n"
+        "triggers:\n  - id: board\n    kind: custom\n    phrases: [board meeting]\n"
+        "    escalation_type: complex_question\n"
+    )
+    assert await run_replay(None, _args(tmp_path, source, rules=config)) == 0
+    assert _lines(tmp_path / "out.jsonl")[0]["reasons"] == ["custom"]
+
+
+async def test_input_it_cannot_read_is_one_clear_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    latin = tmp_path / "latin.jsonl"
+    latin.write_bytes('{"id": "1", "text": "Désolé"}\n'.encode("cp1252"))
+    assert await run_replay(None, _args(tmp_path, latin)) == 2
+    assert "latin.jsonl: not UTF-8 text" in capsys.readouterr().err
+    fine = _jsonl(tmp_path / "in.jsonl", [{"id": "1", "text": "hi"}])
+    nowhere = _args(tmp_path, fine)
+    nowhere.output = str(tmp_path / "no" / "such" / "dir" / "out.jsonl")
+    assert await run_replay(None, nowhere) == 2
+    assert "out.jsonl: No such file or directory" in capsys.readouterr().err
+    export = _export(tmp_path)
+    (export / "acme-support" / "2026-11-29.json").write_text(json.dumps({"not": "a list"}))
+    assert await run_replay(None, _args(tmp_path, export)) == 2
+    assert "expected a list of messages" in capsys.readouterr().err
+
+
 async def test_bad_jsonl_line_is_reported(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = tmp_path / "in.jsonl"
     source.write_text('{"id": "1", "text": "hi"}\nnot json\n')
