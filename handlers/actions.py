@@ -9,8 +9,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.context import installation_of, service_of
+from handlers.context import PERMISSIONS, installation_of, service_of
 from handlers.home import refresh_home
+from handlers.permissions import Permissions
 from routing.errors import BatonError
 from routing.handoffs import Action
 from routing.models import EventSource
@@ -59,13 +60,21 @@ async def on_card_action(
         await tell("This button does not belong to a handoff card.")
         return
     selected = (action.get("selected_option") or {}).get("value")
+    assignee = action.get("selected_user")
+    if ACTIONS[action["action_id"]] is Action.REASSIGN and assignee:
+        permissions: Permissions = context[PERMISSIONS]
+        our_team = installation_of(context).team_id
+        why = await permissions.not_an_assignee(client=client, user_id=str(assignee), our_team=our_team)
+        if why:
+            await tell(f"<@{assignee}> can't take this handoff: {why}.")
+            return
     try:
         await service_of(context).act(
             handoff_id=handoff_id,
             action=ACTIONS[action["action_id"]],
             actor=str(user.get("id") or ""),
             source=EventSource.SLACK_ACTION,
-            assignee=action.get("selected_user"),
+            assignee=assignee,
             snooze_minutes=int(selected) if selected and str(selected).isdigit() else None,
         )
     except BatonError as error:

@@ -60,6 +60,20 @@ class Permissions:
                 return Role.MEMBER
         return Role.ADMIN if await is_named_admin(user_id) else Role.MEMBER
 
+    async def not_an_assignee(self, *, client: AsyncWebClient, user_id: str, our_team: str) -> str | None:
+        """Why `user_id` can't be handed a handoff (a customer of another organisation, a bot, someone who
+        left), or None. Slack's user picker offers everyone in the channel."""
+        user = await self._user(client, user_id)
+        if user is None:
+            return None  # unknown to users.info: the picker only offers real users; let the click through
+        if user.get("team_id") and our_team and user.get("team_id") != our_team:
+            return "they are not a member of our team"
+        if user.get("is_bot") or user_id == "USLACKBOT":
+            return "bots don't take handoffs"
+        if user.get("deleted"):
+            return "their account is deactivated"
+        return None
+
     async def _user(self, client: AsyncWebClient, user_id: str) -> dict[str, Any] | None:
         now = self._clock()
         cached = self._users.get(user_id)

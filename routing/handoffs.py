@@ -91,6 +91,18 @@ def apply(
         if handoff.assignee_id == actor:
             return None
         raise AlreadyClaimed(handoff)
+    if (
+        action is Action.CLAIM
+        and handoff.state is HandoffState.SNOOZED
+        and handoff.assignee_id not in (None, actor)
+    ):
+        raise AlreadyClaimed(handoff)  # theirs while snoozed: taking it over is a reassign (on the record)
+    if (
+        action is Action.REASSIGN
+        and handoff.state is HandoffState.CLAIMED
+        and assignee == handoff.assignee_id
+    ):
+        return None  # handed to whoever has it already
     if handoff.state not in allowed:
         raise InvalidTransition(handoff, action)
     data: dict[str, Any] = {"from": handoff.state.value}

@@ -274,3 +274,74 @@ async def test_the_ai_reporting_low_confidence_hands_the_conversation_over(
     assert (handoff.escalation_type, handoff.reasons) == ("uncertain_ai", ("low_confidence",))
     text = render_text(*(lambda c: (c.text, c.blocks))(card_of(sandbox, seed.triage_channel_id)))
     assert "45%" in text and "Unsure whether SSO is in Business" in text
+
+
+async def test_reassign_to_the_customer_is_refused(baton, sandbox: Sandbox, seed: SeedInfo):
+    root = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "I want to speak to a human")
+    await settle(baton, sandbox)
+    card = card_of(sandbox, seed.triage_channel_id)
+    await sandbox.click_button(
+        seed.rep_id, seed.triage_channel_id, card.ts, "baton_reassign", selected_user=seed.customer_id
+    )
+    await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    assert not any(
+        "taking it from here" in t for t in thread_texts(sandbox, seed.shared_channel_id, root.message.ts)
+    )
+    assert handoff.assignee_id != seed.customer_id, (handoff.state, handoff.assignee_id)
+
+
+async def test_reassign_to_a_bot_is_refused(baton, sandbox: Sandbox, seed: SeedInfo):
+    root = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "I want to speak to a human")
+    await settle(baton, sandbox)
+    card = card_of(sandbox, seed.triage_channel_id)
+    await sandbox.click_button(
+        seed.rep_id, seed.triage_channel_id, card.ts, "baton_reassign", selected_user=seed.ai_bot_user_id
+    )
+    await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    assert not any(
+        "taking it from here" in t for t in thread_texts(sandbox, seed.shared_channel_id, root.message.ts)
+    )
+    assert handoff.assignee_id != seed.ai_bot_user_id, (handoff.state, handoff.assignee_id)
+
+
+async def test_claiming_a_handoff_someone_else_claimed_and_snoozed_is_refused(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "I want to speak to a human")
+    await settle(baton, sandbox)
+    card = card_of(sandbox, seed.triage_channel_id)
+    await sandbox.click_button(seed.rep_id, seed.triage_channel_id, card.ts, "baton_claim")
+    await settle(baton, sandbox)
+    await sandbox.click_button(
+        seed.rep_id, seed.triage_channel_id, card.ts, "baton_snooze", selected_option="60"
+    )
+    await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    assert (handoff.state, handoff.assignee_id) == (HandoffState.SNOOZED, seed.rep_id)
+    card = card_of(sandbox, seed.triage_channel_id)
+    await sandbox.click_button(seed.admin_id, seed.triage_channel_id, card.ts, "baton_claim")
+    await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    events = await baton.service.events(handoff.id)
+    assert [e.kind for e in events].count("claimed") == 1
+    assert handoff.assignee_id == seed.rep_id, (handoff.state, handoff.assignee_id)
+
+
+async def test_reassigning_to_the_current_assignee_is_not_a_reassignment(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "I want to speak to a human")
+    await settle(baton, sandbox)
+    card = card_of(sandbox, seed.triage_channel_id)
+    await sandbox.click_button(seed.rep_id, seed.triage_channel_id, card.ts, "baton_claim")
+    await settle(baton, sandbox)
+    card = card_of(sandbox, seed.triage_channel_id)
+    await sandbox.click_button(
+        seed.rep_id, seed.triage_channel_id, card.ts, "baton_reassign", selected_user=seed.rep_id
+    )
+    await settle(baton, sandbox)
+    (h,) = await handoffs_of(baton)
+    events = [(e.kind, e.data) for e in await baton.service.events(h.id)]
+    assert [k for k, _ in events].count("reassigned") == 0
