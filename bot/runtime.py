@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,8 +15,11 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.socket_mode.async_internals import run_async_bolt_app, send_async_response
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -149,7 +153,7 @@ async def running(
         try:
             if settings.mode is Mode.SOCKET:
                 await _check_app_token(settings)
-                socket = AsyncSocketModeHandler(bolt, settings.secret("slack_app_token"))
+                socket = CountedSocketModeHandler(bolt, settings.secret("slack_app_token"), metrics=metrics)
                 sockets.append(socket)
                 await socket.connect_async()
             yield Runtime(
@@ -186,6 +190,27 @@ def _read_config_file(settings: Settings) -> tuple[BatonConfig | None, str]:
     except ConfigError as error:
         logger.error("%s; the last good configuration stays in force", error)
         return None, str(path)
+
+
+class CountedSocketModeHandler(AsyncSocketModeHandler):
+    """Bolt's Socket Mode handler, counting what the HTTP handler counts: a request that failed (no ack
+    then: Slack redelivers it) is one `baton_errors_total{where="slack_events"}`, as over HTTP."""
+
+    def __init__(self, app: AsyncApp, app_token: str | None, *, metrics: Metrics) -> None:
+        super().__init__(app, app_token)
+        self._metrics = metrics
+
+    async def handle(self, client: SocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        started = time.perf_counter()
+        try:
+            response = await run_async_bolt_app(self.app, req)
+        except Exception:
+            self._metrics.errors.labels("slack_events").inc()
+            raise
+        if response.status >= 500:
+            self._metrics.errors.labels("slack_events").inc()
+        self._metrics.ack_seconds.observe(time.perf_counter() - started)
+        await send_async_response(client, req, response, started)
 
 
 class StartupRefused(RuntimeError):

@@ -78,3 +78,34 @@ async def test_health_says_when_the_socket_is_down(sandbox: Sandbox, seed: SeedI
         await runtime.socket.client.disconnect()
         async with session.get(health_url) as response:
             assert (response.status, (await response.json())["socket"]) == (503, "disconnected")
+
+
+async def test_a_request_that_failed_over_the_socket_is_counted_as_over_http(
+    sandbox: Sandbox, seed: SeedInfo, settings
+):
+    async def broken(facts: object) -> None:
+        raise RuntimeError("the database went away")
+
+    def failed(runtime: object) -> float:
+        registry = runtime.metrics.registry  # type: ignore[attr-defined]
+        return registry.get_sample_value("baton_errors_total", {"where": "slack_events"}) or 0.0
+
+    sandbox.delivery_settings.retry_delay_scale = 0.01  # Slack's retries, a hundred times sooner
+    sandbox.delivery_settings.ack_timeout = 0.5  # and its wait for an ack that never comes
+    for socket in (False, True):
+        token = SecretStr(sandbox.app_token) if socket else None
+        async with running(settings.model_copy(update={"slack_app_token": token})) as runtime:
+            if socket:
+                for _ in range(100):
+                    if sandbox.sockets.connected:
+                        break
+                    await asyncio.sleep(0.05)
+            else:
+                sandbox.set_request_url(runtime.events_url)
+            await runtime.service.watch_channel(
+                channel_id=seed.shared_channel_id, name="acme", is_shared=True
+            )
+            runtime.service.handle_message = broken  # type: ignore[method-assign]
+            posted = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, f"hello {socket}")
+            assert not posted.outcome.ok  # not acknowledged: Slack would redeliver it
+            assert failed(runtime) >= 1, socket
