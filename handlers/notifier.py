@@ -29,6 +29,9 @@ NOTE_EVENT = "baton_note"
 CUSTOMER_EVENT = "baton_handoff"  # on customer-facing messages: the AI agent can see a human took over
 DIRECT = ("U", "W", "D")  # user ids (a DM) and DM channel ids
 CACHE_SECONDS = 300.0
+# "Not shared" is believed this long only: a Slack Connect invitation can turn a triage channel shared at any
+# moment (a pending one counts already), and internal content must stop going there at once.
+NOT_SHARED_SECONDS = 10.0
 PERMALINKS_KEPT = 1000  # a card's updates and notes ask for the same few permalinks
 
 Result = dict[str, Any]
@@ -195,7 +198,7 @@ class Notifier:
             return cached[0]
         info = (await slack_call(self._client.conversations_info(channel=channel))).get("channel") or {}
         shared = bool(info.get("is_ext_shared") or info.get("is_pending_ext_shared"))
-        self._shared[channel] = (shared, time.monotonic() + CACHE_SECONDS)
+        self._shared[channel] = (shared, time.monotonic() + (CACHE_SECONDS if shared else NOT_SHARED_SECONDS))
         return shared
 
     async def _view(self, item: OutboxItem) -> CardView:

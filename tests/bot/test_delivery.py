@@ -13,6 +13,7 @@ import yaml
 from pydantic import SecretStr
 
 import bot.runtime
+import handlers.notifier
 from bot.outbox import OutboxWorker
 from bot.runtime import running
 from bot.sandbox_mode import describe_acme
@@ -310,3 +311,28 @@ async def test_a_group_with_no_members_posts_the_card_where_its_fallback_says(
         (handoff,) = await handoffs_of(baton)
     assert handoff.card_channel == seed.triage_channel_id
     assert len(posts(sandbox, seed.triage_channel_id, "baton_card")) == 1
+
+
+async def test_a_triage_channel_shared_later_gets_no_more_internal_posts(
+    baton, sandbox: Sandbox, seed: SeedInfo, monkeypatch
+):
+    """ "Not shared" is believed only briefly (NOT_SHARED_SECONDS, 10 s; here 50 ms): once a Slack Connect
+    invitation makes the triage channel shared, cards, mirrors and notes stop going there."""
+    monkeypatch.setattr(handlers.notifier, "NOT_SHARED_SECONDS", 0.05)
+    first = await sandbox.post_message(
+        seed.customer_id, seed.shared_channel_id, "Can I talk to a person please?"
+    )
+    await settle(baton, sandbox)
+    triage = sandbox.workspace.channels[seed.triage_channel_id]
+    assert posts(sandbox, triage.id, "baton_card")
+    triage.is_ext_shared = True  # the customer's organisation accepted an invitation
+    triage.connected_team_ids = [seed.team_id, seed.customer_team_id]
+    before = len(sandbox.messages(triage.id, include_replies=True))
+    await asyncio.sleep(0.1)
+    await sandbox.post_message(
+        seed.customer_id, seed.shared_channel_id, "still here", thread_ts=first.message.ts
+    )
+    await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "I want to speak to a human")
+    await settle(baton, sandbox)
+    after = sandbox.messages(triage.id, include_replies=True)[before:]
+    assert [m for m in after if m.user == seed.bot_user_id] == []
