@@ -121,7 +121,9 @@ async def _route_list(inv: Invocation, args: tuple[str, ...]) -> str:
 
 
 async def _route_add(inv: Invocation, args: tuple[str, ...]) -> str:
-    return await _change(inv, route_add(args[0], args[1], args[2:]), "route.add")
+    edit = route_add(args[0], args[1], args[2:])
+    await _no_shared_destination(inv, args[1], args[2:])
+    return await _change(inv, edit, "route.add")
 
 
 async def _route_remove(inv: Invocation, args: tuple[str, ...]) -> str:
@@ -133,7 +135,23 @@ async def _route_reorder(inv: Invocation, args: tuple[str, ...]) -> str:
 
 
 async def _route_default(inv: Invocation, args: tuple[str, ...]) -> str:
-    return await _change(inv, route_default(args[0], args[1:]), "route.default")
+    edit = route_default(args[0], args[1:])
+    await _no_shared_destination(inv, args[0], args[1:])
+    return await _change(inv, edit, "route.default")
+
+
+async def _no_shared_destination(inv: Invocation, target: str, options: tuple[str, ...]) -> None:
+    """UsageError if a card would go to a Slack Connect channel (the target, its fallback or `via`): the
+    notifier would refuse every card there, so say it now rather than lose them quietly."""
+    pairs = zip(options[::2], options[1::2], strict=False)
+    for token in [target, *(value for key, value in pairs if key.lower() in ("fallback", "via"))]:
+        cid = channel_id(token)
+        seen = None if cid is None else await inv.lookup_channel(cid)
+        if seen is not None and seen.is_shared:
+            raise UsageError(
+                f"<#{cid}> is a Slack Connect channel: cards and internal notes are never posted there. "
+                "Route to an internal channel, a person or a user group."
+            )
 
 
 # ---- channels ----
