@@ -56,7 +56,7 @@ def _database_problem(error: Exception, url: str) -> str | None:
 
     if isinstance(error, SchemaBehind | StartupRefused):
         return str(error)
-    cause = str(getattr(error, "orig", None) or error).strip().splitlines()[0] if str(error) else ""
+    cause = (str(getattr(error, "orig", None) or error).strip().splitlines() or [""])[0]
     driver_error = getattr(getattr(error, "orig", None), "__cause__", None)  # under SQLAlchemy's adapter
     missing = type(driver_error).__name__ == "InvalidCatalogNameError"  # asyncpg: no such database
     unreachable = isinstance(error, OperationalError | InterfaceError | ConnectionError) and not missing

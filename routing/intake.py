@@ -228,9 +228,10 @@ def as_sent(facts: MessageFacts, history: list[StoredMessage]) -> tuple[MessageF
     with the AI's confidence in its answer if that answer was stored first: the two events can arrive in
     either order (a failed delivery is retried later), and the answer alone found nothing to judge."""
     sent = ts_order(facts.ts)
-    earlier = [m for m in history if ts_order(m.ts) < sent]
-    if facts.assessment is None:
-        for message in sorted((m for m in history if ts_order(m.ts) > sent), key=lambda m: ts_order(m.ts)):
+    keyed = [(ts_order(m.ts), m) for m in history]  # (each ts parsed once: this runs for every message)
+    earlier = [m for key, m in keyed if key < sent]
+    if facts.assessment is None and len(earlier) < len(keyed):  # something stored came after it
+        for _, message in sorted((pair for pair in keyed if pair[0] > sent), key=lambda pair: pair[0]):
             if message.author_kind is AuthorKind.CUSTOMER:
                 break  # the next question: answers from here on are to it
             assessment = assessment_from_metadata(message.metadata)
