@@ -77,13 +77,24 @@ async def test_jsonl_threads_form_conversations(tmp_path: Path) -> None:
     assert by_id["4"]["escalate"] is False
 
 
-async def test_rules_file_changes_the_outcome(tmp_path: Path) -> None:
+BOARD_RULE = (
+    "triggers:\n  - id: board\n    kind: custom\n    phrases: [board meeting]\n"
+    "    escalation_type: complex_question\n"
+)
+
+
+# A rules file; BATON_CONFIG (routes, SLAs and all, as `baton rules export` writes it), the default --rules.
+@pytest.mark.parametrize(
+    "yaml_text",
+    [
+        BOARD_RULE,
+        "routing:\n  default: {kind: channel, id: C0TRIAGE}\nhandoffs: {cooldown_minutes: 10}\n" + BOARD_RULE,
+    ],
+)
+async def test_rules_file_changes_the_outcome(tmp_path: Path, yaml_text: str) -> None:
     source = _jsonl(tmp_path / "in.jsonl", [{"id": "1", "text": "we need this before the board meeting"}])
     rules = tmp_path / "rules.yaml"
-    rules.write_text(
-        "triggers:\n  - id: board\n    kind: custom\n    phrases: [board meeting]\n"
-        "    escalation_type: complex_question\n"
-    )
+    rules.write_text(yaml_text)
     assert await run_replay(None, _args(tmp_path, source, rules=rules)) == 0
     assert _lines(tmp_path / "out.jsonl")[0]["reasons"] == ["custom"]
 
@@ -108,19 +119,6 @@ async def test_bad_rules_file_is_reported_with_file_and_field(
     assert await run_replay(None, _args(tmp_path, source, rules=rules)) == 2
     err = capsys.readouterr().err
     assert str(rules) in err and expected in err
-
-
-async def test_the_configuration_file_itself_gives_the_rules(tmp_path: Path) -> None:
-    """BATON_CONFIG (routes, SLAs and all, as `baton rules export` writes it) is the default --rules."""
-    source = _jsonl(tmp_path / "in.jsonl", [{"id": "1", "text": "we need this before the board meeting"}])
-    config = tmp_path / "baton.yaml"
-    config.write_text(
-        "routing:\n  default: {kind: channel, id: C0TRIAGE}\nhandoffs: {cooldown_minutes: 10}\n"
-        "triggers:\n  - id: board\n    kind: custom\n    phrases: [board meeting]\n"
-        "    escalation_type: complex_question\n"
-    )
-    assert await run_replay(None, _args(tmp_path, source, rules=config)) == 0
-    assert _lines(tmp_path / "out.jsonl")[0]["reasons"] == ["custom"]
 
 
 async def test_input_it_cannot_read_is_one_clear_line(
