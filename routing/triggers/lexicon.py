@@ -151,7 +151,11 @@ SLOT = re.compile(
 NEGATION_BEFORE = re.compile(
     r"(?:\bno need\b|\bnot necessary\b|\bunnecessary\b|\b(?:don't|do not|dont|doesn't|does not|didn't|"
     r"did not|won't|will not|wouldn't|would not|no longer|never) (?:really |actually |even )?"
-    r"(?:need|want|wanna|require|have to)\b|\bneedn't\b|\bnever ?mind\b|\brather not\b|\bprefer not\b|"
+    r"(?:need|want|wanna|require|have to)\b|"
+    # the hand-over itself refused: "please don't connect me to an agent", "do not escalate this"
+    r"\b(?:don't|do not|dont|no need to|please stop) "
+    r"(?:connect|transfer|escalate|forward|put (?:me|us) through)|"
+    r"\bneedn't\b|\bnever ?mind\b|\brather not\b|\bprefer not\b|"
     r"\bwithout\b(?! (?:further |any )?(?:delay|waiting))|\bno thanks\b|"
     r"\bnot (?:looking|trying|asking|going) (?:for|to)\b|\binstead of\b|"
     # "no one": not when it is the subject of what follows ("no one is answering, connect me to an agent")

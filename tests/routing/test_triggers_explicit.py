@@ -80,6 +80,8 @@ def test_negation_applies_only_to_its_own_clause() -> None:
         "I waited 3 days without any reply and I need to talk to a person",
         "I don't want to repeat myself again and I want to talk to a manager",
         "I don't need the docs please get me a human",
+        "don't transfer me to another bot. Connect me to a person",
+        "don't connect me to the bot, I want a human",
     ],
 )
 def test_a_negator_in_an_earlier_clause_does_not_cancel_a_request(text: str) -> None:
@@ -98,6 +100,10 @@ def test_a_negator_in_an_earlier_clause_does_not_cancel_a_request(text: str) -> 
         "there is no need to call and escalate this",
         "no need for you to please connect me to an agent",
         "no one needs to call me back",
+        "please don't connect me to an agent",
+        "do not transfer me to a human, the bot is fine",
+        "don't escalate this to a manager",
+        "please do not put me through to a person yet",
     ],
 )
 def test_a_negator_in_the_request_s_own_clause_still_cancels_it(text: str) -> None:
