@@ -6,6 +6,7 @@ audit entry); what is wrong is shown under the field it concerns, and then nothi
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from typing import Any
@@ -83,9 +84,11 @@ def type_modal(form: TypeForm) -> dict[str, Any]:
             ),
         ),
     ]
+    # The message shown is kept as a digest: Slack caps private_metadata at 3000 characters, and a
+    # 1000-character message in another script is longer than that as JSON.
     metadata = {
         "type": form.name,
-        "form": [form.urgency, form.claim_minutes, form.resolve_minutes, form.message],
+        "form": [form.urgency, form.claim_minutes, form.resolve_minutes, _digest(form.message)],
     }
     view = View(
         type="modal",
@@ -121,7 +124,7 @@ def _submitted(view: dict[str, Any]) -> tuple[TypeForm, TypeForm]:
     """The form as shown (from private_metadata) and as submitted (from the view's state)."""
     metadata = json.loads(view.get("private_metadata") or "{}")
     name = str(metadata.get("type") or "")
-    shown = [str(value or "") for value in metadata.get("form") or ["", "", "", ""]]
+    *shown, shown_digest = [str(value or "") for value in metadata.get("form") or ["", "", "", ""]]
     values = (view.get("state") or {}).get("values") or {}
 
     def value(field: str) -> str:
@@ -130,7 +133,18 @@ def _submitted(view: dict[str, Any]) -> tuple[TypeForm, TypeForm]:
             return str((state.get("selected_option") or {}).get("value") or "")
         return str(state.get("value") or "")
 
-    return TypeForm(name, *shown), TypeForm(name, *(value(field) for field in FIELDS))
+    after = TypeForm(name, *(value(field) for field in FIELDS))
+    message = after.message.strip()
+    # Only the shown message's digest is known: the same digest means the message was left as shown.
+    shown_message = message if _digest(message) == shown_digest else _EDITED
+    return TypeForm(name, *shown, shown_message), after
+
+
+_EDITED = "\x00edited"  # stands for a shown message that differs from the submitted one (never typed)
+
+
+def _digest(message: str) -> str:
+    return hashlib.sha256(message.encode()).hexdigest()[:32]
 
 
 async def on_type_submit(

@@ -12,6 +12,9 @@ from sandbox.wire import view_dict
 from sandbox.workspace import Workspace, with_block_ids
 
 MAX_VIEW_BLOCKS = 100
+MAX_PRIVATE_METADATA = 3000  # characters (Slack's reference: modal and home views)
+MAX_CALLBACK_ID = 255
+MAX_VIEW_LABEL = 24  # title, submit and close texts
 
 
 def _view_spec(args: JsonDict, expected_type: str | None) -> JsonDict:
@@ -28,6 +31,20 @@ def _view_spec(args: JsonDict, expected_type: str | None) -> JsonDict:
         raise ApiError("invalid_arguments", [f"[ERROR] no more than {MAX_VIEW_BLOCKS} items allowed"])
     if view_type == "modal" and not isinstance(spec.get("title"), dict):
         raise ApiError("invalid_arguments", ["[ERROR] missing required field: title"])
+    for field, limit in (("private_metadata", MAX_PRIVATE_METADATA), ("callback_id", MAX_CALLBACK_ID)):
+        value = spec.get(field)
+        if isinstance(value, str) and len(value) > limit:
+            raise ApiError(
+                "invalid_arguments",
+                [f"[ERROR] failed to match all allowed schemas [json-pointer:/view/{field}]"],
+            )
+    for field in ("title", "submit", "close"):
+        text = (spec.get(field) or {}).get("text") if isinstance(spec.get(field), dict) else None
+        if isinstance(text, str) and len(text) > MAX_VIEW_LABEL:
+            raise ApiError(
+                "invalid_arguments",
+                [f"[ERROR] must be less than 25 characters [json-pointer:/view/{field}/text]"],
+            )
     return spec
 
 

@@ -140,3 +140,24 @@ async def test_a_form_slack_would_not_open_gets_an_answer(baton: Runtime, sandbo
     sandbox.faults.inject("views.open", kind="error", error="expired_trigger_id")
     answer, modal = await edit_command(sandbox, seed, "types edit upset_customer")
     assert "couldn't open the form (expired_trigger_id)" in answer and modal is None
+
+
+async def test_a_long_message_in_another_script_opens_and_is_kept(
+    baton: Runtime, sandbox: Sandbox, seed: SeedInfo
+):
+    # Slack caps private_metadata at 3000 characters: as JSON, 999 Cyrillic characters are ~6000.
+    message = ("Спасибо, специалист уже подключается к разговору. " * 20)[:999].strip()
+    await slash(sandbox, seed, f'types set upset_customer message "{message}"')
+    assert baton.service.config.handoffs.warm_messages["upset_customer"] == message
+    _, modal = await edit_command(sandbox, seed, "types edit upset_customer")
+    assert modal is not None and initial(modal)["message"] == message
+    result = await sandbox.submit_view(seed.admin_id, modal.id, {"urgency": "high"})  # the message as shown
+    assert "Nothing changed" not in json.dumps(result.response)
+    config = baton.service.config
+    assert config.rules.escalation_type("upset_customer").urgency.value == "high"
+    assert config.handoffs.warm_messages["upset_customer"] == message
+
+    _, modal = await edit_command(sandbox, seed, "types edit upset_customer")
+    result = await sandbox.submit_view(seed.admin_id, modal.id, {"message": ""})  # cleared: no message
+    assert result.response["response_action"] == "update"
+    assert not baton.service.config.handoffs.warm_messages.get("upset_customer")

@@ -62,6 +62,19 @@ async def test_views_open_rejects_a_bad_view(
     trigger = sandbox.triggers.issue(seed.rep_id)
 
     assert await api_error(client.views_open(trigger_id=trigger, view=no_title)) == "invalid_arguments"
+    # Slack's limits: private_metadata 3000 characters, callback_id 255, title/submit/close 24.
+    for too_long in (
+        {"private_metadata": "x" * 3001},
+        {"callback_id": "x" * 256},
+        {"title": {"type": "plain_text", "text": "x" * 25}},
+        {"submit": {"type": "plain_text", "text": "x" * 25}},
+    ):
+        trigger = sandbox.triggers.issue(seed.rep_id)
+        error = await api_error(client.views_open(trigger_id=trigger, view={**MODAL, **too_long}))
+        assert error == "invalid_arguments", too_long
+    trigger = sandbox.triggers.issue(seed.rep_id)
+    at_the_limits = {"private_metadata": "x" * 3000, "title": {"type": "plain_text", "text": "x" * 24}}
+    assert (await client.views_open(trigger_id=trigger, view={**MODAL, **at_the_limits}))["ok"]
 
 
 async def test_views_publish_home_and_hash_conflict(
