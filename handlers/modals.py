@@ -124,7 +124,7 @@ def _submitted(view: dict[str, Any]) -> tuple[TypeForm, TypeForm]:
     """The form as shown (from private_metadata) and as submitted (from the view's state)."""
     metadata = json.loads(view.get("private_metadata") or "{}")
     name = str(metadata.get("type") or "")
-    *shown, shown_digest = [str(value or "") for value in metadata.get("form") or ["", "", "", ""]]
+    urgency, claim, resolve, shown_digest = [str(v or "") for v in metadata.get("form") or ["", "", "", ""]]
     values = (view.get("state") or {}).get("values") or {}
 
     def value(field: str) -> str:
@@ -137,7 +137,7 @@ def _submitted(view: dict[str, Any]) -> tuple[TypeForm, TypeForm]:
     message = after.message.strip()
     # Only the shown message's digest is known: the same digest means the message was left as shown.
     shown_message = message if _digest(message) == shown_digest else _EDITED
-    return TypeForm(name, *shown, shown_message), after
+    return TypeForm(name, urgency, claim, resolve, shown_message), after
 
 
 _EDITED = "\x00edited"  # stands for a shown message that differs from the submitted one (never typed)
