@@ -34,7 +34,13 @@ def message_facts(
 ) -> MessageFacts | None:
     """Translate a `message` event; None for subtypes that are not messages (joins, topic changes…)."""
     subtype = event.get("subtype")
-    if subtype == "message_changed":
+    if subtype == "message_changed" and _deleted_thread_root(event):
+        # A thread's first message deleted while it has replies: Slack leaves a tombstone in its place.
+        message = {**(event.get("previous_message") or {}), "ts": event["message"].get("ts")}
+        change = MessageChange.DELETED
+    elif subtype == "message_changed":
+        if _not_edited(event):
+            return None  # a link preview added, say: the text is as it was
         message, change = event.get("message") or {}, MessageChange.EDITED
     elif subtype == "message_deleted":
         message = dict(event.get("previous_message") or {})
@@ -74,6 +80,20 @@ def message_facts(
         metadata=metadata,
         changed_at=changed_at,
     )
+
+
+def _deleted_thread_root(event: dict[str, Any]) -> bool:
+    message = event.get("message")
+    return isinstance(message, dict) and message.get("subtype") == "tombstone"
+
+
+def _not_edited(event: dict[str, Any]) -> bool:
+    """A `message_changed` that is no edit: no `edited` stamp and the text unchanged (Slack sends one when it
+    adds a link preview or an attachment, for instance)."""
+    message, before = event.get("message"), event.get("previous_message")
+    if not isinstance(message, dict) or not isinstance(before, dict) or "edited" in message:
+        return False
+    return message.get("text") == before.get("text")
 
 
 _TEXT_FIELDS = ("ts", "thread_ts", "deleted_ts", "channel", "user", "user_team", "team", "bot_id", "subtype")
@@ -141,7 +161,7 @@ def message_text(message: dict[str, Any]) -> str:
 def needs_team_lookup(event: dict[str, Any]) -> str | None:
     """The user whose team must be looked up because the payload does not state it, if any."""
     message = event.get("message") if event.get("subtype") == "message_changed" else event
-    if not isinstance(message, dict) or message.get("bot_id"):
+    if not isinstance(message, dict) or message.get("bot_id") or _deleted_thread_root(event):
         return None
     user = message.get("user")
     if isinstance(user, str) and user and message_author_team(message) is None:

@@ -133,7 +133,8 @@ class MessageActions:
         return PostResult(message=message, outcome=outcome, event=event)
 
     async def delete_message(self, user_id: str, channel_id: str, ts: str) -> PostResult:
-        """The author (or an admin) deletes a message; delivers `message_deleted`."""
+        """The author (or an admin) deletes a message; delivers `message_deleted`, or for a thread's first
+        message that has replies, `message_changed` to a tombstone (as Slack does)."""
         ws = self.workspace
         user, channel = self._member_of(user_id, channel_id)
         message = ws.message(channel.id, ts)
@@ -141,8 +142,11 @@ class MessageActions:
             raise SandboxError("message_not_found", f"{channel.id}/{ts}")
         if message.user != user.id and not user.is_admin:
             raise SandboxError("cant_delete_message", "only the author or an admin can delete a message")
-        ws.delete_message(message)
-        event = message_deleted_event(ws, message)
+        if not message.is_reply and message.reply_count:
+            event = message_changed_event(ws, message, ws.tombstone_message(message))
+        else:
+            ws.delete_message(message)
+            event = message_deleted_event(ws, message)
         outcome = await self._deliver_event(event, actor_team=user.team_id, channel=channel)
         return PostResult(message=message, outcome=outcome, event=event)
 

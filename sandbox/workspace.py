@@ -210,6 +210,16 @@ class Workspace:
         message.edited = {"user": editor, "ts": self.clock.next()}
         return previous
 
+    def tombstone_message(self, message: Message) -> Message:
+        """Delete a thread's first message that has replies as Slack does: a tombstone keeps its place (and
+        the thread); returns a copy of the message as it was."""
+        previous = copy.deepcopy(message)
+        message.subtype, message.user, message.text = "tombstone", "USLACKBOT", "This message was deleted."
+        message.blocks, message.attachments, message.files = [], [], []
+        message.team = message.user_team = message.source_team = message.client_msg_id = None
+        message.bot_id = message.app_id = message.metadata = message.edited = None
+        return previous
+
     def delete_message(self, message: Message) -> None:
         """Remove a message (and fix its thread root's counters)."""
         stored = self._messages.get(message.channel, [])

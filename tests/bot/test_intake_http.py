@@ -77,6 +77,12 @@ async def test_edits_and_deletes_update_history_not_add_messages(baton, sandbox:
         ("oops", False, True),
     ]
 
+    # The thread's first message, deleted once it has replies: Slack sends a tombstone as message_changed.
+    await sandbox.post_message(seed.rep_id, seed.shared_channel_id, "Hi!", thread_ts=posted.message.ts)
+    await sandbox.delete_message(seed.customer_id, seed.shared_channel_id, posted.message.ts)
+    messages = await stored(baton, seed.shared_channel_id, posted.message.ts)
+    assert [(m.text, m.deleted) for m in messages] == [("hello", True), ("oops", True), ("Hi!", False)]
+
 
 async def test_an_edit_redelivered_late_does_not_undo_a_later_edit(baton, sandbox: Sandbox, seed: SeedInfo):
     posted = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "helo")

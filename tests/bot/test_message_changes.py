@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from handlers.facts import Installation, message_facts
+from handlers.facts import Installation, message_facts, needs_team_lookup
 from routing.intake import IntakeOutcome
 from routing.models import Account, MessageChange, MessageFacts, WatchedChannel
 from storage import SqlStore
@@ -85,3 +85,61 @@ async def test_edits_within_one_second_apply_in_order_and_an_edit_after_an_unfur
     async with store.transaction() as tx:
         stored = await tx.conversations.get_message(channel_id="C0ACME", ts=TS)
     assert stored is not None and stored.text == "see https://x.example, pls help!"
+
+
+def tombstone(event_ts: str) -> dict:
+    """Slack's event for a thread's first message deleted while it has replies (no `message_deleted`)."""
+    return {
+        "type": "message", "subtype": "message_changed", "channel": "C0ACME", "hidden": True,
+        "ts": event_ts, "event_ts": event_ts, "channel_type": "channel",
+        "message": {
+            "type": "message", "subtype": "tombstone", "user": "USLACKBOT", "hidden": True,
+            "text": "This message was deleted.", "ts": TS, "thread_ts": TS,
+            "reply_count": 1, "reply_users_count": 1, "latest_reply": "1796032900.000100",
+        },
+        "previous_message": {"type": "message", "user": "U0ACME1", "team": "T0ACME", "user_team": "T0ACME",
+                             "text": "Can I talk to a person please?", "ts": TS, "thread_ts": TS},
+    }  # fmt: skip
+
+
+async def test_a_thread_s_first_message_deleted_after_replies_is_a_delete_not_an_edit(store: SqlStore):
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock)
+    await watched(service)
+    await service.handle_message(customer_at(clock, "Can I talk to a person please?"))
+    event = tombstone("1796032960.000100")
+    assert needs_team_lookup(event) is None  # USLACKBOT's team is nobody's business
+    facts = message_facts(event, channel=ACME, installation=OURS, received_at=clock(), event_id="EvTomb")
+    assert facts is not None and (facts.change, facts.ts) == (MessageChange.DELETED, TS)
+    assert (await service.handle_message(facts)).outcome is IntakeOutcome.DELETED
+    stored = await service.message(channel_id="C0ACME", ts=TS)
+    assert stored is not None and stored.deleted and stored.text == "Can I talk to a person please?"
+
+
+async def test_a_link_preview_is_not_an_edit(store: SqlStore):
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock)
+    await watched(service)
+    text = "see https://x.example please, I need a person"
+    await service.handle_message(customer_at(clock, text))
+    unfurl = slack_edit(text, event_ts="1796032801.000100")  # no `edited`: Slack added a preview
+    unfurl["message"]["attachments"] = [{"from_url": "https://x.example", "title": "X", "id": 1}]
+    unfurl["previous_message"] = {
+        "type": "message",
+        "user": "U0ACME1",
+        "team": "T0ACME",
+        "text": text,
+        "ts": TS,
+    }
+    assert message_facts(unfurl, channel=ACME, installation=OURS, received_at=clock(), event_id="EvU") is None
+    edited = {
+        **unfurl,
+        "message": {**unfurl["message"], "edited": {"user": "U0ACME1", "ts": "1796032801.000000"}},
+    }
+    facts = message_facts(edited, channel=ACME, installation=OURS, received_at=clock(), event_id="EvE")
+    assert facts is not None and facts.change is MessageChange.EDITED  # saved unchanged: still an edit
+    changed_text = {**unfurl, "message": {**unfurl["message"], "text": text + "!"}}
+    facts = message_facts(changed_text, channel=ACME, installation=OURS, received_at=clock(), event_id="EvT")
+    assert facts is not None and facts.change is MessageChange.EDITED
+    stored = await service.message(channel_id="C0ACME", ts=TS)
+    assert stored is not None and stored.edited_at is None

@@ -146,6 +146,30 @@ async def test_delete_message_fixes_the_thread(sandbox: Sandbox, app: AppReceive
         await sandbox.delete_message(seed.customer_id, seed.shared_channel_id, reply.message.ts)
 
 
+async def test_deleting_a_thread_s_first_message_leaves_a_tombstone(
+    sandbox: Sandbox, app: AppReceiver, seed: SeedInfo
+) -> None:
+    root = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Root")
+    await sandbox.post_message(seed.rep_id, seed.shared_channel_id, "answer", thread_ts=root.message.ts)
+
+    deleted = await sandbox.delete_message(seed.customer_id, seed.shared_channel_id, root.message.ts)
+
+    event = deleted.event
+    assert event is not None and event["subtype"] == "message_changed"
+    tomb = event["message"]
+    assert (tomb["subtype"], tomb["user"], tomb["text"]) == (
+        "tombstone",
+        "USLACKBOT",
+        "This message was deleted.",
+    )
+    assert (tomb["ts"], tomb["thread_ts"], tomb["reply_count"]) == (root.message.ts, root.message.ts, 1)
+    assert (event["previous_message"]["text"], event["previous_message"]["user"]) == (
+        "Root",
+        seed.customer_id,
+    )
+    assert sandbox.message(seed.shared_channel_id, root.message.ts) is not None  # the thread stays
+
+
 async def test_join_channel(sandbox: Sandbox, app: AppReceiver, seed: SeedInfo) -> None:
     result = await sandbox.join_channel(seed.admin_id, seed.shared_channel_id, inviter=seed.rep_id)
 
