@@ -11,6 +11,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 logger = logging.getLogger(__name__)
 
 
+NO_SUCH_USER = frozenset({"user_not_found", "user_not_visible", "users_not_found"})
+
+
 class TeamDirectory:
     """Asks Slack (`users.info`) once per user and remembers the answer, least recently used first out."""
 
@@ -19,14 +22,19 @@ class TeamDirectory:
         self._max_size = max_size
 
     async def team_of(self, client: AsyncWebClient, user_id: str) -> str | None:
-        """The user's team id, or None when Slack does not know the user."""
+        """The user's team id, or None when Slack does not know the user; SlackApiError when Slack could not
+        answer."""
         if user_id in self._teams:
             self._teams.move_to_end(user_id)
             return self._teams[user_id]
         try:
             response = await client.users_info(user=user_id)
         except SlackApiError as error:
-            logger.warning("users.info %s failed: %s", user_id, error.response.get("error"))
+            if error.response.get("error") not in NO_SUCH_USER:
+                # Slack can't say now (rate limited, down): guessing would file a customer's message as
+                # ours, unjudged. The event fails instead, and Slack delivers it again.
+                raise
+            logger.warning("users.info %s: %s", user_id, error.response.get("error"))
             return None
         user = response.get("user") or {}
         team = user.get("team_id") or (user.get("profile") or {}).get("team")

@@ -119,11 +119,18 @@ def message_shape_problem(event: dict[str, Any]) -> str | None:
 
 
 def message_author_team(message: dict[str, Any]) -> str | None:
-    """The author's team as the payload states it: `user_team` first (Slack Connect), then `team`."""
+    """The author's team as the payload states it: `user_team` first (Slack Connect), then `team`, then for a
+    file share (whose event names no team) the `user_team` of a file the author shared."""
     for key in ("user_team", "team"):
         value = message.get(key)
         if isinstance(value, str) and value:
             return value
+    files = message.get("files")
+    for file in files if isinstance(files, list) else []:
+        if isinstance(file, dict) and file.get("user") == message.get("user"):
+            value = file.get("user_team")
+            if isinstance(value, str) and value:
+                return value
     return None
 
 

@@ -54,8 +54,9 @@ def file_object(user: User, spec: str | JsonDict, external: bool) -> JsonDict:
         "display_as_bot": False,
         "has_rich_preview": False,
     }
+    base.update(user_team=user.team_id)
     if external:
-        base.update(user_team=user.team_id, source_team=user.team_id)
+        base.update(source_team=user.team_id)
     base.update(given)
     return base
 

@@ -11,12 +11,17 @@ from sandbox.models import Channel, JsonDict, Message, User, View
 from sandbox.wire import CHANGED_KEYS, EVENT_KEYS, ROOT_KEYS, message_as, view_dict
 from sandbox.workspace import Workspace
 
+NO_TEAM_SUBTYPES = frozenset({"file_share", "thread_broadcast"})
+
 
 def message_event(ws: Workspace, message: Message) -> JsonDict:
     """A `message` event (plain, bot, thread_broadcast, file_share or channel_join)."""
     channel = ws.channels[message.channel]
     event = message_as(ws, message, EVENT_KEYS)
     event.update(event_ts=message.ts, channel_type=ws.channel_type(channel))
+    if message.subtype in NO_TEAM_SUBTYPES:  # as Slack sends them: the author's team is not named
+        for key in ("team", "user_team", "source_team"):
+            event.pop(key, None)
     if message.subtype == "thread_broadcast" and message.thread_ts:
         root = ws.message(message.channel, message.thread_ts)
         if root is not None:

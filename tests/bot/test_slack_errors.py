@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from routing.models import AuthorKind
 from sandbox import Sandbox, SeedInfo
 from tests.bot.conftest import settle
 from tests.bot.test_delivery import ASKS, assert_each_once, escalate_all
+from tests.bot.test_handoffs import handoffs_of
+from tests.bot.test_intake_http import stored
 
 
 async def test_a_burst_of_5xx_answers_delays_cards_but_posts_each_once(
@@ -18,3 +21,44 @@ async def test_a_burst_of_5xx_answers_delays_cards_but_posts_each_once(
     assert_each_once(sandbox, seed, 3)
     statuses = [c.status for c in sandbox.calls_to("chat.postMessage")]
     assert sorted({s for s in statuses if s >= 500}) == [500, 502, 503, 504]
+
+
+ASK = "Here is the screenshot. I want to talk to a person now."
+
+
+async def test_a_customer_s_broadcast_reply_waits_for_slack_to_say_whose_it_is(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    # Slack's thread_broadcast events name no team: Baton asks users.info. Rate limited past the client's
+    # retries, the event fails (a guess would file the customer's message as ours, unjudged) and Slack
+    # delivers it again.
+    root = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Hello")
+    await settle(baton, sandbox)
+    sandbox.faults.inject("users.info", count=3, kind="ratelimit", retry_after=1)
+    posted = await sandbox.post_message(
+        seed.customer_id, seed.shared_channel_id, ASK, thread_ts=root.message.ts, subtype="thread_broadcast"
+    )
+    assert posted.event is not None and "team" not in posted.event and "user_team" not in posted.event
+    assert posted.outcome is not None and posted.outcome.ok  # at Slack's retry
+    assert posted.outcome.attempts[0].status != 200  # failed (or, retrying users.info, timed out)
+    await settle(baton, sandbox)
+    messages = await stored(baton, seed.shared_channel_id, root.message.ts)
+    assert [(m.text, m.author_kind) for m in messages] == [
+        ("Hello", AuthorKind.CUSTOMER),
+        (ASK, AuthorKind.CUSTOMER),
+    ]
+    assert len(await handoffs_of(baton)) == 1
+
+
+async def test_a_customer_s_file_share_is_theirs_by_the_file_without_asking_slack(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    sandbox.faults.inject("users.info", count=100, kind="http_500")
+    posted = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, ASK, files=["shot.png"])
+    assert posted.event is not None and "user_team" not in posted.event
+    assert posted.outcome is not None and posted.outcome.ok
+    await settle(baton, sandbox)
+    messages = await stored(baton, seed.shared_channel_id, posted.message.ts)
+    assert [(m.text, m.author_kind) for m in messages] == [(ASK, AuthorKind.CUSTOMER)]
+    assert len(await handoffs_of(baton)) == 1
+    assert sandbox.calls_to("users.info") == []
