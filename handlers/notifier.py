@@ -28,6 +28,7 @@ CARD_EVENT = "baton_card"
 NOTE_EVENT = "baton_note"
 CUSTOMER_EVENT = "baton_handoff"  # on customer-facing messages: the AI agent can see a human took over
 DIRECT = ("U", "W", "D")  # user ids (a DM) and DM channel ids
+PEOPLE = ("U", "W")
 CACHE_SECONDS = 300.0
 # "Not shared" is believed this long only: a Slack Connect invitation can turn a triage channel shared at any
 # moment (a pending one counts already), and internal content must stop going there at once.
@@ -44,6 +45,8 @@ class Notifier:
         self._client = client
         self._service = service
         self._shared: dict[str, tuple[bool, float]] = {}
+        self._outsiders: dict[str, tuple[bool, float]] = {}  # user -> (of another organisation, until)
+        self._team_id: str | None = None  # our team (auth.test, asked once)
         self._groups: dict[str, tuple[list[str], float]] = {}
         self._permalinks: OrderedDict[tuple[str, str], str] = OrderedDict()  # newest last, bounded
         self._workspace_url: str | None = None
@@ -182,15 +185,38 @@ class Notifier:
     # ---- helpers ----
 
     async def guard(self, channel: str) -> None:
-        """Refuse internal content for a shared (Slack Connect) channel: the one invariant never to break."""
-        if channel.startswith(DIRECT):
+        """Refuse internal content for a shared (Slack Connect) channel or a person of another organisation:
+        the one invariant never to break."""
+        if channel.startswith(PEOPLE):
+            await self._refuse_outsider(channel)
             return
+        if channel.startswith(DIRECT):
+            return  # a DM Baton opened to a card's person, checked when the card was posted
         watched = await self._service.watched_channel(channel)
         if (watched is not None and watched.is_shared) or await self._is_shared(channel):
             logger.error("refused to post internal content into shared channel %s", channel)
             raise InternalPostRefused(
                 f"{channel} is a shared channel: internal content is never posted there"
             )
+
+    async def _refuse_outsider(self, user: str) -> None:
+        """Refuse internal content for a person of another organisation (a customer named as an account
+        owner or a route's person, say): a card in their DM would show them our notes."""
+        cached = self._outsiders.get(user)
+        if cached is None or cached[1] <= time.monotonic():
+            info = (await slack_call(self._client.users_info(user=user))).get("user") or {}
+            team = str(info.get("team_id") or "")
+            outsider = bool(team) and team != await self._our_team()
+            cached = (outsider, time.monotonic() + CACHE_SECONDS)
+            self._outsiders[user] = cached
+        if cached[0]:
+            logger.error("refused to post internal content to %s, a person of another organisation", user)
+            raise InternalPostRefused(f"{user} is not one of ours: internal content is never sent to them")
+
+    async def _our_team(self) -> str:
+        if self._team_id is None:
+            self._team_id = str((await slack_call(self._client.auth_test())).get("team_id") or "")
+        return self._team_id
 
     async def _is_shared(self, channel: str) -> bool:
         cached = self._shared.get(channel)

@@ -169,6 +169,30 @@ async def test_internal_content_is_never_posted_into_a_shared_channel(
         await notifier.guard(seed.triage_channel_id)
 
 
+async def test_internal_content_is_never_sent_to_a_person_of_another_organisation(
+    sandbox: Sandbox, seed: SeedInfo, settings
+):
+    careless = BatonConfig(routing=RoutingTable(default=Target(TargetKind.USER, seed.customer_id)))
+    async with running(settings, config=careless) as baton:
+        sandbox.set_request_url(baton.events_url)
+        await baton.service.watch_channel(
+            channel_id=seed.shared_channel_id, name="acme-support", is_shared=True
+        )
+        await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Can I talk to a person?")
+        await settle(baton, sandbox)
+
+        dms = [c for c in sandbox.calls_to("chat.postMessage") if c.args.get("channel") == seed.customer_id]
+        assert dms == [] and sandbox.calls_to("conversations.open") == []
+        async with SqlStore(baton.engine).transaction() as tx:
+            row = await tx.outbox.get(item_id=1)
+        assert (
+            row.method == "post_card" and row.failed_at is not None and row.last_error.startswith("refused")
+        )
+        with pytest.raises(InternalPostRefused):
+            await baton.notifier.guard(seed.customer_id)
+        await baton.notifier.guard(seed.rep_id)
+
+
 @pytest.mark.parametrize(
     ("strategy", "expected"),
     [
