@@ -16,7 +16,9 @@ from handlers.modals import open_type_editor
 from handlers.permissions import Role
 from routing.admin_commands import Invocation, execute
 from routing.admin_grammar import Access, Command, Spec, UsageError
+from routing.config import parse_config
 from routing.models import Actor, WatchedChannel
+from routing.routes import RoutingTable, TargetKind, destinations
 from routing.rules import RulesError
 from routing.service import BatonService
 from routing.stats_views import period_label, stats_mrkdwn, stats_period
@@ -55,7 +57,7 @@ async def run_admin_command(
         if command.name == "export":
             return export_text(service.config_data())
         if command.name == "import":
-            return await _import(command.text, service=service, actor=actor)
+            return await _import(command.text, service=service, actor=actor, client=client)
         if command.name == "types edit":
             trigger_id = str(payload.get("trigger_id") or "")
             try:
@@ -71,6 +73,7 @@ async def run_admin_command(
             actor=actor,
             channel_id=str(payload.get("channel_id") or ""),
             lookup_channel=lambda channel_id: _lookup_channel(client, channel_id),
+            is_outsider=lambda user_id: _is_outsider(client, user_id, our_team=actor.team_id),
         )
         return await execute(command, invocation)
     except UsageError as error:
@@ -87,7 +90,7 @@ def config_yaml(data: dict[str, Any]) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
-async def _import(text: str, *, service: BatonService, actor: Actor) -> str:
+async def _import(text: str, *, service: BatonService, actor: Actor, client: AsyncWebClient) -> str:
     fenced = _FENCE.match(text)
     document = fenced.group(1) if fenced else text
     try:
@@ -95,6 +98,9 @@ async def _import(text: str, *, service: BatonService, actor: Actor) -> str:
     except yaml.YAMLError as error:
         return f"That is not valid YAML, nothing changed: {error}"
     try:
+        problem = await _outside_destination(parse_config(data, source="import").routing, client, actor)
+        if problem:
+            return f"That configuration was refused, nothing changed: {problem}"
         change = await service.import_config(data, actor=actor, source_name="import")
     except RulesError as error:
         where = f"`{error.path}`: " if error.path else ""
@@ -102,6 +108,30 @@ async def _import(text: str, *, service: BatonService, actor: Actor) -> str:
     if change.version is None:
         return "Imported: it is the configuration in force already, nothing changed."
     return f"Imported: the whole configuration is replaced (configuration version {change.version})."
+
+
+async def _outside_destination(routing: RoutingTable, client: AsyncWebClient, actor: Actor) -> str | None:
+    """What is wrong if a route would send cards into a Slack Connect channel or to a person of another
+    organisation (the notifier would refuse every one of them, quietly), else None."""
+    for target in destinations(routing):
+        if target.kind is TargetKind.USER and await _is_outsider(client, target.id, our_team=actor.team_id):
+            return f"<@{target.id}> is of another organisation: cards are only for our team."
+        for cid in {target.id if target.kind is TargetKind.CHANNEL else "", target.channel} - {""}:
+            seen = await _lookup_channel(client, cid)
+            if seen is not None and seen.is_shared:
+                return f"<#{cid}> is a Slack Connect channel: cards are never posted there."
+    return None
+
+
+async def _is_outsider(client: AsyncWebClient, user_id: str, *, our_team: str) -> bool:
+    """Whether Slack says the user belongs to another organisation than the admin running the command."""
+    try:
+        response = await client.users_info(user=user_id)
+    except SlackApiError as error:
+        logger.info("users.info %s: %s", user_id, error.response.get("error"))
+        return False  # unknown here: the notifier checks again before anything is sent
+    team = str((response.get("user") or {}).get("team_id") or "")
+    return bool(team and our_team and team != our_team)
 
 
 async def _lookup_channel(client: AsyncWebClient, channel_id: str) -> WatchedChannel | None:

@@ -28,6 +28,7 @@ from routing.models import Actor, WatchedChannel
 from routing.route_edits import route_add, route_default, route_remove, route_reorder
 
 ChannelLookup = Callable[[str], Awaitable[WatchedChannel | None]]
+OutsiderLookup = Callable[[str], Awaitable[bool]]  # a user id -> whether they are of another organisation
 AUDIT_DEFAULT, AUDIT_MAX = 10, 50
 
 
@@ -39,6 +40,7 @@ class Invocation:
     actor: Actor
     channel_id: str
     lookup_channel: ChannelLookup
+    is_outsider: OutsiderLookup
 
 
 Handler = Callable[[Invocation, tuple[str, ...]], Awaitable[str]]
@@ -113,7 +115,10 @@ async def _types_list(inv: Invocation, args: tuple[str, ...]) -> str:
 
 async def _types_set(inv: Invocation, args: tuple[str, ...]) -> str:
     name, field, *values = args
-    return await _change(inv, type_set(name, field, values), f"types.set.{field.lower()}")
+    edit = type_set(name, field, values)
+    if field.lower() == "route" and values:
+        await _no_shared_destination(inv, values[0], tuple(values[1:]))
+    return await _change(inv, edit, f"types.set.{field.lower()}")
 
 
 async def _route_list(inv: Invocation, args: tuple[str, ...]) -> str:
@@ -141,8 +146,9 @@ async def _route_default(inv: Invocation, args: tuple[str, ...]) -> str:
 
 
 async def _no_shared_destination(inv: Invocation, target: str, options: tuple[str, ...]) -> None:
-    """UsageError if a card would go to a Slack Connect channel (the target, its fallback or `via`): the
-    notifier would refuse every card there, so say it now rather than lose them quietly."""
+    """UsageError if a card would go to a Slack Connect channel or a person of another organisation (the
+    target, its fallback or `via`): the notifier would refuse every card there, so say it now rather than
+    lose them quietly."""
     pairs = zip(options[::2], options[1::2], strict=False)
     for token in [target, *(value for key, value in pairs if key.lower() in ("fallback", "via"))]:
         cid = channel_id(token)
@@ -152,6 +158,15 @@ async def _no_shared_destination(inv: Invocation, target: str, options: tuple[st
                 f"<#{cid}> is a Slack Connect channel: cards and internal notes are never posted there. "
                 "Route to an internal channel, a person or a user group."
             )
+        await _one_of_ours(inv, user_id(token))
+
+
+async def _one_of_ours(inv: Invocation, uid: str | None) -> None:
+    if uid is not None and await inv.is_outsider(uid):
+        raise UsageError(
+            f"<@{uid}> is of another organisation: cards and internal notes are only for our team. "
+            "Name one of ours."
+        )
 
 
 # ---- channels ----
@@ -215,6 +230,8 @@ async def _channel_set(inv: Invocation, args: tuple[str, ...]) -> str:
     if len(rest) < 2:
         raise UsageError("Say which setting and its value.")
     field, *values = rest
+    if field.lower() == "owner" and values:
+        await _one_of_ours(inv, user_id(values[0]))  # the owner gets the account's cards
 
     def change(known: WatchedChannel | None) -> WatchedChannel:
         if known is None:

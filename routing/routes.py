@@ -73,6 +73,18 @@ class RoutingTable:
         return "default", self.default
 
 
+def destinations(table: RoutingTable) -> list[Target]:
+    """Every target a card can be sent to by this table: routes', the default, and their fallbacks."""
+    found: list[Target] = []
+    pending = [route.target for route in table.routes] + ([table.default] if table.default else [])
+    while pending:
+        target = pending.pop(0)
+        found.append(target)
+        if target.fallback is not None:
+            pending.append(target.fallback)
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class Destination:
     """A resolved target: where the card goes and who is expected to pick it up.
