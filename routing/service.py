@@ -111,15 +111,19 @@ class BatonService(
         return channel if channel is not None and channel.watched else None
 
     async def known_channel(self, channel_id: str) -> WatchedChannel | None:
-        """The channel's stored settings, watched or no longer; cached briefly (other replicas' changes show
-        within the cache's lifetime, this process's at once)."""
+        """The channel's stored settings, watched or no longer; a watched channel's are cached briefly (other
+        replicas' changes show within the cache's lifetime, this process's at once). "Not watched" is never
+        cached: a channel another replica starts watching must not have its messages dropped here."""
         now = self._clock()
         cached = self._channel_cache.get(channel_id)
         if cached is not None and cached[1] > now:
             return cached[0]
         async with self._store.transaction(readonly=True) as tx:
             channel = await tx.channels.get(channel_id=channel_id)
-        self._channel_cache[channel_id] = (channel, now + self._channel_cache_ttl)
+        if channel is not None and channel.watched:
+            self._channel_cache[channel_id] = (channel, now + self._channel_cache_ttl)
+        else:
+            self._channel_cache.pop(channel_id, None)
         return channel
 
     async def watch_channel(self, *, channel_id: str, name: str, is_shared: bool) -> WatchedChannel:

@@ -143,3 +143,13 @@ async def test_a_link_preview_is_not_an_edit(store: SqlStore):
     assert facts is not None and facts.change is MessageChange.EDITED
     stored = await service.message(channel_id="C0ACME", ts=TS)
     assert stored is not None and stored.edited_at is None
+
+
+async def test_a_channel_another_replica_starts_watching_is_watched_here_at_once(store: SqlStore):
+    clock = Clock(MONDAY_10)
+    here, there = service_on(store, clock), service_on(store, clock)  # two replicas, one database
+    assert await here.watched_channel("C0ACME") is None  # a message came before the channel was watched
+    await watched(there, watched=False)
+    assert await here.watched_channel("C0ACME") is None  # ... and while it was not watched
+    await watched(there)  # `/baton channel watch` on the other replica
+    assert await here.watched_channel("C0ACME") is not None  # its next message is not dropped
