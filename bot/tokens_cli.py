@@ -22,12 +22,20 @@ def add_tokens_parser(commands: Any) -> None:
     actions = tokens.add_subparsers(dest="tokens_command", required=True, metavar="ACTION")
     create = actions.add_parser("create", help="make a token (printed once) for an AI agent")
     create.add_argument("name", help="who the token is for, e.g. the agent's name")
+    create.add_argument("--actor", default="cli", help="who to name in the audit log (default: cli)")
     create.set_defaults(handler=run_create)
     listing = actions.add_parser("list", help="list tokens (never their values)")
     listing.set_defaults(handler=run_list)
     revoke = actions.add_parser("revoke", help="revoke an active token by name or id")
     revoke.add_argument("token", metavar="NAME|ID", help="the token's name or id")
+    revoke.add_argument("--actor", default="cli", help="who to name in the audit log (default: cli)")
     revoke.set_defaults(handler=run_revoke)
+
+
+def _actor(args: argparse.Namespace) -> Any:
+    from routing.models import Actor, ChangeSource
+
+    return Actor(user_id=args.actor, source=ChangeSource.CLI)
 
 
 def new_token() -> str:
@@ -43,7 +51,9 @@ async def run_create(settings: Any, args: argparse.Namespace) -> int:
     token = new_token()
     async with offline_service(settings) as service:
         try:
-            stored = await service.create_api_token(name=args.name, token_hash=hash_token(token))
+            stored = await service.create_api_token(
+                name=args.name, token_hash=hash_token(token), actor=_actor(args)
+            )
         except (Conflict, InvalidRequest) as error:
             sys.stderr.write(f"baton tokens create: {error}\n")
             return 2
@@ -73,7 +83,7 @@ async def run_revoke(settings: Any, args: argparse.Namespace) -> int:
 
     async with offline_service(settings) as service:
         try:
-            token = await service.revoke_api_token(args.token)
+            token = await service.revoke_api_token(args.token, actor=_actor(args))
         except NotFound as error:
             sys.stderr.write(f"baton tokens revoke: {error}\n")
             return 2

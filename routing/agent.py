@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from routing import notifications as notify
 from routing.config import BatonConfig
@@ -21,9 +22,12 @@ from routing.decision import DEFAULT_APPROACH, Decision, TriggerHit, TriggerKind
 from routing.errors import BatonError, Conflict, NotFound
 from routing.handoffs import Change, merge
 from routing.models import (
+    Actor,
     AIAssessment,
     ApiToken,
+    AuditEntry,
     AuthorKind,
+    ChangeSource,
     EventSource,
     Handoff,
     MessageFacts,
@@ -36,6 +40,7 @@ from routing.rules import RuleSet
 from routing.triggers.engine import decide
 
 logger = logging.getLogger(__name__)
+CLI_ACTOR = Actor(user_id="cli", source=ChangeSource.CLI)  # `baton tokens …` without --actor
 
 AGENT_RULE = "agent_request"  # the rule id of the hit an agent's request adds (it is no configured rule)
 DEFAULT_AGENT_TYPE = "uncertain_ai"
@@ -260,8 +265,8 @@ class AgentRequests:
 
     # ---- API tokens ----
 
-    async def create_api_token(self, *, name: str, token_hash: str) -> ApiToken:
-        """Store a new token's hash under a name no active token has."""
+    async def create_api_token(self, *, name: str, token_hash: str, actor: Actor = CLI_ACTOR) -> ApiToken:
+        """Store a new token's hash under a name no active token has, with an audit entry."""
         name = name.strip()
         if not name or len(name) > 100:
             raise InvalidRequest("name", "a token needs a name of 1 to 100 characters")
@@ -269,19 +274,39 @@ class AgentRequests:
             token = await tx.api_tokens.add(
                 ApiToken(name=name, token_hash=token_hash, created_at=self._clock())
             )
+            if token is not None:
+                await tx.audit_log.append(self._token_entry(actor, "token.create", None, token))
         if token is None:
             raise Conflict(f"an active token is named {name!r} already; revoke it first or pick another name")
         return token
 
-    async def revoke_api_token(self, name_or_id: str) -> ApiToken:
-        """Revoke an active token named so (or, for digits, with that id)."""
+    async def revoke_api_token(self, name_or_id: str, *, actor: Actor = CLI_ACTOR) -> ApiToken:
+        """Revoke an active token named so (or, for digits, with that id), with an audit entry."""
         async with self._store.transaction() as tx:
             token = await tx.api_tokens.revoke(name=name_or_id, at=self._clock())
             if token is None and name_or_id.isdigit():
                 token = await tx.api_tokens.revoke(token_id=int(name_or_id), at=self._clock())
+            if token is not None:
+                before = replace(token, revoked_at=None)
+                await tx.audit_log.append(self._token_entry(actor, "token.revoke", before, token))
         if token is None:
             raise NotFound(f"no active token is named {name_or_id!r} or has that id")
         return token
+
+    def _token_entry(self, actor: Actor, action: str, before: ApiToken | None, after: ApiToken) -> AuditEntry:
+        """An audit entry of a token made or revoked (its id, name and times; never its hash)."""
+
+        def seen(token: ApiToken | None) -> dict[str, Any] | None:
+            if token is None:
+                return None
+            revoked = token.revoked_at.isoformat() if token.revoked_at else None
+            return {"id": token.id, "name": token.name, "created_at": token.created_at.isoformat(),
+                    "revoked_at": revoked}  # fmt: skip
+
+        return AuditEntry(
+            at=self._clock(), actor_id=actor.user_id, actor_team=actor.team_id, source=actor.source,
+            action=action, target=after.name, before=seen(before), after=seen(after),
+        )  # fmt: skip
 
     async def api_tokens(self) -> list[ApiToken]:
         """Every token, active and revoked, oldest first."""

@@ -332,7 +332,7 @@ async def test_the_api_matches_its_openapi_document(
 
 async def test_tokens_from_the_command_line(baton: Runtime, capsys: pytest.CaptureFixture[str]):
     settings = baton.settings
-    assert await run_create(settings, argparse.Namespace(name="helper-bot")) == 0
+    assert await run_create(settings, argparse.Namespace(name="helper-bot", actor="ops")) == 0
     made = capsys.readouterr()
     value = made.out.strip()
     assert value.startswith("baton_") and "shown only now" in made.err
@@ -341,18 +341,36 @@ async def test_tokens_from_the_command_line(baton: Runtime, capsys: pytest.Captu
         (stored,) = await tx.api_tokens.list()
     assert stored.token_hash == hash_token(value) and value not in stored.token_hash  # only the hash is kept
 
-    assert await run_create(settings, argparse.Namespace(name="helper-bot")) == 2  # the name is taken
+    assert (
+        await run_create(settings, argparse.Namespace(name="helper-bot", actor="ops")) == 2
+    )  # the name is taken
     assert "already" in capsys.readouterr().err
 
     assert await run_list(settings, argparse.Namespace()) == 0
     listing = capsys.readouterr().out
     assert "helper-bot" in listing and value not in listing
 
-    assert await run_revoke(settings, argparse.Namespace(token=str(stored.id))) == 0
+    assert await run_revoke(settings, argparse.Namespace(token=str(stored.id), actor="ops")) == 0
     assert await baton.service.authenticate(value) is None
-    assert await run_revoke(settings, argparse.Namespace(token="helper-bot")) == 2  # nothing active left
-    assert await run_create(settings, argparse.Namespace(name="helper-bot")) == 0  # the name is free again
+    assert (
+        await run_revoke(settings, argparse.Namespace(token="helper-bot", actor="ops")) == 2
+    )  # nothing active left
+    assert (
+        await run_create(settings, argparse.Namespace(name="helper-bot", actor="ops")) == 0
+    )  # the name is free again
     capsys.readouterr()
+
+    # Each token made or revoked is in the audit log (its id, name and times, never its hash).
+    entries = [e for e in await baton.service.audit_entries(limit=10) if e.action.startswith("token.")]
+    assert [(e.action, e.target, e.actor_id, e.source) for e in reversed(entries)] == [
+        ("token.create", "helper-bot", "ops", "cli"),
+        ("token.revoke", "helper-bot", "ops", "cli"),
+        ("token.create", "helper-bot", "ops", "cli"),
+    ]
+    revoked = entries[1]
+    assert revoked.before is not None and revoked.before["revoked_at"] is None
+    assert revoked.after is not None and revoked.after["revoked_at"] and revoked.after["id"] == stored.id
+    assert stored.token_hash not in repr(entries)
 
 
 async def test_handoff_state_is_readable_by_api_after_resolve(
