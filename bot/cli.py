@@ -75,7 +75,9 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser("run", help="serve Slack (or a local sandbox workspace with no credentials)")
     run.set_defaults(handler=_run)
     mig = commands.add_parser("migrate", help="bring the database schema up to date")
-    mig.add_argument("--revision", default="head", help="target revision (default: head)")
+    mig.add_argument(
+        "--revision", default="head", help="upgrade up to this revision (default: head); never downgrades"
+    )
     mig.set_defaults(handler=_migrate)
     demo = commands.add_parser("demo", help="play three customer stories against a local sandbox workspace")
     demo.set_defaults(handler=_demo)
@@ -110,8 +112,14 @@ async def _demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _migrate(settings: Settings, args: argparse.Namespace) -> int:
-    from storage import create_engine, current_revision, migrate
+    from storage import create_engine, current_revision, migrate, revisions
 
+    known = revisions()
+    if args.revision != "head" and args.revision not in known:
+        print(
+            f"baton migrate: no revision {args.revision!r}; known: {', '.join(known)}, head", file=sys.stderr
+        )
+        return 2
     engine = create_engine(settings.database_url)
     try:
         await migrate(engine, revision=args.revision)

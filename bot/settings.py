@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SLACK_API_URL = "https://slack.com/api/"
@@ -41,8 +42,15 @@ class Settings(BaseSettings):
     sandbox_port: int = Field(default=3001, ge=0, le=65535, validation_alias=_env("BATON_SANDBOX_PORT"))
     config_path: Path | None = Field(default=None, validation_alias=_env("BATON_CONFIG"))
     auto_migrate: bool = Field(default=True, validation_alias=_env("BATON_AUTO_MIGRATE"))
-    log_level: str = Field(default="INFO", validation_alias=_env("BATON_LOG_LEVEL"))
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        default="INFO", validation_alias=_env("BATON_LOG_LEVEL")
+    )
     sweep_seconds: float = Field(default=15.0, gt=0, le=3600, validation_alias=_env("BATON_SWEEP_SECONDS"))
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _credentials_are_complete(self) -> Settings:

@@ -2,7 +2,15 @@
 
 from storage.engine import create_engine, normalize_database_url
 from storage.errors import LiveHandoffExists
-from storage.migrate import SchemaBehind, current_revision, downgrade, head_revision, migrate, require_head
+from storage.migrate import (
+    SchemaBehind,
+    current_revision,
+    downgrade,
+    head_revision,
+    migrate,
+    require_head,
+    revisions,
+)
 from storage.store import SqlStore, SqlUnitOfWork
 from storage.tables import METADATA
 from storage.types import UTCDateTime
@@ -18,6 +26,7 @@ __all__ = [
     "current_revision",
     "downgrade",
     "head_revision",
+    "revisions",
     "migrate",
     "normalize_database_url",
     "require_head",

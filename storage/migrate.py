@@ -52,6 +52,12 @@ def head_revision() -> str:
     return head
 
 
+def revisions() -> list[str]:
+    """Every revision this code knows, oldest first."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return [r.revision for r in reversed(list(script.walk_revisions()))]
+
+
 async def require_head(engine: AsyncEngine) -> None:
     """SchemaBehind if the database is behind this code's latest revision (for a process told not to
     migrate). A revision this code does not know (a newer release migrated it) is logged, not refused."""

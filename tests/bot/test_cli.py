@@ -63,6 +63,13 @@ async def test_a_database_that_cannot_be_used_is_a_clear_error(tmp_path: Path):
     assert code == 2 and "never migrated" in err and "Traceback" not in err
 
 
+async def test_an_unknown_revision_is_a_clear_error_and_migrates_nothing(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    code, _, err = await run_baton("migrate", "--revision", "nosuch", env=clean_env(BATON_DATABASE_URL=url))
+    assert code == 2 and "Traceback" not in err
+    assert "no revision 'nosuch'; known: 0001" in err and not (tmp_path / "fresh.db").exists()
+
+
 async def test_incomplete_credentials_are_a_clear_error(tmp_path: Path):
     code, _, err = await run_baton("run", env=clean_env(SLACK_BOT_TOKEN="xoxb-1"))
     assert code == 2

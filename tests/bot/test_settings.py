@@ -48,6 +48,7 @@ def test_secrets_do_not_show_in_repr(clean_env):
         ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
         ({"SLACK_SIGNING_SECRET": "s"}, "SLACK_BOT_TOKEN"),
         ({"BATON_PORT": "99999"}, "BATON_PORT"),
+        ({"BATON_LOG_LEVEL": "verbose"}, "BATON_LOG_LEVEL"),
     ],
 )
 def test_incomplete_or_invalid_settings_name_the_variable(clean_env, env, message):
@@ -55,3 +56,8 @@ def test_incomplete_or_invalid_settings_name_the_variable(clean_env, env, messag
         clean_env.setenv(name, value)
     with pytest.raises(ValidationError, match=message):
         Settings()
+
+
+def test_the_log_level_is_taken_in_any_case(clean_env):
+    clean_env.setenv("BATON_LOG_LEVEL", " warning ")
+    assert Settings().log_level == "WARNING"
