@@ -147,6 +147,10 @@ class Conversation:
     id: int | None = None
 
 
+# Authors whose message answers the customer (ends their wait); other bots and Baton itself don't.
+ANSWERING_AUTHORS = (AuthorKind.INTERNAL, AuthorKind.AI)
+
+
 class HandoffState(StrEnum):
     OPEN = "open"
     CLAIMED = "claimed"

@@ -29,7 +29,7 @@ from routing.intake import (
     as_sent,
 )
 from routing.models import (
-    AIAssessment,
+    ANSWERING_AUTHORS,
     AuthorKind,
     Conversation,
     EventSource,
@@ -499,12 +499,16 @@ class BatonService(
         history = await tx.conversations.messages(
             channel_id=conversation.channel_id, thread_ts=conversation.thread_ts, limit=HISTORY_FOR_DECISIONS
         )
-        facts = _customer_turn(history, assessment=None, at=now)
-        if facts is None:  # the customer's messages were deleted: nobody is waiting
+        turn = _last_customer_message(history)
+        # Nobody is waiting when the customer's messages were deleted, or when an answer came after their
+        # last one: stored first (its event delivered first, or by another replica), it could not stop a
+        # wait that had not started yet.
+        if turn is None or _answered_after(history, turn):
             await tx.conversations.answered(
                 channel_id=conversation.channel_id, thread_ts=conversation.thread_ts
             )
             return False
+        facts = turn.as_facts(received_at=now, assessment=None)
         try:
             await self._open(tx, decision, facts, channel, now, source=EventSource.SCHEDULER)
         except LiveHandoffExists:
@@ -518,12 +522,12 @@ def _last_customer_message(history: list[StoredMessage]) -> StoredMessage | None
     return customer[-1] if customer else None
 
 
-def _customer_turn(
-    history: list[StoredMessage], *, assessment: AIAssessment | None, at: datetime
-) -> MessageFacts | None:
-    """The conversation's last customer message as facts carrying the AI's assessment of its answer."""
-    turn = _last_customer_message(history)
-    return turn.as_facts(received_at=at, assessment=assessment) if turn else None
+def _answered_after(history: list[StoredMessage], question: StoredMessage) -> bool:
+    """Whether someone of ours or the AI agent wrote in the conversation after this customer message."""
+    asked = ts_order(question.ts)
+    return any(
+        m.author_kind in ANSWERING_AUTHORS and not m.deleted and ts_order(m.ts) > asked for m in history
+    )
 
 
 def _reclock(before: Handoff, changed: Handoff, *, now: datetime) -> Handoff:

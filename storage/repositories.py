@@ -25,13 +25,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from routing.models import Account, AuthorKind, Conversation, StoredMessage, WatchedChannel
+from routing.models import ANSWERING_AUTHORS, Account, AuthorKind, Conversation, StoredMessage, WatchedChannel
 from storage.batch import bind_columns, pg_unnest
 from storage.dialect import conversation_lists, in_conversations, insert, per_dialect
 from storage.tables import CHANNELS, CONVERSATIONS, HANDOFFS, LIVE_HANDOFF_SQL, MESSAGES, PROCESSED_EVENTS
-
-# Authors whose message answers the customer; other bots and Baton itself don't stop the wait.
-_ANSWERING_AUTHORS = (AuthorKind.INTERNAL, AuthorKind.AI)
 
 # Statements on the intake's path, built once (see storage.dialect.per_dialect).
 _REMEMBER = per_dialect(
@@ -296,7 +293,7 @@ class SqlConversations:
             return False
         # A deleted message (a delete that came before the message) leaves nobody waiting.
         customer = message.author_kind is AuthorKind.CUSTOMER and not message.deleted
-        waiting = "start" if customer else "stop" if message.author_kind in _ANSWERING_AUTHORS else "keep"
+        waiting = "start" if customer else "stop" if message.author_kind in ANSWERING_AUTHORS else "keep"
         counted = {
             "channel_id": message.channel_id,
             "thread_ts": message.thread_ts,
@@ -529,7 +526,7 @@ def _conversation_counts(messages: Sequence[StoredMessage]) -> list[dict[str, An
         if message.author_kind is AuthorKind.CUSTOMER:
             row["customer_message_count"] += 1
             row["waiting_since"] = row["waiting_since"] or message.received_at
-        elif message.author_kind in _ANSWERING_AUTHORS:
+        elif message.author_kind in ANSWERING_AUTHORS:
             row["waiting_since"], row["reset"] = None, True
     return [rows[key] for key in sorted(rows)]  # in key order, as the messages (see add_messages)
 

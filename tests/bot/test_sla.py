@@ -280,6 +280,30 @@ async def test_a_customer_left_waiting_opens_a_handoff(store: SqlStore):
     assert (await service.events(handoff.id))[0].source is EventSource.SCHEDULER
 
 
+async def test_an_answer_stored_before_the_question_it_answers_leaves_nobody_waiting(store: SqlStore):
+    """The answer's event came first (the question's delivery was retried, or another replica stored it a
+    moment later): the question still started a wait when it was stored, but the sweep sees the answer."""
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock)
+    await watched(service, unanswered_minutes=20)
+    question = customer("How do I export a CSV report?", clock)
+    answer = replace(
+        customer("Settings → Export → CSV", clock, thread=question.thread_ts),
+        author_kind=AuthorKind.AI, author_id="U0AIBOT", author_team="T0OURS",
+    )  # fmt: skip
+    await service.handle_message(answer)
+    await service.handle_message(question)
+    clock.at(MONDAY_10, 31)
+    assert not (await service.sweep()).opened
+    async with store.transaction() as tx:
+        assert (
+            await tx.conversations.get(channel_id="C0ACME", thread_ts=question.thread_ts)
+        ).waiting_since is None
+    await service.handle_message(customer("And a PDF?", clock, thread=question.thread_ts))  # a new question
+    clock.at(MONDAY_10, 52)
+    assert (await service.sweep()).opened == 1
+
+
 async def test_a_closed_handoff_ends_the_wait_until_the_customer_writes_again(store: SqlStore):
     """Resolved or marked not needed, the customer counts as dealt with: the same old message does not open
     a handoff again after the cooldown; a new customer message starts a new wait."""
