@@ -73,6 +73,8 @@ class Administration:
                 return False
             latest = await tx.config_versions.latest()
         assert latest is not None
+        if latest.version <= self.config_version:
+            return False  # this process put a newer one in force meanwhile (an admin's change made here)
         config = _parsed(latest)
         if config is None:
             self._bad_version = latest.version
@@ -117,7 +119,8 @@ class Administration:
                 if not await tx.config_versions.append(stored):
                     continue  # someone stored this version number first: apply the edit on top of theirs
                 await self._audit(tx, actor, action, done.target, done.before, done.after)
-            self.config, self.config_version = config, version
+            if version > self.config_version:  # (a refresh may have put a newer one in force meanwhile)
+                self.config, self.config_version = config, version
             return ConfigChange(done, version)
         raise Conflict("the configuration kept changing while I applied yours; try again")
 

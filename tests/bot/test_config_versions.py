@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 from pathlib import Path
 
 import yaml
@@ -15,7 +16,8 @@ from routing.config import BatonConfig, config_to_data, parse_config
 from routing.config_edits import rule_enabled, rule_set
 from routing.models import Actor, ChangeSource, ConfigVersion
 from routing.service import BatonService
-from storage import SqlStore
+from storage import SqlStore, create_engine, migrate
+from storage.admin import SqlConfigVersions
 
 from .test_cli import clean_env, run_baton
 
@@ -188,3 +190,37 @@ async def test_the_baton_command_line_exports_and_imports(tmp_path: Path):
     assert code == 0 and "configuration version 1" in err
     code, again, _ = await run_baton("rules", "export", env=env)
     assert again == changed
+
+
+async def test_a_refresh_racing_a_change_made_here_does_not_put_an_older_version_back(
+    postgresql_url: str, monkeypatch
+):
+    engine = create_engine(postgresql_url)
+    await migrate(engine)
+    here, there = (BatonService(store=SqlStore(engine), clock=utc_now) for _ in range(2))
+    try:
+        await here.start_config(None, actor=FILE)
+        await there.start_config(None, actor=FILE)
+        await there.change_config(rule_enabled("deal_moment", False), actor=ADA, action="rules.disable")
+        gate, paused = asyncio.Event(), asyncio.Event()
+        read_latest = SqlConfigVersions.latest
+
+        async def latest(
+            self: SqlConfigVersions, *, source: ChangeSource | None = None
+        ) -> ConfigVersion | None:
+            found = await read_latest(self, source=source)
+            if source is None and asyncio.current_task().get_name() == "refresh":  # type: ignore[union-attr]
+                paused.set()
+                await gate.wait()  # the scheduler's refresh, between its read and putting it in force
+            return found
+
+        monkeypatch.setattr(SqlConfigVersions, "latest", latest)
+        refresh = asyncio.create_task(here.refresh_config(), name="refresh")
+        await paused.wait()
+        change = await here.change_config(rule_set("frustration", "threshold", "0.9"), actor=ADA, action="x")
+        assert change.version == 2
+        gate.set()
+        assert not await refresh
+        assert here.config_version == 2 and here.config.rules.rule("frustration").threshold == 0.9
+    finally:
+        await engine.dispose()
