@@ -110,7 +110,9 @@ class Administration:
                 # A file read at start is recorded even when it changes nothing, so that the next start
                 # knows it was read (and does not undo what admins changed since).
                 current = _parsed(latest) if latest is not None else self.config
-                if config == current and actor.source is not ChangeSource.CONFIG_FILE:
+                # (... unless the newest version is that file's already: another replica read it first.)
+                read_already = latest is not None and latest.source is ChangeSource.CONFIG_FILE
+                if config == current and (actor.source is not ChangeSource.CONFIG_FILE or read_already):
                     return ConfigChange(done, None)
                 version = (latest.version if latest is not None else 0) + 1
                 stored = ConfigVersion(

@@ -224,3 +224,18 @@ async def test_a_refresh_racing_a_change_made_here_does_not_put_an_older_version
         assert here.config_version == 2 and here.config.rules.rule("frustration").threshold == 0.9
     finally:
         await engine.dispose()
+
+
+async def test_two_replicas_starting_with_the_same_file_store_it_once(postgresql_url: str):
+    engine = create_engine(postgresql_url)
+    await migrate(engine)
+    given = from_file(frustration=0.6)
+    replicas = [BatonService(store=SqlStore(engine), clock=utc_now) for _ in range(2)]
+    try:
+        await asyncio.gather(*(replica.start_config(given, actor=FILE) for replica in replicas))
+        async with SqlStore(engine).transaction(readonly=True) as tx:
+            assert await tx.config_versions.latest_number() == 1
+            assert [e.action for e in await tx.audit_log.recent(limit=10)] == ["config.load"]
+        assert all(replica.config == given for replica in replicas)
+    finally:
+        await engine.dispose()
