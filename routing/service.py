@@ -306,11 +306,17 @@ class BatonService(
             target=handoff.target,
         )
         writes = []
+        warm = self.config.handoffs.warm_messages.get(handoff.escalation_type, "")
         if destination is None:
-            logger.warning("handoff %s has no route and no default target: no card is posted", handoff.id)
+            # Nobody is told, so the customer is promised nobody either.
+            logger.warning(
+                "handoff %s has no route and no default target: no card is posted and the customer is "
+                "not told a person is coming",
+                handoff.id,
+            )
+            warm = ""
         else:
             writes.append(notify.post_card(handoff, now=now))
-        warm = self.config.handoffs.warm_messages.get(handoff.escalation_type, "")
         if warm:
             writes.append(notify.customer_message(handoff, text=warm, now=now, dedupe=f"warm:{handoff.id}"))
         await tx.outbox.enqueue_many(writes)

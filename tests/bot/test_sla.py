@@ -488,3 +488,19 @@ async def test_a_failed_chunk_rolls_back_alone_and_its_handoffs_stay_due(store: 
     await service.sweep()  # the rolled-back ones breach now (the others go on to their first tier)
     for handoff in opened:
         assert (await kinds(service, handoff.id)).count("sla_breached") == 1
+
+
+async def test_a_handoff_nobody_is_told_of_promises_the_customer_nobody(store: SqlStore):
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock, routing=RoutingTable())  # no route, no default: no card
+    await watched(service)
+    result = await service.handle_message(customer("Can I talk to a person please?", clock))
+    assert result.handoff is not None
+    assert await notes(store, result.handoff.id) == []  # no card, and no "a specialist is coming"
+    routed = service_on(store, clock)
+    other = await routed.handle_message(customer("Can I talk to a person please?", clock))
+    assert other.handoff is not None
+    assert [n.split(":")[0] for n in await notes(store, other.handoff.id)] == [
+        "post_card",
+        "customer_message",
+    ]
