@@ -63,7 +63,7 @@ class RoutingTable:
     """Ordered routes and the default target when none matches."""
 
     routes: tuple[Route, ...] = ()
-    default: Target | None = None  # None: handoffs still open (and show in App Home) but no card is posted
+    default: Target | None = None  # None: handoffs still open (stats, the API) but no card is posted
 
     def choose(self, *, escalation_type: str, account: Account, channel_id: str) -> tuple[str, Target | None]:
         """The first matching route's id and target, or ("default", the default target)."""
