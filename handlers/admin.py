@@ -31,6 +31,13 @@ _STATS_ANSWERS = Background()
 _FENCE = re.compile(r"^\s*```(?:[a-z]*[ \t]*\n)?(.*?)\n?```\s*$", re.S)  # ```yaml on its own line
 
 
+# What a person of another organisation (a customer in a Slack Connect channel) is told for any /baton.
+FOR_THE_TEAM = (
+    "`/baton` is for the team that runs this channel, to look after your conversations with them. "
+    "Nothing was changed."
+)
+
+
 def refusal(spec: Spec, role: Role) -> str | None:
     """Why `role` may not run the command, or None if it may."""
     if spec.access is Access.ANYONE or (spec.access is Access.MEMBER and role is not Role.EXTERNAL):
@@ -38,10 +45,7 @@ def refusal(spec: Spec, role: Role) -> str | None:
     if role is Role.ADMIN:
         return None
     if role is Role.EXTERNAL:
-        return (
-            f"`/baton {spec.name}` is only for the team that runs Baton here; people of other organisations "
-            "can use `/baton help` and `/baton test`. Nothing was changed."
-        )
+        return FOR_THE_TEAM
     return (
         f"`/baton {spec.name}` is for Baton admins: workspace admins and owners, and people an admin added "
         "with `/baton admins add`. Nothing was changed; `/baton admins list` shows who can help."

@@ -11,8 +11,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from handlers.admin import refusal, run_admin_command, start_stats
+from handlers.admin import FOR_THE_TEAM, refusal, run_admin_command, start_stats
 from handlers.context import ROLE, attach_command_role, service_of
+from handlers.permissions import Role
 from routing.admin_grammar import UsageError, parse_command, spec_of
 from routing.dry_run import dry_run
 
@@ -41,6 +42,9 @@ async def on_baton(
         return
     if denied := refusal(parsed.spec, context[ROLE]):
         await ack(response_type="ephemeral", text=denied)
+        return
+    if context[ROLE] is Role.EXTERNAL:  # only `help` gets here: the command list is not for customers
+        await ack(response_type="ephemeral", text=FOR_THE_TEAM)
         return
     service = service_of(context)
     if parsed.name == "stats":

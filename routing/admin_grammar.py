@@ -21,7 +21,7 @@ MAX_ARGUMENT = 1000  # one argument: a phrase, a regex, a message
 class Access(StrEnum):
     """Who may run a command."""
 
-    ANYONE = "anyone"  # customers in a shared channel too (help, the dry run)
+    ANYONE = "anyone"  # customers in a shared channel too (help, which tells them it is not for them)
     MEMBER = "member"  # members of our workspace: read-only commands
     ADMIN = "admin"  # Baton admins: every change, the audit log, export and import
 
@@ -77,7 +77,7 @@ A, M, ANY = Access.ADMIN, Access.MEMBER, Access.ANYONE
 SPECS: tuple[Spec, ...] = (
     Spec("help", "help [rules|types|route|channel|admins]", "this help, or one group's commands", ANY, 0, 1),
     Spec("test", "test <a customer message>", "which triggers would fire and where the card would go "
-         "(stores and posts nothing)", ANY, raw=True),
+         "(stores and posts nothing)", M, raw=True),
     Spec("stats", "stats [24h|7d|30d|<n>h|<n>d|<n>w]", "escalation rate against the healthy 5-15% band, "
          "time to claim and resolve, SLA, not-needed shares, and threshold advice replayed on the period "
          "(default 7d)", M, 0, 1),

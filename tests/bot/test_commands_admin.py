@@ -192,7 +192,7 @@ async def test_workspace_owners_are_admins_and_other_organisations_admins_are_no
         f"admins add <@{seed.customer_id}>",
     ):
         answer = await slash(sandbox, seed, text, user="U0ACMEADMIN")
-        assert "only for the team that runs Baton here" in answer and "Nothing was changed" in answer, text
+        assert "is for the team that runs this channel" in answer and "Nothing was changed" in answer, text
     assert await state(baton) == before
 
 
@@ -228,13 +228,32 @@ ADMIN_ONLY = [
 @pytest.mark.parametrize("who", ["rep", "customer"])
 async def test_only_admins_change_anything(baton: Runtime, sandbox: Sandbox, seed: SeedInfo, who: str):
     user = seed.rep_id if who == "rep" else seed.customer_id
-    expected = "is for Baton admins" if who == "rep" else "only for the team that runs Baton here"
+    expected = "is for Baton admins" if who == "rep" else "is for the team that runs this channel"
     before = await state(baton)
     for text in ADMIN_ONLY:
         answer = await slash(sandbox, seed, text, user=user)
         assert expected in answer and "Nothing was changed" in answer, text
     assert await state(baton) == before
-    assert "`/baton test <a customer message>`" in await slash(sandbox, seed, "help", user=user)
+    help_text = await slash(sandbox, seed, "help", user=user)
+    assert ("`/baton test <a customer message>`" in help_text) is (
+        who == "rep"
+    )  # no command list for customers
+
+
+async def test_a_customer_learns_nothing_internal_from_baton(
+    baton: Runtime, sandbox: Sandbox, seed: SeedInfo
+):
+    for text in (
+        "test I want to expand to 500 seats, talk to a person",
+        "help",
+        "help route",
+        "stats",
+        "route list",
+    ):
+        answer = await slash(sandbox, seed, text, user=seed.customer_id)
+        assert answer.startswith("`/baton` is for the team that runs this channel"), text
+        for internal in ("route", "rule", "C0TRIAGE", "U0REP", "tier", "escalat"):
+            assert internal not in answer.lower(), (text, internal)
 
 
 BAD_INPUT = {

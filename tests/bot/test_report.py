@@ -107,7 +107,7 @@ async def test_slash_stats_refuses_customers_and_explains_bad_periods(
     baton: Runtime, sandbox: Sandbox, seed: SeedInfo
 ):
     refused = await slash(sandbox, seed, "stats", user=seed.customer_id)
-    assert "only for the team that runs Baton here" in refused
+    assert "is for the team that runs this channel" in refused
     for text in ("stats soon", "stats 400d", "stats 7d 30d"):
         answer = await slash(sandbox, seed, text, user=seed.rep_id)
         assert "Usage: `/baton stats [24h|7d|30d|<n>h|<n>d|<n>w]`" in answer, text
