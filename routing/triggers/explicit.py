@@ -18,7 +18,11 @@ def _negated(lower: str, start: int, end: int) -> bool:
     origin = max(0, start - 60)
     window = lower[origin:end]
     cut = max((b.end() for b in lx.CLAUSE_BREAK.finditer(window) if b.start() < start - origin), default=0)
-    return bool(lx.NEGATION_BEFORE.search(window[cut:]) or lx.NEGATION_AFTER.search(lower[end : end + 40]))
+    return bool(
+        lx.NEGATION_BEFORE.search(window[cut:])
+        or lx.NEGATED_HANDOVER.search(window[cut : start - origin])
+        or lx.NEGATION_AFTER.search(lower[end : end + 40])
+    )
 
 
 def find_requests(lower: str, bits: int | None = None) -> tuple[list[tuple[str, str, float]], list[str]]:

@@ -152,9 +152,6 @@ NEGATION_BEFORE = re.compile(
     r"(?:\bno need\b|\bnot necessary\b|\bunnecessary\b|\b(?:don't|do not|dont|doesn't|does not|didn't|"
     r"did not|won't|will not|wouldn't|would not|no longer|never) (?:really |actually |even )?"
     r"(?:need|want|wanna|require|have to)\b|"
-    # the hand-over itself refused: "please don't connect me to an agent", "do not escalate this"
-    r"\b(?:don't|do not|dont|no need to|please stop) "
-    r"(?:connect|transfer|escalate|forward|put (?:me|us) through)|"
     r"\bneedn't\b|\bnever ?mind\b|\brather not\b|\bprefer not\b|"
     r"\bwithout\b(?! (?:further |any )?(?:delay|waiting))|\bno thanks\b|"
     r"\bnot (?:looking|trying|asking|going) (?:for|to)\b|\binstead of\b|"
@@ -163,6 +160,12 @@ NEGATION_BEFORE = re.compile(
     r"would|can|could|seems|cares|answers|answered|replies|replied|responds|responded|helps|helped|picks|"
     r"picked|gets|got|reads|read)\b)|\bnot (?:a |an )?(?:agent|human|person)\b|"
     r"\bcancel (?:the|my) (?:request|callback|call)\b|\bno (?:call|callback)\b)[^.!?;,]{0,80}$"
+)
+# the hand-over itself refused, right before the request it governs: "please don't connect me to an agent",
+# "do not escalate this", "don't escalate this to a manager"; not "don't transfer me to a bot - I need one"
+NEGATED_HANDOVER = re.compile(
+    r"\b(?:don't|do not|dont|please stop|no need to)\s+"
+    r"(?:(?:connect|transfer|escalate|forward|put)\w*(?:\s+\S+){0,3}\s+(?:to|with))?\s*$"
 )
 NEGATION_AFTER = re.compile(
     r"^[^.!?;,]{0,25}\b(?:is |are )?(?:not needed|not necessary|unnecessary|no longer needed|not required)\b"

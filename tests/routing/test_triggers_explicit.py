@@ -82,6 +82,11 @@ def test_negation_applies_only_to_its_own_clause() -> None:
         "I don't need the docs please get me a human",
         "don't transfer me to another bot. Connect me to a person",
         "don't connect me to the bot, I want a human",
+        "Please don't transfer me to another bot - I need a human",
+        "don't transfer me to another bot I want a human",
+        "stop, don't transfer me to another bot and get me a human",
+        "Dont forward me to your help center I want an agent",
+        "please stop forwarding me to the FAQ I want to speak to a human",
     ],
 )
 def test_a_negator_in_an_earlier_clause_does_not_cancel_a_request(text: str) -> None:
