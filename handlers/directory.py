@@ -21,6 +21,17 @@ class TeamDirectory:
         self._teams: OrderedDict[str, str] = OrderedDict()
         self._max_size = max_size
 
+    def learn(self, user_id: str, team: str) -> None:
+        """Remember a user's team that a payload stated (a message with `user_team`), sparing users.info."""
+        if user_id and team and self._teams.get(user_id) != team:
+            self._remember(user_id, team)
+
+    def _remember(self, user_id: str, team: str) -> None:
+        self._teams[user_id] = team
+        self._teams.move_to_end(user_id)
+        if len(self._teams) > self._max_size:
+            self._teams.popitem(last=False)
+
     async def team_of(self, client: AsyncWebClient, user_id: str) -> str | None:
         """The user's team id, or None when Slack does not know the user; SlackApiError when Slack could not
         answer."""
@@ -40,7 +51,5 @@ class TeamDirectory:
         team = user.get("team_id") or (user.get("profile") or {}).get("team")
         if not team:
             return None
-        self._teams[user_id] = team
-        if len(self._teams) > self._max_size:
-            self._teams.popitem(last=False)
+        self._remember(user_id, str(team))
         return str(team)

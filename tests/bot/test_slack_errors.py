@@ -32,8 +32,8 @@ async def test_a_customer_s_broadcast_reply_waits_for_slack_to_say_whose_it_is(
     # Slack's thread_broadcast events name no team: Baton asks users.info. Rate limited past the client's
     # retries, the event fails (a guess would file the customer's message as ours, unjudged) and Slack
     # delivers it again.
-    root = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Hello")
-    await settle(baton, sandbox)
+    root = await sandbox.post_message(seed.rep_id, seed.shared_channel_id, "Hello from the team")
+    await settle(baton, sandbox)  # (the customer has never written: Baton can't know their team yet)
     sandbox.faults.inject("users.info", count=3, kind="ratelimit", retry_after=1)
     posted = await sandbox.post_message(
         seed.customer_id, seed.shared_channel_id, ASK, thread_ts=root.message.ts, subtype="thread_broadcast"
@@ -44,7 +44,7 @@ async def test_a_customer_s_broadcast_reply_waits_for_slack_to_say_whose_it_is(
     await settle(baton, sandbox)
     messages = await stored(baton, seed.shared_channel_id, root.message.ts)
     assert [(m.text, m.author_kind) for m in messages] == [
-        ("Hello", AuthorKind.CUSTOMER),
+        ("Hello from the team", AuthorKind.INTERNAL),
         (ASK, AuthorKind.CUSTOMER),
     ]
     assert len(await handoffs_of(baton)) == 1
@@ -62,3 +62,40 @@ async def test_a_customer_s_file_share_is_theirs_by_the_file_without_asking_slac
     assert [(m.text, m.author_kind) for m in messages] == [(ASK, AuthorKind.CUSTOMER)]
     assert len(await handoffs_of(baton)) == 1
     assert sandbox.calls_to("users.info") == []
+
+
+async def test_a_broadcast_reply_whose_author_slack_cannot_name_is_a_customer_s_at_the_last_retry(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    # users.info down for longer than Slack retries an event: at its last retry the author of a message in
+    # a shared channel counts as a customer (a rep taken for one costs a needless handoff at worst).
+    sandbox.delivery_settings.retry_delay_scale = 0.01
+    root = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Hello")
+    await settle(baton, sandbox)
+    sandbox.faults.inject("users.info", count=1000, kind="error", error="internal_error")
+    posted = await sandbox.post_message(
+        seed.rep_id, seed.shared_channel_id, ASK, thread_ts=root.message.ts, subtype="thread_broadcast"
+    )
+    assert posted.outcome is not None and posted.outcome.ok
+    assert [a.status for a in posted.outcome.attempts][:3] == [500, 500, 500]
+    await settle(baton, sandbox)
+    messages = await stored(baton, seed.shared_channel_id, root.message.ts)
+    assert [(m.text, m.author_kind) for m in messages] == [
+        ("Hello", AuthorKind.CUSTOMER),
+        (ASK, AuthorKind.CUSTOMER),  # (the rep's, in truth: a needless handoff, not a lost request)
+    ]
+
+
+async def test_a_customer_who_wrote_before_is_known_without_asking_slack(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    root = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Hello")  # states their team
+    await settle(baton, sandbox)
+    sandbox.faults.inject("users.info", count=1000, kind="error", error="internal_error")
+    posted = await sandbox.post_message(
+        seed.customer_id, seed.shared_channel_id, ASK, thread_ts=root.message.ts, subtype="thread_broadcast"
+    )
+    assert posted.outcome is not None and [a.status for a in posted.outcome.attempts] == [200]
+    await settle(baton, sandbox)
+    assert sandbox.calls_to("users.info") == []
+    assert len(await handoffs_of(baton)) == 1
