@@ -25,6 +25,10 @@ def _env(*names: str) -> AliasChoices:
     return AliasChoices(*names)
 
 
+_LEVEL_ALIASES = {"WARN": "WARNING", "FATAL": "CRITICAL", "10": "DEBUG", "20": "INFO", "30": "WARNING",
+                  "40": "ERROR", "50": "CRITICAL"}  # fmt: skip
+
+
 class Settings(BaseSettings):
     """Everything configurable, from environment variables (see the README's configuration table)."""
 
@@ -50,7 +54,11 @@ class Settings(BaseSettings):
     @field_validator("log_level", mode="before")
     @classmethod
     def _level_in_any_case(cls, value: object) -> object:
-        return value.strip().upper() if isinstance(value, str) else value
+        """Any case, and the other names and numbers Python's logging takes (WARN, FATAL, 10 to 50)."""
+        if not isinstance(value, str):
+            return value
+        level = value.strip().upper()
+        return _LEVEL_ALIASES.get(level, level)
 
     @model_validator(mode="after")
     def _credentials_are_complete(self) -> Settings:

@@ -58,6 +58,10 @@ def test_incomplete_or_invalid_settings_name_the_variable(clean_env, env, messag
         Settings()
 
 
-def test_the_log_level_is_taken_in_any_case(clean_env):
-    clean_env.setenv("BATON_LOG_LEVEL", " warning ")
-    assert Settings().log_level == "WARNING"
+@pytest.mark.parametrize(
+    ("given", "level"),
+    [(" warning ", "WARNING"), ("warn", "WARNING"), ("FATAL", "CRITICAL"), ("10", "DEBUG")],
+)
+def test_the_log_level_is_taken_as_python_s_logging_takes_it(clean_env, given, level):
+    clean_env.setenv("BATON_LOG_LEVEL", given)
+    assert Settings().log_level == level
