@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.client import SLACK_TIMEOUT
 from bot.metrics import Metrics
-from handlers.delivery_errors import InternalPostRefused, Permanent, RateLimited, Transient
+from handlers.delivery_errors import InternalPostRefused, NotYet, Permanent, RateLimited, Transient
 from handlers.notifier import Notifier
 from routing.models import OutboxItem
 from routing.ports import Store
@@ -206,6 +206,8 @@ class OutboxWorker:
             await self._retry(
                 item, lease, wait, "ambiguous: Slack had not answered when its lease was ending"
             )
+        except NotYet as waiting:  # not a try: the row's backoff stays as it was
+            await self._retry(item, lease, waiting.after, f"waiting: {waiting}", attempts=item.attempts - 1)
         except RateLimited as limited:
             self._count("ratelimited")
             await self._retry(
@@ -233,13 +235,19 @@ class OutboxWorker:
         if self._metrics is not None:
             self._metrics.delivery_failed(kind)
 
-    async def _retry(self, item: OutboxItem, lease: _Lease, delay: float, error: str) -> None:
+    async def _retry(
+        self, item: OutboxItem, lease: _Lease, delay: float, error: str, *, attempts: int | None = None
+    ) -> None:
         assert item.id is not None
         logger.info("outbox row %s (%s) retries in %.1fs: %s", item.id, item.method, delay, error)
         available_at = self._clock() + timedelta(seconds=delay)
         async with self._store.transaction() as tx:
             await tx.outbox.reschedule(
-                item_id=item.id, available_at=available_at, error=error[:500], held_until=lease.until
+                item_id=item.id,
+                available_at=available_at,
+                error=error[:500],
+                held_until=lease.until,
+                attempts=None if attempts is None else max(attempts, 0),
             )
         if self._retry_at is None or available_at < self._retry_at:
             self._retry_at = available_at

@@ -116,6 +116,12 @@ class DeliverySupport:
         async with self._store.transaction(readonly=True) as tx:
             return await tx.handoffs.get(handoff_id=handoff_id)
 
+    async def card_given_up(self, handoff_id: int) -> bool:
+        """Whether the handoff's card can never be posted: its delivery failed for good, or none is queued."""
+        async with self._store.transaction(readonly=True) as tx:
+            row = await tx.outbox.by_dedupe(dedupe_key=f"card:{handoff_id}")
+        return row is None or row.failed_at is not None
+
     async def events(self, handoff_id: int) -> list[HandoffEvent]:
         """A handoff's history."""
         async with self._store.transaction(readonly=True) as tx:

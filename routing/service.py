@@ -318,7 +318,11 @@ class BatonService(
         else:
             writes.append(notify.post_card(handoff, now=now))
         if warm:
-            writes.append(notify.customer_message(handoff, text=warm, now=now, dedupe=f"warm:{handoff.id}"))
+            writes.append(
+                notify.customer_message(
+                    handoff, text=warm, now=now, dedupe=f"warm:{handoff.id}", after_card=True
+                )
+            )
         await tx.outbox.enqueue_many(writes)
         return handoff
 
@@ -393,7 +397,7 @@ class BatonService(
                     handoff,
                     text=claim_message.format(rep=f"<@{handoff.assignee_id}>"),  # checked when loaded
                     now=now,
-                    dedupe=f"claimed:{handoff.id}:{handoff.assignee_id}",
+                    dedupe=f"claimed:{handoff.id}:{handoff.assignee_id}:{handoff.version}",  # (again if back)
                 )
             )
 

@@ -14,7 +14,7 @@ async def test_a_burst_of_5xx_answers_delays_cards_but_posts_each_once(
     baton, sandbox: Sandbox, seed: SeedInfo
 ):
     for status in (500, 502, 503, 504):
-        sandbox.faults.inject("chat.postMessage", count=2, kind="http_500", status=status)
+        sandbox.faults.inject("chat.postMessage", count=1, kind="http_500", status=status)
     await escalate_all(sandbox, seed, ASKS[:3])
     await settle(baton, sandbox, timeout=40)
 

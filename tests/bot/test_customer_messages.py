@@ -1,0 +1,67 @@
+"""What the customer is told is checked as it goes out, not as it was queued: nothing stale, nothing promised
+that nobody was told about."""
+
+from __future__ import annotations
+
+import asyncio
+
+from sandbox import Sandbox, SeedInfo
+from tests.bot.conftest import settle
+from tests.bot.test_handoffs import card_of, handoffs_of, thread_texts
+
+ASK = "Can I talk to a person please?"
+
+
+def customer_thread(sandbox: Sandbox, seed: SeedInfo, ts: str) -> list[str]:
+    return thread_texts(sandbox, seed.shared_channel_id, ts)
+
+
+async def test_a_warm_message_still_queued_when_the_handoff_is_closed_is_not_sent(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    # Slack rate-limits the busy shared channel for a while; meanwhile a rep clicks Not needed on the card.
+    limited = {"on": True}
+    real_check = sandbox.limiter.check
+    sandbox.limiter.check = lambda key: (
+        3 if limited["on"] and key == seed.shared_channel_id else real_check(key)
+    )  # type: ignore[method-assign]
+    posted = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, ASK)
+    for _ in range(100):
+        if [m for m in sandbox.messages(seed.triage_channel_id) if m.metadata]:
+            break
+        await asyncio.sleep(0.05)
+    card = card_of(sandbox, seed.triage_channel_id)
+    await sandbox.click_button(seed.rep_id, seed.triage_channel_id, card.ts, "baton_dismiss")
+    ((handoff,),) = [await handoffs_of(baton)]
+    assert handoff.state.value == "dismissed"
+    limited["on"] = False
+    await settle(baton, sandbox)
+    assert customer_thread(sandbox, seed, posted.message.ts) == []
+
+
+async def test_no_claim_message_in_a_channel_no_longer_watched(baton, sandbox: Sandbox, seed: SeedInfo):
+    posted = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, ASK)
+    await settle(baton, sandbox)
+    told = customer_thread(sandbox, seed, posted.message.ts)
+    await sandbox.run_command(seed.admin_id, seed.shared_channel_id, "/baton", "channel unwatch")
+    card = card_of(sandbox, seed.triage_channel_id)
+    await sandbox.click_button(seed.rep_id, seed.triage_channel_id, card.ts, "baton_claim")
+    await settle(baton, sandbox)
+    assert customer_thread(sandbox, seed, posted.message.ts) == told  # nothing more
+
+
+async def test_a_handoff_reassigned_back_tells_the_customer_who_has_it(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    posted = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, ASK)
+    await settle(baton, sandbox)
+    card = card_of(sandbox, seed.triage_channel_id)
+    await sandbox.click_button(seed.rep_id, seed.triage_channel_id, card.ts, "baton_claim")
+    await settle(baton, sandbox)
+    for actor, to in ((seed.rep_id, seed.admin_id), (seed.admin_id, seed.rep_id)):
+        await sandbox.click_button(actor, seed.triage_channel_id, card.ts, "baton_reassign", selected_user=to)
+        await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    assert handoff.assignee_id == seed.rep_id
+    texts = customer_thread(sandbox, seed, posted.message.ts)
+    assert texts[-1].startswith(f"<@{seed.rep_id}>") and len(texts) == 4  # warm, rep, admin, rep again
