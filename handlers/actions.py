@@ -61,6 +61,13 @@ async def on_card_action(
         return
     selected = (action.get("selected_option") or {}).get("value")
     assignee = action.get("selected_user")
+    snooze = int(selected) if selected and str(selected).isdigit() and len(str(selected)) < 7 else None
+    offered = service_of(context).config.handoffs.snooze_minutes
+    if ACTIONS[action["action_id"]] is Action.SNOOZE and snooze not in offered:
+        # A card or Home drawn under an earlier configuration: only what is offered now counts.
+        choices = ", ".join(f"{m} min" for m in offered)
+        await tell(f"That snooze is no longer offered (now: {choices}); pick one from the refreshed card.")
+        return
     if ACTIONS[action["action_id"]] is Action.REASSIGN and assignee:
         permissions: Permissions = context[PERMISSIONS]
         our_team = installation_of(context).team_id
@@ -75,7 +82,7 @@ async def on_card_action(
             actor=str(user.get("id") or ""),
             source=EventSource.SLACK_ACTION,
             assignee=assignee,
-            snooze_minutes=int(selected) if selected and str(selected).isdigit() else None,
+            snooze_minutes=snooze,
         )
     except BatonError as error:
         await tell(str(error))

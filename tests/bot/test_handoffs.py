@@ -336,3 +336,21 @@ async def test_reassigning_to_the_current_assignee_is_not_a_reassignment(
     (h,) = await handoffs_of(baton)
     events = [(e.kind, e.data) for e in await baton.service.events(h.id)]
     assert [k for k, _ in events].count("reassigned") == 0
+
+
+async def test_a_snooze_the_configuration_no_longer_offers_is_refused(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    # A card drawn under an earlier configuration (that offered 30 days), or a tampered value.
+    await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "I want to speak to a human")
+    await settle(baton, sandbox)
+    card = card_of(sandbox, seed.triage_channel_id)
+    for stale in ("43200", "99999999999"):
+        await sandbox.click_button(
+            seed.rep_id, seed.triage_channel_id, card.ts, "baton_snooze", selected_option=stale
+        )
+        await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    assert handoff.state is HandoffState.OPEN and handoff.snoozed_until is None
+    told = [r for r in sandbox.responses if "no longer offered" in str(r.body.get("text"))]
+    assert len(told) == 2 and "1440 min" in str(told[0].body.get("text"))
