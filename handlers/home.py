@@ -46,6 +46,7 @@ class HomeTab:
         self._max_entries = max_entries
         self._groups: dict[str, tuple[frozenset[str], float]] = {}
         self._renders: dict[str, int] = {}  # user → number of their newest render
+        self._published: dict[str, int] = {}  # user → number of the newest render Slack has taken
         self._background = Background()
         self._stats: tuple[EscalationStats | None, float] = (None, 0.0)  # the dashboard's, until a time
         self._stats_ttl = stats_ttl_seconds
@@ -60,10 +61,11 @@ class HomeTab:
         notice: str | None = None,
     ) -> None:
         """Publish the user's Home tab in the background (after the current request is answered)."""
-        if len(self._renders) >= self._max_entries:
-            self._renders.clear()
-        number = self._renders.get(user_id, 0) + 1
-        self._renders[user_id] = number
+        number = self._renders.pop(user_id, 0) + 1
+        self._renders[user_id] = number  # (the most recently refreshed last)
+        for kept in (self._renders, self._published):
+            while len(kept) > self._max_entries:
+                kept.pop(next(iter(kept)))  # the person refreshed longest ago (not everyone's in flight)
         publishing = self.publish(
             client=client, service=service, user_id=user_id, role=role, notice=notice, number=number
         )
@@ -89,6 +91,12 @@ class HomeTab:
             if number is not None and self._renders.get(user_id) != number:
                 return False  # a newer render of this person's home is on its way
             await client.views_publish(user_id=user_id, view=render_home(home))
+            if number is not None:
+                if self._published.get(user_id, 0) > number:
+                    # Ours was sent again after a 429 and landed over a newer one: publish what is current.
+                    self.refresh(client=client, service=service, user_id=user_id, role=role)
+                else:
+                    self._published[user_id] = number
             return True
         except Exception:  # a read-only render: its failure must never fail the request or the loop
             logger.exception("publishing the App Home of %s failed", user_id)

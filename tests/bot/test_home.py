@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.runtime import Runtime
+from handlers.home import HomeTab
+from handlers.permissions import Role
 from routing.models import Handoff, HandoffState, Urgency
 from sandbox import Sandbox, SeedInfo, View
 from storage import SqlStore
@@ -231,3 +233,42 @@ async def test_a_failed_publish_is_logged_and_the_next_one_works(
     assert seed.rep_id not in sandbox.home_views
     assert any("publishing the App Home of U0REP failed" in r.getMessage() for r in caplog.records)
     assert "Nothing is waiting for you." in texts((await open_home(sandbox, seed.rep_id)).blocks)
+
+
+async def test_an_older_render_sent_again_after_a_429_does_not_leave_the_home_stale(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    await sandbox.post_message(seed.customer_id, seed.shared_channel_id, PRICING)
+    await settle(baton, sandbox)
+    await open_home(sandbox, seed.rep_id)
+    # The next views.publish is rate limited: the client waits Retry-After and sends that render again.
+    sandbox.faults.inject("views.publish", kind="ratelimit", retry_after=1)
+    await sandbox.open_home(seed.rep_id)  # render 1: "Waiting for someone to claim it"
+    await asyncio.sleep(0.3)
+    before = publishes(sandbox, seed.rep_id)
+    await sandbox.click_home_button(seed.rep_id, "baton_claim")  # render 2: "Claimed by you"
+    assert "Claimed by you" in texts((await republished(sandbox, seed.rep_id, before)).blocks)
+    await asyncio.sleep(1.5)  # render 1 lands over it, then the current state again
+    await settle(baton, sandbox)
+    for _ in range(50):
+        if "Claimed by you" in texts(sandbox.home_views[seed.rep_id].blocks):
+            break
+        await asyncio.sleep(0.1)
+    assert "Claimed by you" in texts(sandbox.home_views[seed.rep_id].blocks)
+
+
+async def test_many_people_s_renders_forget_the_one_refreshed_longest_ago_not_everyone_s() -> None:
+    home = HomeTab(max_entries=2)
+    published: list[str] = []
+
+    async def publish(*, user_id: str, number: int | None = None, **_: Any) -> bool:
+        await asyncio.sleep(0)
+        if home._renders.get(user_id) == number:  # what the real publish checks
+            published.append(user_id)
+        return True
+
+    home.publish = publish  # type: ignore[method-assign]
+    for user in ("U1", "U2", "U3"):
+        home.refresh(client=None, service=None, user_id=user, role=Role.MEMBER)  # type: ignore[arg-type]
+    await home.idle()
+    assert published == ["U2", "U3"]  # (clearing everything published only U3's)
