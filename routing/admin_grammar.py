@@ -7,6 +7,7 @@ carries the usage lines that would have been right, so the person sees how to sa
 from __future__ import annotations
 
 import difflib
+import re
 import shlex
 from dataclasses import dataclass
 from enum import StrEnum
@@ -151,6 +152,8 @@ def parse_command(text: str) -> Command:
     else:
         spec = BY_NAME[word]
     _check_arity(spec, tokens)
+    if spec.name == "types set" and len(tokens) > 2 and tokens[1].lower() == "message":
+        tokens = [tokens[0], tokens[1], _verbatim_message(rest)]
     if spec.name == "help" and tokens and tokens[0].lower() not in GROUPS:
         raise UsageError(f"There is no help on `{tokens[0][:50]}`.", usage=(spec.usage,))
     return Command(spec, tuple(t.lower() if spec.name == "help" else t for t in tokens))
@@ -191,6 +194,16 @@ def help_text(group: str | None = None) -> str:
             "added with `/baton admins add`). `/baton help <group>` shows one group."
         )
     return "\n".join(lines)
+
+
+def _verbatim_message(rest: str) -> str:
+    """The customer message of `types set <type> message <text>` as typed (its quotes kept), or the inside
+    of one quoted phrase."""
+    text = re.split(r"\s+", rest.strip(), maxsplit=3)[3].strip()
+    text = text.replace("\u201c", '"').replace("\u201d", '"')
+    if len(text) >= 2 and text[0] == text[-1] == '"' and '"' not in text[1:-1]:
+        return text[1:-1]
+    return text
 
 
 def _raw(spec: Spec, rest: str) -> Command:

@@ -339,6 +339,11 @@ def _type_route(name: str, values: Sequence[str]) -> ConfigEdit:
 def _type_message(name: str, values: Sequence[str]) -> ConfigEdit:
     text = " ".join(values)
     off = text.lower() in ("off", "none", "")
+    if not off and re.search(r"\{[^{}]*\}", text):
+        raise UsageError(
+            "The customer message has no placeholders: it is sent when the handoff opens, before anyone "
+            "claims it (`{rep}` is for the claim message). Nothing was changed."
+        )
 
     def change(data: Data) -> str:
         _type(data, name)

@@ -282,6 +282,7 @@ BAD_INPUT = {
     "types set upset_customer urgency extreme": "unknown urgency 'extreme'",
     "types set upset_customer message " + "x " * 600: "must be text of at most 1000 characters",
     "types set upset_customer route #triage": "I can't tell where `#triage` is",
+    "types set upset_customer message {rep} will reply here": "The customer message has no placeholders",
     "route add sales-to-owner <#C0TRIAGE>": "There is a route `sales-to-owner` already",
     "route add x owner": "`owner` needs a fallback",
     "route add x <#C0TRIAGE> types vip": "unknown escalation type 'vip'",

@@ -29,7 +29,7 @@ from routing.route_edits import route_add, route_default, route_remove, route_re
          ("vip", "phrase", "white glove", "type", "sales_opportunity")),
         ("rules add vip regex \u201c\\bSOC ?2\\b\u201d", "rules add", ("vip", "regex", "\\bSOC ?2\\b")),
         ("types set human_request message I'll be right there", "types set",
-         ("human_request", "message", "I'll", "be", "right", "there")),
+         ("human_request", "message", "I'll be right there")),  # the message as typed: one argument
         ("route reorder a b c", "route reorder", ("a", "b", "c")),
         ("channel set <#C1|acme> account Acme Corp", "channel set",
          ("<#C1|acme>", "account", "Acme", "Corp")),
@@ -230,3 +230,23 @@ def test_channel_settings_refuse_bad_values(field, values, problem):
     with pytest.raises(UsageError) as raised:
         channel_set(WatchedChannel("C1"), field, values)
     assert problem in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        (
+            'types set upset_customer message Our "white glove" team is on it.',
+            'Our "white glove" team is on it.',
+        ),
+        ('types set upset_customer message "On it, we\'ll be right here."', "On it, we'll be right here."),
+        ("types set upset_customer message \u201cCurly quotes, kept whole\u201d", "Curly quotes, kept whole"),
+        ("types set upset_customer MESSAGE   spaced   words", "spaced   words"),
+    ],
+)
+def test_a_customer_message_is_taken_as_typed(typed: str, message: str) -> None:
+    assert parse_command(typed).args == (
+        "upset_customer",
+        "message" if "MESSAGE" not in typed else "MESSAGE",
+        message,
+    )
