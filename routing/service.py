@@ -334,6 +334,15 @@ class BatonService(
         if change is None:
             return IntakeResult(IntakeOutcome.STORED, decision, live)
         merged = await self._commit_change(tx, live, change, EventSource.MESSAGE, facts.author_id, now)
+        warm = self.config.handoffs.warm_messages.get(decision.escalation_type or "", "")
+        if warm and merged.state is HandoffState.OPEN:
+            # A handoff that told the customer nothing yet (opened by the unanswered sweep, say) answers the
+            # customer's own request now; one that did already tells them nothing twice (the same dedupe key).
+            await tx.outbox.enqueue(
+                notify.customer_message(
+                    merged, text=warm, now=now, dedupe=f"warm:{merged.id}", after_card=True
+                )
+            )
         return IntakeResult(IntakeOutcome.MERGED, decision, merged)
 
     # ---- actions ----

@@ -13,6 +13,7 @@ import pytest
 from routing import sweep
 from routing.config import BatonConfig
 from routing.handoffs import Action
+from routing.intake import IntakeOutcome
 from routing.models import (
     Account,
     AuthorKind,
@@ -504,3 +505,20 @@ async def test_a_handoff_nobody_is_told_of_promises_the_customer_nobody(store: S
         "post_card",
         "customer_message",
     ]
+
+
+async def test_a_request_merged_into_a_handoff_that_told_the_customer_nothing_is_answered_once(
+    store: SqlStore,
+):
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock)
+    await watched(service, unanswered_minutes=20)
+    question = customer("How do I export a CSV report?", clock)
+    await service.handle_message(question)
+    clock.at(MONDAY_10, 21)
+    assert (await service.sweep()).opened == 1  # routine_review: no message to the customer
+    for text in ("Can I talk to a person please?", "Hello? I want a human"):
+        result = await service.handle_message(customer(text, clock, thread=question.thread_ts))
+        assert result.outcome is IntakeOutcome.MERGED
+    told = [n for n in await notes(store, result.handoff.id) if n.startswith("customer_message:")]
+    assert len(told) == 1 and service.config.handoffs.warm_messages["human_request"].startswith(told[0][17:])
