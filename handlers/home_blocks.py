@@ -45,6 +45,7 @@ ABOUT = (
     "Each handoff comes with the whole context, and the buttons to claim, reassign, snooze, resolve it or "
     "mark it not needed."
 )
+FOR_CUSTOMERS = "Baton helps the team you talk with here bring the right person into your conversations."
 _BAND_WORDS = {
     Band.BELOW: ":arrow_down: below the healthy 5–15% band: triggers may miss conversations that need "
     "a person",
@@ -76,9 +77,8 @@ def render_home(home: HomeView) -> dict[str, Any]:
     if home.notice:
         blocks.append(_section(f":information_source: {home.notice}"))
     dashboard = _dashboard(home) if home.role is Role.ADMIN else []
-    if home.role is Role.EXTERNAL:
-        blocks.append(_section(ABOUT))
-        blocks.append(_context("Handoffs are for the team that runs Baton here."))
+    if home.role is Role.EXTERNAL:  # a customer: nothing about how their conversations are watched
+        blocks.append(_section(FOR_CUSTOMERS))
     else:
         budget = MAX_BLOCKS - len(blocks) - len(dashboard)
         blocks.extend(_queue(home, budget))
