@@ -365,7 +365,10 @@ def handoff_buttons(handoff: Handoff, snooze_minutes: Sequence[int]) -> ActionsB
             confirm=_DISMISS_CONFIRM,
         )
     )
-    return ActionsBlock(block_id=f"baton_handoff:{handoff.id}", elements=elements)
+    # The block id also says whose the handoff was when drawn: a click from a view drawn before a colleague
+    # claimed it is stopped and explained (handlers/actions.py), not applied over their claim.
+    seen = f"{handoff.state.value}:{handoff.assignee_id or ''}"
+    return ActionsBlock(block_id=f"baton_handoff:{handoff.id}:{seen}", elements=elements)
 
 
 def _closing(handoff: Handoff) -> str:

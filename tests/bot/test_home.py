@@ -66,10 +66,24 @@ def texts(blocks: list[dict[str, Any]]) -> str:
 def handoff_controls(view: View) -> dict[str, list[str]]:
     """The handoff action blocks of a view: block id → action ids."""
     return {
-        b["block_id"]: [e["action_id"] for e in b["elements"]]
+        handoff_block(b["block_id"]): [e["action_id"] for e in b["elements"]]
         for b in view.blocks
         if b["type"] == "actions" and b.get("block_id", "").startswith("baton_handoff:")
     }
+
+
+def drawn_block(view: View, handoff_id: int | None) -> str:
+    """The full block id of a handoff's controls in a view (it says whose the handoff was when drawn)."""
+    return next(
+        b["block_id"]
+        for b in view.blocks
+        if handoff_block(b.get("block_id", "")) == f"baton_handoff:{handoff_id}"
+    )
+
+
+def handoff_block(block_id: str) -> str:
+    """`baton_handoff:<id>` of a block id that also says whose the handoff was when drawn."""
+    return ":".join(block_id.split(":")[:2])
 
 
 async def test_a_rep_sees_their_queue_with_the_cards_buttons(
@@ -104,15 +118,16 @@ async def test_handoffs_routed_to_a_user_group_are_in_every_members_queue(
     block = f"baton_handoff:{handoff.id}"
 
     assert block in handoff_controls(await open_home(sandbox, seed.rep_id))
-    assert block in handoff_controls(await open_home(sandbox, seed.admin_id))
+    assert block in handoff_controls(ada_home := await open_home(sandbox, seed.admin_id))
+    drawn = drawn_block(ada_home, handoff.id)  # (the same in both: drawn open, nobody's)
 
     # Riley claims it from the Home tab: Ada's stale Home still offers it, and her click is answered there.
     before = publishes(sandbox, seed.rep_id)
-    await sandbox.click_home_button(seed.rep_id, "baton_claim", block_id=block)
+    await sandbox.click_home_button(seed.rep_id, "baton_claim", block_id=drawn)
     mine = await republished(sandbox, seed.rep_id, before)
     assert "Claimed by you" in texts(mine.blocks)
     before = publishes(sandbox, seed.admin_id)
-    await sandbox.click_home_button(seed.admin_id, "baton_claim", block_id=block)
+    await sandbox.click_home_button(seed.admin_id, "baton_claim", block_id=drawn)
     hers = await republished(sandbox, seed.admin_id, before)
     assert f"<@{seed.rep_id}>" in texts(hers.blocks).split("\n")[1]  # the notice, right under the header
     assert block not in handoff_controls(hers)
@@ -272,3 +287,31 @@ async def test_many_people_s_renders_forget_the_one_refreshed_longest_ago_not_ev
         home.refresh(client=None, service=None, user_id=user, role=Role.MEMBER)  # type: ignore[arg-type]
     await home.idle()
     assert published == ["U2", "U3"]  # (clearing everything published only U3's)
+
+
+async def test_a_click_from_a_home_drawn_before_a_colleague_claimed_is_stopped_and_explained(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    group = f"<!subteam^{seed.support_group_id}|@support>"
+    await slash(sandbox, seed, f"types set human_request route {group}")
+    await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Can I talk to a person please?")
+    await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    stale = drawn_block(await open_home(sandbox, seed.admin_id), handoff.id)  # Ada's: waiting for a claim
+    card = sandbox.message(handoff.card_channel, handoff.card_ts)
+    await sandbox.click_button(seed.rep_id, handoff.card_channel, card.ts, "baton_claim")  # Riley takes it
+    await settle(baton, sandbox)
+
+    before = publishes(sandbox, seed.admin_id)
+    await sandbox.click_home_button(seed.admin_id, "baton_dismiss", block_id=stale)  # Ada: "not needed"
+    hers = await republished(sandbox, seed.admin_id, before)
+    (handoff,) = await handoffs_of(baton)
+    assert (handoff.state, handoff.assignee_id) == (HandoffState.CLAIMED, seed.rep_id)
+    assert f"changed since you saw it: <@{seed.rep_id}> has it" in texts(hers.blocks)
+    assert f"baton_handoff:{handoff.id}" not in handoff_controls(hers)  # (Riley's now: not in her queue)
+    # The card shows whose it is: clicked from there, it is done (she meant it).
+    card = sandbox.message(handoff.card_channel, handoff.card_ts)
+    await sandbox.click_button(seed.admin_id, handoff.card_channel, card.ts, "baton_dismiss")
+    await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    assert handoff.state is HandoffState.DISMISSED

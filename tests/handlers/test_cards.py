@@ -101,7 +101,7 @@ def blocks_of(type_: str, blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def actions(blocks: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """The card's action elements by action_id (empty when the card has no actions block)."""
-    found = [block for block in blocks if block.get("block_id") == ACTIONS_BLOCK]
+    found = [block for block in blocks if str(block.get("block_id")).startswith(ACTIONS_BLOCK + ":")]
     return {element["action_id"]: element for block in found for element in block["elements"]}
 
 

@@ -70,7 +70,11 @@ def text_of(view: dict[str, Any]) -> str:
 
 
 def controls(view: dict[str, Any]) -> list[str]:
-    return [b["block_id"] for b in view["blocks"] if b.get("block_id", "").startswith("baton_handoff:")]
+    return [
+        ":".join(b["block_id"].split(":")[:2])  # (the rest says whose the handoff was when drawn)
+        for b in view["blocks"]
+        if b.get("block_id", "").startswith("baton_handoff:")
+    ]
 
 
 def test_each_handoff_has_a_line_and_the_cards_buttons():
@@ -86,8 +90,8 @@ def test_each_handoff_has_a_line_and_the_cards_buttons():
         for b in view["blocks"]
         if b["type"] == "actions"
     }
-    assert actions["baton_handoff:1"][0] == "baton_claim"
-    assert "baton_claim" not in actions["baton_handoff:2"]
+    assert actions["baton_handoff:1:open:"][0] == "baton_claim"  # drawn open, nobody's
+    assert "baton_claim" not in actions["baton_handoff:2:claimed:U0REP"]
     assert "Escalation health" not in text and "…and" not in text
 
 
