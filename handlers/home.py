@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -57,19 +57,28 @@ class HomeTab:
         client: AsyncWebClient,
         service: BatonService,
         user_id: str,
-        role: Role,
+        role: Role | Callable[[], Awaitable[Role]],
         notice: str | None = None,
     ) -> None:
-        """Publish the user's Home tab in the background (after the current request is answered)."""
+        """Publish the user's Home tab in the background (after the current request is answered); `role`
+        may be looked up there."""
         number = self._renders.pop(user_id, 0) + 1
         self._renders[user_id] = number  # (the most recently refreshed last)
         for kept in (self._renders, self._published):
             while len(kept) > self._max_entries:
                 kept.pop(next(iter(kept)))  # the person refreshed longest ago (not everyone's in flight)
-        publishing = self.publish(
-            client=client, service=service, user_id=user_id, role=role, notice=notice, number=number
-        )
-        self._background.start(publishing, name=f"baton-home-{user_id}")
+
+        async def publishing() -> bool:
+            try:
+                known = role if isinstance(role, Role) else await role()
+            except Exception:
+                logger.exception("looking up the role of %s for their App Home failed", user_id)
+                return False
+            return await self.publish(
+                client=client, service=service, user_id=user_id, role=known, notice=notice, number=number
+            )
+
+        self._background.start(publishing(), name=f"baton-home-{user_id}")
 
     async def idle(self) -> None:
         """Wait for the publishes in flight (tests, shutdown)."""
@@ -180,10 +189,14 @@ async def refresh_home(
     team_id: str,
     notice: str | None = None,
 ) -> None:
-    """Republish someone's Home tab after they acted from it (in the background)."""
-    role = await role_of(context, client, user_id=user_id, team_id=team_id)
+    """Republish someone's Home tab after they acted from it (in the background, their role looked up there
+    too: users.info may be slow, and the click or event must be answered within Slack's 3 s)."""
     home_of(context).refresh(
-        client=client, service=service_of(context), user_id=user_id, role=role, notice=notice
+        client=client,
+        service=service_of(context),
+        user_id=user_id,
+        role=lambda: role_of(context, client, user_id=user_id, team_id=team_id),
+        notice=notice,
     )
 
 

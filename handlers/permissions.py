@@ -7,6 +7,7 @@ workspace makes them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -17,6 +18,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 logger = logging.getLogger(__name__)
+
+USERS_INFO_WAIT = 1.5  # seconds a click's users.info may take (Slack wants the click answered within 3 s)
 
 
 class Role(StrEnum):
@@ -80,8 +83,13 @@ class Permissions:
         if cached is not None and cached[1] > now:
             return cached[0]
         try:
-            response = await client.users_info(user=user_id)
+            # A click must be answered within Slack's 3 s: a slow or rate-limited users.info isn't waited out.
+            async with asyncio.timeout(USERS_INFO_WAIT):
+                response = await client.users_info(user=user_id)
             user: dict[str, Any] | None = response.get("user") or None
+        except TimeoutError:
+            logger.warning("users.info %s took over %ss: not known this time", user_id, USERS_INFO_WAIT)
+            return None  # (not remembered: asked again next time)
         except SlackApiError as error:
             # Unknown to Slack: the payload's team says who is a member; only Baton's own list makes an admin.
             logger.warning("users.info %s failed: %s", user_id, error.response.get("error"))

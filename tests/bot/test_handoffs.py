@@ -354,3 +354,19 @@ async def test_a_snooze_the_configuration_no_longer_offers_is_refused(
     assert handoff.state is HandoffState.OPEN and handoff.snoozed_until is None
     told = [r for r in sandbox.responses if "no longer offered" in str(r.body.get("text"))]
     assert len(told) == 2 and "1440 min" in str(told[0].body.get("text"))
+
+
+async def test_a_reassign_is_answered_in_time_when_slack_is_slow_to_say_who_the_assignee_is(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "I want to speak to a human")
+    await settle(baton, sandbox)
+    card = card_of(sandbox, seed.triage_channel_id)
+    sandbox.faults.inject("users.info", kind="slow", delay=3.5)  # Slack waits 3 s for the click's answer
+    clicked = await sandbox.click_button(
+        seed.rep_id, seed.triage_channel_id, card.ts, "baton_reassign", selected_user=seed.admin_id
+    )
+    assert clicked.outcome is not None and clicked.outcome.ok, clicked.outcome
+    await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    assert handoff.assignee_id == seed.admin_id  # (not known to be a customer or a bot: let through)
