@@ -19,6 +19,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 logger = logging.getLogger(__name__)
 
+
+class SlackUnsure(Exception):
+    """users.info could not say who a user is this time (slow, rate limited, down)."""
+
+
 USERS_INFO_WAIT = 1.5  # seconds a click's users.info may take (Slack wants the click answered within 3 s)
 
 
@@ -52,7 +57,10 @@ class Permissions:
         """The user's role; `team_id` is the team the payload says the user is from."""
         if not user_id or (team_id and our_team and team_id != our_team):
             return Role.EXTERNAL
-        user = await self._user(client, user_id)
+        try:
+            user = await self._user(client, user_id)
+        except SlackUnsure:
+            user = None  # the payload's team says who is a member; only Baton's own list makes an admin
         if user is not None:
             if (user.get("team_id") and user.get("team_id") != our_team) or user.get("deleted"):
                 return Role.EXTERNAL
@@ -66,7 +74,10 @@ class Permissions:
     async def not_an_assignee(self, *, client: AsyncWebClient, user_id: str, our_team: str) -> str | None:
         """Why `user_id` can't be handed a handoff (a customer of another organisation, a bot, someone who
         left), or None. Slack's user picker offers everyone in the channel."""
-        user = await self._user(client, user_id)
+        try:
+            user = await self._user(client, user_id)
+        except SlackUnsure:
+            return "Slack didn't say who they are in time; try again in a moment"
         if user is None:
             return None  # unknown to users.info: the picker only offers real users; let the click through
         if user.get("team_id") and our_team and user.get("team_id") != our_team:
@@ -89,10 +100,11 @@ class Permissions:
             user: dict[str, Any] | None = response.get("user") or None
         except TimeoutError:
             logger.warning("users.info %s took over %ss: not known this time", user_id, USERS_INFO_WAIT)
-            return None  # (not remembered: asked again next time)
+            raise SlackUnsure(user_id) from None  # (not remembered: asked again next time)
         except SlackApiError as error:
-            # Unknown to Slack: the payload's team says who is a member; only Baton's own list makes an admin.
             logger.warning("users.info %s failed: %s", user_id, error.response.get("error"))
+            if error.response.get("error") not in ("user_not_found", "user_not_visible"):
+                raise SlackUnsure(user_id) from None  # rate limited, down: asked again next time
             user = None
         if len(self._users) >= self._max_size:
             self._users.clear()
