@@ -165,7 +165,8 @@ NEGATION_BEFORE = re.compile(
 # "do not escalate this", "don't escalate this to a manager"; not "don't transfer me to a bot - I need one"
 NEGATED_HANDOVER = re.compile(
     r"\b(?:don't|do not|dont|please stop|no need to)\s+"
-    r"(?:(?:connect|transfer|escalate|forward|put)\w*(?:\s+\S+){0,3}\s+(?:to|with))?\s*$"
+    r"(?:(?:connect|transfer|escalate|forward|put)\w*(?:\s+\S+){0,3}\s+(?:to|with)"
+    r"(?:\s+(?:a|an|the|your|any|one of your))?(?:\s+(?:real|live|actual))?)?\s*$"
 )
 NEGATION_AFTER = re.compile(
     r"^[^.!?;,]{0,25}\b(?:is |are )?(?:not needed|not necessary|unnecessary|no longer needed|not required)\b"

@@ -109,6 +109,10 @@ def test_a_negator_in_an_earlier_clause_does_not_cancel_a_request(text: str) -> 
         "do not transfer me to a human, the bot is fine",
         "don't escalate this to a manager",
         "please do not put me through to a person yet",
+        "please don't transfer me to a live agent",
+        "Do not transfer me to your human agents",
+        "please do not connect me to a real person",
+        "don't put me through to a real human",
     ],
 )
 def test_a_negator_in_the_request_s_own_clause_still_cancels_it(text: str) -> None:
