@@ -64,9 +64,10 @@ class HomeTab:
         may be looked up there."""
         number = self._renders.pop(user_id, 0) + 1
         self._renders[user_id] = number  # (the most recently refreshed last)
-        for kept in (self._renders, self._published):
-            while len(kept) > self._max_entries:
-                kept.pop(next(iter(kept)))  # the person refreshed longest ago (not everyone's in flight)
+        while len(self._renders) > self._max_entries:
+            forgotten = next(iter(self._renders))  # the person refreshed longest ago (not everyone in flight)
+            del self._renders[forgotten]
+            self._published.pop(forgotten, None)  # (both forget them: counted afresh if they come back)
 
         async def publishing() -> bool:
             try:
