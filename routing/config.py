@@ -213,6 +213,12 @@ def _parse_handoffs(raw: Any, source: str, type_names: set[str]) -> HandoffSetti
             raise RulesError(
                 source, f"handoffs.warm_messages.{name}", "must be text of at most 1000 characters"
             )
+        if _PLACEHOLDER.search(text):
+            raise RulesError(
+                source,
+                f"handoffs.warm_messages.{name}",
+                "has no placeholders: it is sent before anyone claims ({rep} is for claim_message)",
+            )
         warm[name] = text
     snooze = raw.get("snooze_minutes", list(base.snooze_minutes))
     if not isinstance(snooze, list) or not snooze or len(snooze) > 10:
@@ -337,6 +343,13 @@ def upgraded(data: Any) -> Any:
     handoffs = data.get("handoffs")
     if isinstance(handoffs, dict) and isinstance(handoffs.get("claim_message"), str):
         handoffs["claim_message"] = _literal_braces(handoffs["claim_message"])
+    warm = handoffs.get("warm_messages") if isinstance(handoffs, dict) else None
+    if isinstance(warm, dict):
+        for name, text in warm.items():
+            if isinstance(text, str) and _PLACEHOLDER.search(text):  # sent to customers as typed, braces too
+                warm[name] = _PLACEHOLDER.sub(
+                    lambda m: _SAID_INSTEAD.get(m.group(1).strip(), m.group(1)), text
+                )
     for trigger in data.get("triggers") or []:
         if isinstance(trigger, dict):
             for key in ("threshold", "min_account_value"):
@@ -351,6 +364,10 @@ def _drop_bad_channel(target: Any) -> None:
         if isinstance(channel, str) and channel and not _CHANNEL_ID.fullmatch(channel):
             del target["channel"]
         _drop_bad_channel(target.get("fallback"))
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+_SAID_INSTEAD = {"rep": "someone from our team"}  # what a stored warm message's {rep} becomes
 
 
 def _literal_braces(text: str) -> str:

@@ -56,7 +56,8 @@ def test_what_an_earlier_release_stored_is_upgraded_to_read_the_same(stored, cla
                                    "fallback": {"kind": "channel", "id": "C0T", "channel": "x"}}}],
             "default": {"kind": "channel", "id": "C0TRIAGE"},
         },
-        "handoffs": {"claim_message": stored},
+        "handoffs": {"claim_message": stored,
+                     "warm_messages": {"upset_customer": "{rep} will be right here, {name}"}},
         "triggers": [{"id": "high_value", "min_account_value": None}],
     }  # fmt: skip
     before = copy.deepcopy(data)
@@ -66,6 +67,8 @@ def test_what_an_earlier_release_stored_is_upgraded_to_read_the_same(stored, cla
     (route,) = config.routing.routes
     assert (route.channels, route.target.channel, route.target.fallback.channel) == (("C0ACME",), "", "")
     assert config.handoffs.claim_message.format(rep="<@U1>") == claim
+    # A warm message is sent before anyone claims: a stored {rep} reached customers as typed.
+    assert config.handoffs.warm_messages["upset_customer"] == "someone from our team will be right here, name"
     default = BatonConfig().rules.rule("high_value").min_account_value
     assert config.rules.rule("high_value").min_account_value == default
 
