@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.client import SLACK_TIMEOUT
 from bot.metrics import Metrics
-from handlers.delivery_errors import InternalPostRefused, NotYet, Permanent, RateLimited, Transient
+from handlers.delivery_errors import InternalPostRefused, Permanent, RateLimited, Transient
 from handlers.notifier import Notifier
 from routing.models import OutboxItem
 from routing.ports import Store
@@ -51,7 +51,7 @@ class OutboxWorker:
         *,
         store: Store,
         notifier: Notifier,
-        delivered: Callable[[Sequence[tuple[OutboxItem, dict[str, Any]]]], Awaitable[None]],
+        delivered: Callable[[Sequence[tuple[OutboxItem, dict[str, Any]]]], Awaitable[int]],
         clock: Callable[[], datetime],
         batch: int = 50,
         per_channel: int = 20,
@@ -69,7 +69,8 @@ class OutboxWorker:
         look-up (by the post's metadata) sees the post if it landed after all."""
         self._store = store
         self._notifier = notifier
-        self._delivered = delivered  # marks rows delivered (and records cards' places) in one transaction
+        self._delivered = delivered  # marks rows delivered (and records cards' places) in one transaction;
+        # it returns how many rows that queued (a posted card's warm message)
         self._clock = clock
         self._batch = batch
         self._per_channel = per_channel
@@ -178,7 +179,8 @@ class OutboxWorker:
 
     async def _record(self, done: list[tuple[OutboxItem, dict[str, Any]]]) -> None:
         if done:
-            await self._delivered(list(done))
+            if await self._delivered(list(done)):
+                self._more = True  # it queued rows (a posted card's warm message): claim again at once
             done.clear()
 
     async def _give_back(self, items: list[OutboxItem], lease: _Lease) -> None:
@@ -206,8 +208,6 @@ class OutboxWorker:
             await self._retry(
                 item, lease, wait, "ambiguous: Slack had not answered when its lease was ending"
             )
-        except NotYet as waiting:  # not a try: the row's backoff stays as it was
-            await self._retry(item, lease, waiting.after, f"waiting: {waiting}", attempts=item.attempts - 1)
         except RateLimited as limited:
             self._count("ratelimited")
             await self._retry(
@@ -235,19 +235,13 @@ class OutboxWorker:
         if self._metrics is not None:
             self._metrics.delivery_failed(kind)
 
-    async def _retry(
-        self, item: OutboxItem, lease: _Lease, delay: float, error: str, *, attempts: int | None = None
-    ) -> None:
+    async def _retry(self, item: OutboxItem, lease: _Lease, delay: float, error: str) -> None:
         assert item.id is not None
         logger.info("outbox row %s (%s) retries in %.1fs: %s", item.id, item.method, delay, error)
         available_at = self._clock() + timedelta(seconds=delay)
         async with self._store.transaction() as tx:
             await tx.outbox.reschedule(
-                item_id=item.id,
-                available_at=available_at,
-                error=error[:500],
-                held_until=lease.until,
-                attempts=None if attempts is None else max(attempts, 0),
+                item_id=item.id, available_at=available_at, error=error[:500], held_until=lease.until
             )
         if self._retry_at is None or available_at < self._retry_at:
             self._retry_at = available_at

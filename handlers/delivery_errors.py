@@ -35,14 +35,6 @@ class RateLimited(DeliveryError):
         self.retry_after = retry_after
 
 
-class NotYet(DeliveryError):
-    """The row must wait for another (a warm message for its card): try again in `after` seconds."""
-
-    def __init__(self, reason: str, *, after: float) -> None:
-        super().__init__(reason)
-        self.after = after
-
-
 class Transient(DeliveryError):
     """A 5xx, a dropped connection or a timeout. `ambiguous`: Slack may have done the write anyway."""
 

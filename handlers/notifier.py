@@ -16,7 +16,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.cards import render_card, render_mirror
-from handlers.delivery_errors import InternalPostRefused, NotYet, Permanent, slack_call
+from handlers.delivery_errors import InternalPostRefused, Permanent, slack_call
 from routing.models import OutboxItem
 from routing.notifications import Notice
 from routing.service import BatonService
@@ -33,7 +33,6 @@ CACHE_SECONDS = 300.0
 # "Not shared" is believed this long only: a Slack Connect invitation can turn a triage channel shared at any
 # moment (a pending one counts already), and internal content must stop going there at once.
 NOT_SHARED_SECONDS = 10.0
-CARD_WAIT_SECONDS = 1.0  # a warm message whose card is not posted yet looks again this much later
 PERMALINKS_KEPT = 1000  # a card's updates and notes ask for the same few permalinks
 
 Result = dict[str, Any]
@@ -138,10 +137,6 @@ class Notifier:
             return {"skipped": "the handoff was closed meanwhile"}
         if await self._service.watched_channel(channel) is None:
             return {"skipped": "the channel is no longer watched"}
-        if item.payload.get("after_card") and not handoff.card_ts:
-            if await self._service.card_given_up(handoff.id or 0):
-                return {"skipped": "the card could not be posted: nobody was told, so nothing is promised"}
-            raise NotYet("the card is not posted yet", after=CARD_WAIT_SECONDS)
         state = str(item.payload.get("state") or "open")
         response = await slack_call(
             self._client.chat_postMessage(

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from routing import notifications as notify
 from routing.config import BatonConfig
 from routing.errors import Conflict, NotFound
 from routing.models import EventSource, Handoff, HandoffEvent, OutboxItem, StoredMessage, WatchedChannel
@@ -62,8 +63,10 @@ class DeliverySupport:
         async with self._store.transaction(readonly=True) as tx:
             return await tx.conversations.get_message(channel_id=channel_id, ts=ts)
 
-    async def delivered(self, deliveries: Sequence[tuple[OutboxItem, dict[str, Any]]]) -> None:
-        """Record delivered outbox rows and, for cards, where they were posted: one transaction."""
+    async def delivered(self, deliveries: Sequence[tuple[OutboxItem, dict[str, Any]]]) -> int:
+        """Record delivered outbox rows and, for cards, where they were posted: one transaction. How many
+        rows that queued (a card posted queues its warm message: the promise holds once someone was told)."""
+        queued = 0
         async with self._store.transaction() as tx:
             await tx.outbox.mark_delivered_many(
                 [(item.id, result) for item, result in deliveries if item.id is not None], at=self._clock()
@@ -71,21 +74,30 @@ class DeliverySupport:
             for item, result in deliveries:
                 card = result.get("card")
                 if isinstance(card, dict) and item.handoff_id is not None:
-                    await self._card_posted(
+                    queued += await self._card_posted(
                         tx, item.handoff_id, channel=str(card["channel"]), ts=str(card["ts"])
                     )
+        return queued
 
-    async def _card_posted(self, tx: UnitOfWork, handoff_id: int, *, channel: str, ts: str) -> None:
+    async def _card_posted(self, tx: UnitOfWork, handoff_id: int, *, channel: str, ts: str) -> int:
+        """Record where a card went; queue the handoff's warm message the first time. Rows queued (0 or 1)."""
         for _ in range(3):
             handoff = await tx.handoffs.get(handoff_id=handoff_id)
             if handoff is None or (handoff.card_channel, handoff.card_ts) == (channel, ts):
-                return
+                return 0
             updated = await tx.handoffs.update(
                 replace(handoff, card_channel=channel, card_ts=ts), expected_version=handoff.version
             )
             if updated is not None:
                 await self._event(tx, updated, "card_posted", EventSource.MESSAGE, "", channel=channel, ts=ts)
-                return
+                warm = str(updated.context.get("warm") or "")
+                if not warm or handoff.card_ts or not updated.state.is_live:
+                    return 0
+                message = notify.customer_message(
+                    updated, text=warm, now=self._clock(), dedupe=f"warm:{handoff_id}"
+                )
+                return 0 if await tx.outbox.enqueue(message) is None else 1
+        return 0
 
     async def route_to_member(self, *, handoff_id: int, members: list[str]) -> str | None:
         """Pick the group member a handoff's card goes to (round robin or least loaded), and remember it."""
@@ -115,12 +127,6 @@ class DeliverySupport:
         """One handoff."""
         async with self._store.transaction(readonly=True) as tx:
             return await tx.handoffs.get(handoff_id=handoff_id)
-
-    async def card_given_up(self, handoff_id: int) -> bool:
-        """Whether the handoff's card can never be posted: its delivery failed for good, or none is queued."""
-        async with self._store.transaction(readonly=True) as tx:
-            row = await tx.outbox.by_dedupe(dedupe_key=f"card:{handoff_id}")
-        return row is None or row.failed_at is not None
 
     async def events(self, handoff_id: int) -> list[HandoffEvent]:
         """A handoff's history."""

@@ -96,11 +96,8 @@ def mirror(handoff: Handoff, *, ts: str, now: datetime) -> OutboxItem:
     )
 
 
-def customer_message(
-    handoff: Handoff, *, text: str, now: datetime, dedupe: str, after_card: bool = False
-) -> OutboxItem:
-    """A customer-facing message in the customer's own thread. `after_card`: sent once the handoff's card is
-    posted, not at all if it can't be (a promise that someone is coming holds once someone was told)."""
+def customer_message(handoff: Handoff, *, text: str, now: datetime, dedupe: str) -> OutboxItem:
+    """A customer-facing message in the customer's own thread."""
     return _row(
         Notice.CUSTOMER_MESSAGE,
         key=handoff.channel_id,
@@ -111,7 +108,6 @@ def customer_message(
             "thread_ts": handoff.thread_ts,
             "text": text,
             "state": handoff.state.value,  # what the AI agent reads in the message's metadata
-            **({"after_card": True} if after_card else {}),
         },
         dedupe=dedupe,
     )

@@ -213,17 +213,10 @@ class Outbox(Protocol):
         ...
 
     async def reschedule(
-        self,
-        *,
-        item_id: int,
-        available_at: datetime,
-        error: str,
-        held_until: datetime | None = None,
-        attempts: int | None = None,
+        self, *, item_id: int, available_at: datetime, error: str, held_until: datetime | None = None
     ) -> None:
-        """Release a leased row to be tried again later (`attempts`: its count of tries set to this); with
-        `held_until`, only if the row is still under that lease (once it ran out, another worker may hold
-        the row)."""
+        """Release a leased row to be tried again later; with `held_until`, only if the row is still under
+        that lease (once it ran out, another worker may hold the row)."""
         ...
 
     async def mark_failed(
@@ -235,10 +228,6 @@ class Outbox(Protocol):
 
     async def get(self, *, item_id: int) -> OutboxItem | None:
         """One row."""
-        ...
-
-    async def by_dedupe(self, *, dedupe_key: str) -> OutboxItem | None:
-        """The row enqueued under this dedupe key, if any."""
         ...
 
     async def pending(self) -> tuple[int, datetime | None]:

@@ -282,6 +282,7 @@ class BatonService(
         draft = start_clock(
             draft, self.config.policy(decision.escalation_type), timezone=channel.account.timezone
         )
+        warm = self.config.handoffs.warm_messages.get(decision.escalation_type, "")
         if destination is not None:
             context = {
                 **draft.context,
@@ -290,6 +291,9 @@ class BatonService(
                 "group": destination.group,
                 "strategy": destination.strategy.value,
                 "fallback_channel": destination.fallback,
+                # Queued once the card is posted (routing/delivery.py): if it never is, nobody was told, and
+                # the customer is promised nobody.
+                **({"warm": warm} if warm else {}),
             }
             draft = replace(draft, context=context, routed_to=destination.user)
         handoff = await tx.handoffs.add(draft)
@@ -305,8 +309,6 @@ class BatonService(
             route=route_id,
             target=handoff.target,
         )
-        writes = []
-        warm = self.config.handoffs.warm_messages.get(handoff.escalation_type, "")
         if destination is None:
             # Nobody is told, so the customer is promised nobody either.
             logger.warning(
@@ -314,16 +316,8 @@ class BatonService(
                 "not told a person is coming",
                 handoff.id,
             )
-            warm = ""
         else:
-            writes.append(notify.post_card(handoff, now=now))
-        if warm:
-            writes.append(
-                notify.customer_message(
-                    handoff, text=warm, now=now, dedupe=f"warm:{handoff.id}", after_card=True
-                )
-            )
-        await tx.outbox.enqueue_many(writes)
+            await tx.outbox.enqueue(notify.post_card(handoff, now=now))
         return handoff
 
     async def _merge(
@@ -335,13 +329,11 @@ class BatonService(
             return IntakeResult(IntakeOutcome.STORED, decision, live)
         merged = await self._commit_change(tx, live, change, EventSource.MESSAGE, facts.author_id, now)
         warm = self.config.handoffs.warm_messages.get(decision.escalation_type or "", "")
-        if warm and merged.state is HandoffState.OPEN:
+        if warm and merged.state is HandoffState.OPEN and merged.card_ts:
             # A handoff that told the customer nothing yet (opened by the unanswered sweep, say) answers the
             # customer's own request now; one that did already tells them nothing twice (the same dedupe key).
             await tx.outbox.enqueue(
-                notify.customer_message(
-                    merged, text=warm, now=now, dedupe=f"warm:{merged.id}", after_card=True
-                )
+                notify.customer_message(merged, text=warm, now=now, dedupe=f"warm:{merged.id}")
             )
         return IntakeResult(IntakeOutcome.MERGED, decision, merged)
 
@@ -374,7 +366,7 @@ class BatonService(
                     updated = await self._commit_change(tx, handoff, change, source, actor, now)
                 except Conflict:
                     continue  # someone changed it between our read and write: decide again on fresh state
-                await self._after_action(tx, updated, action, actor, now)
+                await self._after_action(tx, updated, action, actor, now, was_assignee=handoff.assignee_id)
                 if not updated.state.is_live:  # resolved or not needed: nobody is waiting for an answer now
                     await tx.conversations.answered(
                         channel_id=updated.channel_id, thread_ts=updated.thread_ts
@@ -386,7 +378,14 @@ class BatonService(
         return updated
 
     async def _after_action(
-        self, tx: UnitOfWork, handoff: Handoff, action: Action, actor: str, now: datetime
+        self,
+        tx: UnitOfWork,
+        handoff: Handoff,
+        action: Action,
+        actor: str,
+        now: datetime,
+        *,
+        was_assignee: str | None,
     ) -> None:
         note = {
             Action.CLAIM: f"<@{actor}> claimed this handoff.",
@@ -400,7 +399,14 @@ class BatonService(
         }[action]
         await tx.outbox.enqueue(notify.thread_note(handoff, text=note, now=now))
         claim_message = self.config.handoffs.claim_message
-        if action in (Action.CLAIM, Action.REASSIGN) and claim_message and handoff.assignee_id:
+        # The customer hears who has it when that changes (again when it comes back to a rep), not when the
+        # same rep claims their own snoozed handoff back.
+        if (
+            action in (Action.CLAIM, Action.REASSIGN)
+            and claim_message
+            and handoff.assignee_id
+            and handoff.assignee_id != was_assignee
+        ):
             await tx.outbox.enqueue(
                 notify.customer_message(
                     handoff,

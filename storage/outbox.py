@@ -56,7 +56,6 @@ _RELEASE = (
     .values(leased_until=None, attempts=OUTBOX.c.attempts - 1)
 )
 _GET = select(OUTBOX).where(OUTBOX.c.id == bindparam("item_id"))
-_BY_DEDUPE = select(OUTBOX).where(OUTBOX.c.dedupe_key == bindparam("dedupe_key"))
 
 
 def _claim_due(*, postgresql: bool) -> Any:
@@ -193,20 +192,11 @@ class SqlOutbox:
         await self._set(item_id, delivered_at=at, result=result, leased_until=None)
 
     async def reschedule(
-        self,
-        *,
-        item_id: int,
-        available_at: datetime,
-        error: str,
-        held_until: datetime | None = None,
-        attempts: int | None = None,
+        self, *, item_id: int, available_at: datetime, error: str, held_until: datetime | None = None
     ) -> None:
-        """Release a leased row to be tried again later (its attempt was counted when it was claimed; give
-        `attempts` to set the count instead, e.g. to uncount a wait); with `held_until`, only if the row is
-        still under that lease."""
-        values: dict[str, Any] = {"last_error": error, "available_at": available_at, "leased_until": None}
-        if attempts is not None:
-            values["attempts"] = attempts
+        """Release a leased row to be tried again later (its attempt was counted when it was claimed); with
+        `held_until`, only if the row is still under that lease."""
+        values = {"last_error": error, "available_at": available_at, "leased_until": None}
         await self._set(item_id, held_until, **values)
 
     async def mark_failed(
@@ -225,11 +215,6 @@ class SqlOutbox:
     async def get(self, *, item_id: int) -> OutboxItem | None:
         """One row."""
         row = (await self._connection.execute(_GET, {"item_id": item_id})).first()
-        return None if row is None else _item(row)
-
-    async def by_dedupe(self, *, dedupe_key: str) -> OutboxItem | None:
-        """The row enqueued under this dedupe key, if any (e.g. `card:<handoff id>`)."""
-        row = (await self._connection.execute(_BY_DEDUPE, {"dedupe_key": dedupe_key})).first()
         return None if row is None else _item(row)
 
     async def pending(self) -> tuple[int, datetime | None]:

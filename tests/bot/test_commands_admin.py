@@ -316,6 +316,7 @@ BAD_INPUT = {
     "import routing: [": "not valid YAML",
     "import routing: {default: {kind: channel, id: triage}}": "`routing.default.id`: 'triage' is not a Slack",
     "import [1, 2]": "expected a mapping at the top level",
+    "import handoffs: {warm_messages: {upset_customer: '{rep} is on it'}}": "has no placeholders",
     "test " + "x" * 4001: "over 4000 characters",
 }
 

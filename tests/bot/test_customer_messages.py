@@ -65,3 +65,24 @@ async def test_a_handoff_reassigned_back_tells_the_customer_who_has_it(
     assert handoff.assignee_id == seed.rep_id
     texts = customer_thread(sandbox, seed, posted.message.ts)
     assert texts[-1].startswith(f"<@{seed.rep_id}>") and len(texts) == 4  # warm, rep, admin, rep again
+
+
+async def test_a_rep_claiming_their_own_snoozed_handoff_back_tells_the_customer_nothing_new(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    posted = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, ASK)
+    await settle(baton, sandbox)
+    card = card_of(sandbox, seed.triage_channel_id)
+    await sandbox.click_button(seed.rep_id, seed.triage_channel_id, card.ts, "baton_claim")
+    await settle(baton, sandbox)
+    await sandbox.click_button(
+        seed.rep_id, seed.triage_channel_id, card.ts, "baton_snooze", selected_option="60"
+    )
+    await settle(baton, sandbox)
+    card = card_of(sandbox, seed.triage_channel_id)
+    await sandbox.click_button(seed.rep_id, seed.triage_channel_id, card.ts, "baton_claim")
+    await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    assert (handoff.state.value, handoff.assignee_id) == ("claimed", seed.rep_id)
+    texts = customer_thread(sandbox, seed, posted.message.ts)
+    assert len(texts) == 2 and texts[1].startswith(f"<@{seed.rep_id}>")  # the warm message, one claim message

@@ -366,7 +366,27 @@ async def test_a_reassign_is_answered_in_time_when_slack_is_slow_to_say_who_the_
     clicked = await sandbox.click_button(
         seed.rep_id, seed.triage_channel_id, card.ts, "baton_reassign", selected_user=seed.admin_id
     )
-    assert clicked.outcome is not None and clicked.outcome.ok, clicked.outcome
+    assert clicked.outcome is not None and clicked.outcome.ok, clicked.outcome  # answered in time
     await settle(baton, sandbox)
     (handoff,) = await handoffs_of(baton)
-    assert handoff.assignee_id == seed.admin_id  # (not known to be a customer or a bot: let through)
+    assert handoff.assignee_id is None  # not applied: who they are is unknown (a customer, perhaps)
+    assert any("didn't say who they are in time" in str(r.body.get("text")) for r in sandbox.responses)
+
+
+async def test_a_customer_is_never_made_the_assignee_while_slack_rate_limits_users_info(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "I want to speak to a human")
+    await settle(baton, sandbox)
+    card = card_of(sandbox, seed.triage_channel_id)
+    sandbox.faults.inject("users.info", count=5, kind="ratelimit", retry_after=2)
+    await sandbox.click_button(
+        seed.rep_id, seed.triage_channel_id, card.ts, "baton_reassign", selected_user=seed.customer_id
+    )
+    await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    assert handoff.assignee_id != seed.customer_id
+    assert not any(
+        "taking it from here" in m.text
+        for m in sandbox.messages(seed.shared_channel_id, include_replies=True)
+    )

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.runtime import Runtime
 from handlers.home import HomeTab
+from handlers.home_blocks import HomeView
 from handlers.permissions import Role
 from routing.models import Handoff, HandoffState, Urgency
 from sandbox import Sandbox, SeedInfo, View
@@ -315,3 +316,33 @@ async def test_a_click_from_a_home_drawn_before_a_colleague_claimed_is_stopped_a
     await settle(baton, sandbox)
     (handoff,) = await handoffs_of(baton)
     assert handoff.state is HandoffState.DISMISSED
+
+
+async def test_someone_forgotten_and_back_is_published_once_not_again_and_again() -> None:
+    home = HomeTab(max_entries=2)
+    calls: list[str] = []
+
+    class Client:
+        async def views_publish(self, *, user_id: str, view: dict[str, Any]) -> None:
+            calls.append(user_id)
+
+    async def view(**_: Any) -> HomeView:
+        return HomeView("U0", Role.MEMBER)
+
+    home.view = view  # type: ignore[method-assign]
+
+    async def refresh(user: str) -> None:
+        home.refresh(client=Client(), service=None, user_id=user, role=Role.MEMBER)  # type: ignore[arg-type]
+        await home.idle()
+
+    await refresh("UB")
+    for _ in range(20):
+        await refresh("UA")  # A looks at their Home often
+    await refresh("UB")
+    await refresh("UC")  # a third person: A, refreshed longest ago, is forgotten
+    calls.clear()
+    await refresh("UA")  # A opens their Home once
+    for _ in range(50):
+        await home.idle()
+        await asyncio.sleep(0)
+    assert calls == ["UA"]

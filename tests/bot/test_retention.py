@@ -24,6 +24,10 @@ async def test_the_sweep_forgets_what_is_older_than_retention_keeps(store: SqlSt
     await service.handle_message(customer("How do I export a CSV report?", clock))
     live = (await service.handle_message(customer("Can I talk to a person?", clock))).handoff
     assert live is not None
+    async with store.transaction() as tx:
+        card = await tx.outbox.get(item_id=1)
+    assert card is not None and card.method == "post_card"
+    assert await service.delivered([(card, {"card": {"channel": "C0TRIAGE", "ts": "1.2"}})]) == 1  # warm
     async with store.transaction() as tx:  # Slack took every write
         await tx.connection.exec_driver_sql("UPDATE outbox SET delivered_at = created_at")
     assert (await count(store, "messages"), await count(store, "outbox")) == (

@@ -500,11 +500,24 @@ async def test_a_handoff_nobody_is_told_of_promises_the_customer_nobody(store: S
     assert await notes(store, result.handoff.id) == []  # no card, and no "a specialist is coming"
     routed = service_on(store, clock)
     other = await routed.handle_message(customer("Can I talk to a person please?", clock))
-    assert other.handoff is not None
+    assert other.handoff is not None and other.handoff.id is not None
+    assert [n.split(":")[0] for n in await notes(store, other.handoff.id)] == ["post_card"]
+    await card_posted(routed, store, other.handoff.id)  # the promise is queued once someone was told
     assert [n.split(":")[0] for n in await notes(store, other.handoff.id)] == [
         "post_card",
         "customer_message",
     ]
+
+
+async def card_posted(service: BatonService, store: SqlStore, handoff_id: int) -> None:
+    """What the outbox worker records once Slack took the handoff's card."""
+    async with store.transaction() as tx:
+        ids = await tx.connection.exec_driver_sql(
+            f"SELECT id FROM outbox WHERE handoff_id = {handoff_id} AND method = 'post_card'"
+        )
+        (card,) = [await tx.outbox.get(item_id=row[0]) for row in ids.all()]
+    assert card is not None
+    await service.delivered([(card, {"card": {"channel": "C0TRIAGE", "ts": f"1.{handoff_id}"}})])
 
 
 async def test_a_request_merged_into_a_handoff_that_told_the_customer_nothing_is_answered_once(
@@ -517,6 +530,10 @@ async def test_a_request_merged_into_a_handoff_that_told_the_customer_nothing_is
     await service.handle_message(question)
     clock.at(MONDAY_10, 21)
     assert (await service.sweep()).opened == 1  # routine_review: no message to the customer
+    async with store.transaction() as tx:
+        opened = await tx.handoffs.live_for(channel_id="C0ACME", thread_ts=question.thread_ts)
+    assert opened is not None and opened.id is not None
+    await card_posted(service, store, opened.id)
     for text in ("Can I talk to a person please?", "Hello? I want a human"):
         result = await service.handle_message(customer(text, clock, thread=question.thread_ts))
         assert result.outcome is IntakeOutcome.MERGED
