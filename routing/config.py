@@ -346,10 +346,11 @@ def upgraded(data: Any) -> Any:
     warm = handoffs.get("warm_messages") if isinstance(handoffs, dict) else None
     if isinstance(warm, dict):
         for name, text in warm.items():
-            if isinstance(text, str) and _PLACEHOLDER.search(text):  # sent to customers as typed, braces too
-                warm[name] = _PLACEHOLDER.sub(
-                    lambda m: _SAID_INSTEAD.get(m.group(1).strip(), m.group(1)), text
-                )
+            while isinstance(text, str) and _PLACEHOLDER.search(text):  # sent as typed, braces too
+                text = _PLACEHOLDER.sub(lambda m: _SAID_INSTEAD.get(m.group(1).strip(), m.group(1)), text)
+            warm[name] = (
+                text  # (until none is left: "{{team}}" reads "team", and a second pass changes nothing)
+            )
     for trigger in data.get("triggers") or []:
         if isinstance(trigger, dict):
             for key in ("threshold", "min_account_value"):

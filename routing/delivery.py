@@ -91,7 +91,8 @@ class DeliverySupport:
             if updated is not None:
                 await self._event(tx, updated, "card_posted", EventSource.MESSAGE, "", channel=channel, ts=ts)
                 warm = str(updated.context.get("warm") or "")
-                if not warm or handoff.card_ts or not updated.state.is_live:
+                # Not once someone has it: the claim message told the customer who (and came first).
+                if not warm or handoff.card_ts or not updated.state.is_live or updated.assignee_id:
                     return 0
                 message = notify.customer_message(
                     updated, text=warm, now=self._clock(), dedupe=f"warm:{handoff_id}"

@@ -327,8 +327,12 @@ class BatonService(
         change = merge(live, decision, facts) if decision.escalate else None
         if change is None:
             return IntakeResult(IntakeOutcome.STORED, decision, live)
-        merged = await self._commit_change(tx, live, change, EventSource.MESSAGE, facts.author_id, now)
         warm = self.config.handoffs.warm_messages.get(decision.escalation_type or "", "")
+        if warm and change.handoff.state is HandoffState.OPEN and not change.handoff.card_ts:
+            # The card is not recorded yet: its warm message goes with it (unless one is set already).
+            context = {"warm": warm, **change.handoff.context}
+            change = replace(change, handoff=replace(change.handoff, context=context))
+        merged = await self._commit_change(tx, live, change, EventSource.MESSAGE, facts.author_id, now)
         if warm and merged.state is HandoffState.OPEN and merged.card_ts:
             # A handoff that told the customer nothing yet (opened by the unanswered sweep, say) answers the
             # customer's own request now; one that did already tells them nothing twice (the same dedupe key).

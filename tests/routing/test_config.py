@@ -202,3 +202,19 @@ def test_round_robin_skips_nobody_when_members_join_or_leave():
     assert [pick(["UA", "UB", "UC"]) for _ in range(2)] == ["UA", "UB"]
     assert [pick(["UA", "UC"]) for _ in range(3)] == ["UC", "UA", "UC"]  # UB left: UC's turn stays UC's
     assert [pick(["UA", "UC", "UD"]) for _ in range(3)] == ["UD", "UA", "UC"]  # UD joined: first in
+
+
+@pytest.mark.parametrize(
+    ("stored", "read"),
+    [
+        ("Hi {{team}} is on it", "Hi team is on it"),
+        ("We are {on {it}}", "We are on it"),
+        ("{rep}!", "someone from our team!"),
+    ],
+)
+def test_a_stored_warm_message_with_braces_is_upgraded_once_for_good(stored: str, read: str) -> None:
+    data = config_to_data(BatonConfig())
+    data["handoffs"]["warm_messages"]["human_request"] = stored
+    once = upgraded(data)
+    assert upgraded(once) == once  # idempotent
+    assert parse_config(once, source="stored").handoffs.warm_messages["human_request"] == read
