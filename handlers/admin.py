@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable
 from typing import Any
 
 import yaml
@@ -13,12 +14,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.background import Background
 from handlers.modals import open_type_editor
-from handlers.permissions import Role
-from routing.admin_commands import Invocation, execute
+from handlers.permissions import Permissions, Role
+from routing.admin_commands import ChannelLookup, Invocation, OutsiderLookup, execute, refuse_outside
 from routing.admin_grammar import Access, Command, Spec, UsageError
 from routing.config import parse_config
 from routing.models import Actor, WatchedChannel
-from routing.routes import RoutingTable, TargetKind, destinations
+from routing.routes import destinations
 from routing.rules import RulesError
 from routing.service import BatonService
 from routing.stats_views import period_label, stats_mrkdwn, stats_period
@@ -53,15 +54,33 @@ def refusal(spec: Spec, role: Role) -> str | None:
 
 
 async def run_admin_command(
-    command: Command, *, service: BatonService, client: AsyncWebClient, payload: dict[str, Any]
+    command: Command,
+    *,
+    service: BatonService,
+    client: AsyncWebClient,
+    permissions: Permissions,
+    payload: dict[str, Any],
 ) -> str:
     """Run an authorised admin or read-only command; the answer, or what was wrong (nothing changed)."""
     actor = Actor(user_id=str(payload.get("user_id") or ""), team_id=str(payload.get("team_id") or ""))
+
+    def lookup_channel(channel_id: str) -> Awaitable[WatchedChannel | None]:
+        return _lookup_channel(client, channel_id)
+
+    def is_outsider(user_id: str) -> Awaitable[bool]:
+        return permissions.of_another_organisation(client=client, user_id=user_id, our_team=actor.team_id)
+
     try:
         if command.name == "export":
             return export_text(service.config_data())
         if command.name == "import":
-            return await _import(command.text, service=service, actor=actor, client=client)
+            return await _import(
+                command.text,
+                service=service,
+                actor=actor,
+                lookup_channel=lookup_channel,
+                is_outsider=is_outsider,
+            )
         if command.name == "types edit":
             trigger_id = str(payload.get("trigger_id") or "")
             try:
@@ -76,8 +95,8 @@ async def run_admin_command(
             admin=service,
             actor=actor,
             channel_id=str(payload.get("channel_id") or ""),
-            lookup_channel=lambda channel_id: _lookup_channel(client, channel_id),
-            is_outsider=lambda user_id: _is_outsider(client, user_id, our_team=actor.team_id),
+            lookup_channel=lookup_channel,
+            is_outsider=is_outsider,
         )
         return await execute(command, invocation)
     except UsageError as error:
@@ -94,7 +113,14 @@ def config_yaml(data: dict[str, Any]) -> str:
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
 
 
-async def _import(text: str, *, service: BatonService, actor: Actor, client: AsyncWebClient) -> str:
+async def _import(
+    text: str,
+    *,
+    service: BatonService,
+    actor: Actor,
+    lookup_channel: ChannelLookup,
+    is_outsider: OutsiderLookup,
+) -> str:
     fenced = _FENCE.match(text)
     document = fenced.group(1) if fenced else text
     try:
@@ -102,40 +128,19 @@ async def _import(text: str, *, service: BatonService, actor: Actor, client: Asy
     except yaml.YAMLError as error:
         return f"That is not valid YAML, nothing changed: {error}"
     try:
-        problem = await _outside_destination(parse_config(data, source="import").routing, client, actor)
-        if problem:
-            return f"That configuration was refused, nothing changed: {problem}"
+        ids = [
+            i for t in destinations(parse_config(data, source="import").routing) for i in (t.id, t.channel)
+        ]
+        await refuse_outside([i for i in ids if i], lookup_channel=lookup_channel, is_outsider=is_outsider)
         change = await service.import_config(data, actor=actor, source_name="import")
     except RulesError as error:
         where = f"`{error.path}`: " if error.path else ""
         return f"That configuration was refused, nothing changed: {where}{error.problem}."
+    except UsageError as error:
+        return f"That configuration was refused, nothing changed: {error.problem}"
     if change.version is None:
         return "Imported: it is the configuration in force already, nothing changed."
     return f"Imported: the whole configuration is replaced (configuration version {change.version})."
-
-
-async def _outside_destination(routing: RoutingTable, client: AsyncWebClient, actor: Actor) -> str | None:
-    """What is wrong if a route would send cards into a Slack Connect channel or to a person of another
-    organisation (the notifier would refuse every one of them, quietly), else None."""
-    for target in destinations(routing):
-        if target.kind is TargetKind.USER and await _is_outsider(client, target.id, our_team=actor.team_id):
-            return f"<@{target.id}> is of another organisation: cards are only for our team."
-        for cid in {target.id if target.kind is TargetKind.CHANNEL else "", target.channel} - {""}:
-            seen = await _lookup_channel(client, cid)
-            if seen is not None and seen.is_shared:
-                return f"<#{cid}> is a Slack Connect channel: cards are never posted there."
-    return None
-
-
-async def _is_outsider(client: AsyncWebClient, user_id: str, *, our_team: str) -> bool:
-    """Whether Slack says the user belongs to another organisation than the admin running the command."""
-    try:
-        response = await client.users_info(user=user_id)
-    except SlackApiError as error:
-        logger.info("users.info %s: %s", user_id, error.response.get("error"))
-        return False  # unknown here: the notifier checks again before anything is sent
-    team = str((response.get("user") or {}).get("team_id") or "")
-    return bool(team and our_team and team != our_team)
 
 
 async def _lookup_channel(client: AsyncWebClient, channel_id: str) -> WatchedChannel | None:

@@ -12,7 +12,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncResp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.admin import FOR_THE_TEAM, refusal, run_admin_command, start_stats
-from handlers.context import ROLE, attach_command_role, service_of
+from handlers.context import PERMISSIONS, ROLE, attach_command_role, service_of
 from handlers.permissions import Role
 from routing.admin_grammar import UsageError, parse_command, spec_of
 from routing.dry_run import dry_run
@@ -59,7 +59,9 @@ async def on_baton(
         result = dry_run(parsed.text, config=service.config, channel=channel, now=service.now())
         answer = result.describe()
     else:
-        answer = await run_admin_command(parsed, service=service, client=client, payload=command)
+        answer = await run_admin_command(
+            parsed, service=service, client=client, permissions=context[PERMISSIONS], payload=command
+        )
     await ack(response_type="ephemeral", text=answer)
 
 

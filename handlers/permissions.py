@@ -71,6 +71,16 @@ class Permissions:
                 return Role.MEMBER
         return Role.ADMIN if await is_named_admin(user_id) else Role.MEMBER
 
+    async def of_another_organisation(self, *, client: AsyncWebClient, user_id: str, our_team: str) -> bool:
+        """Whether Slack says the user belongs to another organisation; False when it can't say now (the
+        notifier checks again before anything internal is sent to anyone)."""
+        try:
+            user = await self._user(client, user_id)
+        except SlackUnsure:
+            return False
+        team = (user or {}).get("team_id")
+        return bool(team and our_team and team != our_team)
+
     async def not_an_assignee(self, *, client: AsyncWebClient, user_id: str, our_team: str) -> str | None:
         """Why `user_id` can't be handed a handoff (a customer of another organisation, a bot, someone who
         left), or None. Slack's user picker offers everyone in the channel."""

@@ -6,7 +6,7 @@ adapter's (they need the channel's facts or YAML), everything else is here.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 
 from routing import admin_views as views
@@ -146,27 +146,32 @@ async def _route_default(inv: Invocation, args: tuple[str, ...]) -> str:
 
 
 async def _no_shared_destination(inv: Invocation, target: str, options: tuple[str, ...]) -> None:
-    """UsageError if a card would go to a Slack Connect channel or a person of another organisation (the
-    target, its fallback or `via`): the notifier would refuse every card there, so say it now rather than
-    lose them quietly."""
+    """UsageError if a card would go outside our team through the target, its fallback or `via`."""
     pairs = zip(options[::2], options[1::2], strict=False)
-    for token in [target, *(value for key, value in pairs if key.lower() in ("fallback", "via"))]:
+    tokens = [target, *(value for key, value in pairs if key.lower() in ("fallback", "via"))]
+    await refuse_outside(tokens, lookup_channel=inv.lookup_channel, is_outsider=inv.is_outsider)
+
+
+async def refuse_outside(
+    destinations: Iterable[str], *, lookup_channel: ChannelLookup, is_outsider: OutsiderLookup
+) -> None:
+    """UsageError if a card would go to a Slack Connect channel or a person of another organisation (channel
+    and user ids or mentions): the notifier would refuse every card there, so say it when it is given rather
+    than lose them quietly."""
+    for token in destinations:
         cid = channel_id(token)
-        seen = None if cid is None else await inv.lookup_channel(cid)
+        seen = None if cid is None else await lookup_channel(cid)
         if seen is not None and seen.is_shared:
             raise UsageError(
                 f"<#{cid}> is a Slack Connect channel: cards and internal notes are never posted there. "
                 "Route to an internal channel, a person or a user group."
             )
-        await _one_of_ours(inv, user_id(token))
-
-
-async def _one_of_ours(inv: Invocation, uid: str | None) -> None:
-    if uid is not None and await inv.is_outsider(uid):
-        raise UsageError(
-            f"<@{uid}> is of another organisation: cards and internal notes are only for our team. "
-            "Name one of ours."
-        )
+        uid = user_id(token)
+        if uid is not None and await is_outsider(uid):
+            raise UsageError(
+                f"<@{uid}> is of another organisation: cards and internal notes are only for our team. "
+                "Name one of ours."
+            )
 
 
 # ---- channels ----
@@ -230,8 +235,8 @@ async def _channel_set(inv: Invocation, args: tuple[str, ...]) -> str:
     if len(rest) < 2:
         raise UsageError("Say which setting and its value.")
     field, *values = rest
-    if field.lower() == "owner" and values:
-        await _one_of_ours(inv, user_id(values[0]))  # the owner gets the account's cards
+    if field.lower() == "owner" and values:  # the owner gets the account's cards
+        await refuse_outside(values[:1], lookup_channel=inv.lookup_channel, is_outsider=inv.is_outsider)
 
     def change(known: WatchedChannel | None) -> WatchedChannel:
         if known is None:
