@@ -4,6 +4,7 @@ that nobody was told about."""
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from sandbox import Sandbox, SeedInfo
 from tests.bot.conftest import settle
@@ -14,6 +15,22 @@ ASK = "Can I talk to a person please?"
 
 def customer_thread(sandbox: Sandbox, seed: SeedInfo, ts: str) -> list[str]:
     return thread_texts(sandbox, seed.shared_channel_id, ts)
+
+
+async def asked(baton: Any, sandbox: Sandbox, seed: SeedInfo) -> str:
+    """The customer asks for a person and Baton has done everything about it; the message's ts."""
+    posted = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, ASK)
+    await settle(baton, sandbox)
+    return posted.message.ts
+
+
+async def click(
+    baton: Any, sandbox: Sandbox, seed: SeedInfo, user: str, action_id: str, **given: Any
+) -> None:
+    """`user` clicks the card as it is now, and Baton has done everything about it."""
+    card = card_of(sandbox, seed.triage_channel_id)
+    await sandbox.click_button(user, seed.triage_channel_id, card.ts, action_id, **given)
+    await settle(baton, sandbox)
 
 
 async def test_a_warm_message_still_queued_when_the_handoff_is_closed_is_not_sent(
@@ -40,49 +57,37 @@ async def test_a_warm_message_still_queued_when_the_handoff_is_closed_is_not_sen
 
 
 async def test_no_claim_message_in_a_channel_no_longer_watched(baton, sandbox: Sandbox, seed: SeedInfo):
-    posted = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, ASK)
-    await settle(baton, sandbox)
-    told = customer_thread(sandbox, seed, posted.message.ts)
+    ts = await asked(baton, sandbox, seed)
+    told = customer_thread(sandbox, seed, ts)
     await sandbox.run_command(seed.admin_id, seed.shared_channel_id, "/baton", "channel unwatch")
-    card = card_of(sandbox, seed.triage_channel_id)
-    await sandbox.click_button(seed.rep_id, seed.triage_channel_id, card.ts, "baton_claim")
-    await settle(baton, sandbox)
-    assert customer_thread(sandbox, seed, posted.message.ts) == told  # nothing more
+    await click(baton, sandbox, seed, seed.rep_id, "baton_claim")
+    assert customer_thread(sandbox, seed, ts) == told  # nothing more
 
 
 async def test_a_handoff_reassigned_back_tells_the_customer_who_has_it(
     baton, sandbox: Sandbox, seed: SeedInfo
 ):
-    posted = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, ASK)
-    await settle(baton, sandbox)
-    card = card_of(sandbox, seed.triage_channel_id)
-    await sandbox.click_button(seed.rep_id, seed.triage_channel_id, card.ts, "baton_claim")
-    await settle(baton, sandbox)
+    ts = await asked(baton, sandbox, seed)
+    await click(baton, sandbox, seed, seed.rep_id, "baton_claim")
     for actor, to in ((seed.rep_id, seed.admin_id), (seed.admin_id, seed.rep_id)):
-        await sandbox.click_button(actor, seed.triage_channel_id, card.ts, "baton_reassign", selected_user=to)
-        await settle(baton, sandbox)
+        await click(baton, sandbox, seed, actor, "baton_reassign", selected_user=to)
     (handoff,) = await handoffs_of(baton)
     assert handoff.assignee_id == seed.rep_id
-    texts = customer_thread(sandbox, seed, posted.message.ts)
+    texts = customer_thread(sandbox, seed, ts)
     assert texts[-1].startswith(f"<@{seed.rep_id}>") and len(texts) == 4  # warm, rep, admin, rep again
 
 
 async def test_a_rep_claiming_their_own_snoozed_handoff_back_tells_the_customer_nothing_new(
     baton, sandbox: Sandbox, seed: SeedInfo
 ):
-    posted = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, ASK)
-    await settle(baton, sandbox)
-    card = card_of(sandbox, seed.triage_channel_id)
-    await sandbox.click_button(seed.rep_id, seed.triage_channel_id, card.ts, "baton_claim")
-    await settle(baton, sandbox)
-    await sandbox.click_button(
-        seed.rep_id, seed.triage_channel_id, card.ts, "baton_snooze", selected_option="60"
-    )
-    await settle(baton, sandbox)
-    card = card_of(sandbox, seed.triage_channel_id)
-    await sandbox.click_button(seed.rep_id, seed.triage_channel_id, card.ts, "baton_claim")
-    await settle(baton, sandbox)
+    ts = await asked(baton, sandbox, seed)
+    for action_id, given in (
+        ("baton_claim", {}),
+        ("baton_snooze", {"selected_option": "60"}),
+        ("baton_claim", {}),
+    ):
+        await click(baton, sandbox, seed, seed.rep_id, action_id, **given)
     (handoff,) = await handoffs_of(baton)
     assert (handoff.state.value, handoff.assignee_id) == ("claimed", seed.rep_id)
-    texts = customer_thread(sandbox, seed, posted.message.ts)
+    texts = customer_thread(sandbox, seed, ts)
     assert len(texts) == 2 and texts[1].startswith(f"<@{seed.rep_id}>")  # the warm message, one claim message
