@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse
 
 import pytest
@@ -15,7 +18,7 @@ from pydantic import SecretStr
 import bot.runtime
 import handlers.notifier
 from bot.outbox import OutboxWorker
-from bot.runtime import running
+from bot.runtime import Runtime, running
 from bot.sandbox_mode import describe_acme
 from handlers.delivery_errors import InternalPostRefused
 from routing.config import BatonConfig
@@ -139,27 +142,37 @@ async def test_stopped_mid_flow_and_restarted_nothing_lost_nothing_doubled(
     assert_each_once(sandbox, seed, 4)
 
 
-async def test_internal_content_is_never_posted_into_a_shared_channel(
-    sandbox: Sandbox, seed: SeedInfo, settings
-):
-    careless = BatonConfig(routing=RoutingTable(default=Target(TargetKind.CHANNEL, seed.shared_channel_id)))
+@asynccontextmanager
+async def routed_carelessly(
+    sandbox: Sandbox, seed: SeedInfo, settings: Any, target: Target
+) -> AsyncIterator[Runtime]:
+    """Baton with every card routed to `target`, after the customer asked for a person."""
+    careless = BatonConfig(routing=RoutingTable(default=target))
     async with running(settings, config=careless) as baton:
         sandbox.set_request_url(baton.events_url)
         await baton.service.watch_channel(
             channel_id=seed.shared_channel_id, name="acme-support", is_shared=True
         )
-        root = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Can I talk to a person?")
+        await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Can I talk to a person?")
         await settle(baton, sandbox)
+        yield baton
 
-        everything = sandbox.messages(seed.shared_channel_id, include_replies=True)
-        ours = [m for m in everything if m.user == seed.bot_user_id and m.subtype != "channel_join"]
-        assert ours == [] and root.message.ts  # no card, and so no "a specialist is coming" either
-        async with SqlStore(baton.engine).transaction() as tx:
-            row = await tx.outbox.get(item_id=1)
-        assert (
-            row.method == "post_card" and row.failed_at is not None and row.last_error.startswith("refused")
-        )
 
+async def assert_refused_and_nothing_promised(baton: Runtime, sandbox: Sandbox, seed: SeedInfo) -> None:
+    """The card was refused for good, and so the customer was told nothing ("a specialist is coming")."""
+    everything = sandbox.messages(seed.shared_channel_id, include_replies=True)
+    assert [m for m in everything if m.user == seed.bot_user_id and m.subtype != "channel_join"] == []
+    async with SqlStore(baton.engine).transaction() as tx:
+        row = await tx.outbox.get(item_id=1)
+    assert row.method == "post_card" and row.failed_at is not None and row.last_error.startswith("refused")
+
+
+async def test_internal_content_is_never_posted_into_a_shared_channel(
+    sandbox: Sandbox, seed: SeedInfo, settings
+):
+    shared = Target(TargetKind.CHANNEL, seed.shared_channel_id)
+    async with routed_carelessly(sandbox, seed, settings, shared) as baton:
+        await assert_refused_and_nothing_promised(baton, sandbox, seed)
         notifier = baton.notifier
         with pytest.raises(InternalPostRefused):
             await notifier.guard(seed.shared_channel_id)
@@ -172,24 +185,11 @@ async def test_internal_content_is_never_posted_into_a_shared_channel(
 async def test_internal_content_is_never_sent_to_a_person_of_another_organisation(
     sandbox: Sandbox, seed: SeedInfo, settings
 ):
-    careless = BatonConfig(routing=RoutingTable(default=Target(TargetKind.USER, seed.customer_id)))
-    async with running(settings, config=careless) as baton:
-        sandbox.set_request_url(baton.events_url)
-        await baton.service.watch_channel(
-            channel_id=seed.shared_channel_id, name="acme-support", is_shared=True
-        )
-        await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Can I talk to a person?")
-        await settle(baton, sandbox)
-
+    customer = Target(TargetKind.USER, seed.customer_id)
+    async with routed_carelessly(sandbox, seed, settings, customer) as baton:
+        await assert_refused_and_nothing_promised(baton, sandbox, seed)
         dms = [c for c in sandbox.calls_to("chat.postMessage") if c.args.get("channel") == seed.customer_id]
         assert dms == [] and sandbox.calls_to("conversations.open") == []
-        everything = sandbox.messages(seed.shared_channel_id, include_replies=True)
-        assert [m for m in everything if m.user == seed.bot_user_id and m.subtype != "channel_join"] == []
-        async with SqlStore(baton.engine).transaction() as tx:
-            row = await tx.outbox.get(item_id=1)
-        assert (
-            row.method == "post_card" and row.failed_at is not None and row.last_error.startswith("refused")
-        )
         with pytest.raises(InternalPostRefused):
             await baton.notifier.guard(seed.customer_id)
         await baton.notifier.guard(seed.rep_id)
