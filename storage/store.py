@@ -45,8 +45,9 @@ class SqlUnitOfWork:
         self.connection = connection
         self.processed_events: ProcessedEvents = SqlProcessedEvents(connection)
         self.channels: Channels = SqlChannels(connection)
-        self.conversations: Conversations = SqlConversations(connection)
-        self.handoffs: Handoffs = SqlHandoffs(connection)
+        handoffs = SqlHandoffs(connection)
+        self.conversations: Conversations = SqlConversations(connection, handoffs)
+        self.handoffs: Handoffs = handoffs
         self.handoff_events: HandoffEvents = SqlHandoffEvents(connection)
         self.outbox: Outbox = SqlOutbox(connection)
         self.config_versions: ConfigVersions = SqlConfigVersions(connection)
