@@ -46,6 +46,7 @@ async def run_export(settings: Any, args: argparse.Namespace) -> int:
 
 async def run_import(settings: Any, args: argparse.Namespace) -> int:
     """Validate a YAML file and store it as the new configuration; 2 with the field named if it is bad."""
+    from routing.admin_grammar import UsageError
     from routing.models import Actor, ChangeSource
     from routing.rules import RulesError
     from routing.yaml_text import load_yaml
@@ -72,6 +73,9 @@ async def run_import(settings: Any, args: argparse.Namespace) -> int:
             )
         except RulesError as error:
             sys.stderr.write(f"baton rules import: {error}\n")
+            return 2
+        except UsageError as error:  # valid alone, refused as a whole (e.g. a route to a removed type)
+            sys.stderr.write(f"baton rules import: {source}: {error.problem}\n")
             return 2
     if change.version is None:
         sys.stderr.write("baton rules import: it is the configuration in force already; nothing changed\n")

@@ -33,6 +33,7 @@ from bot.scheduler import build_scheduler
 from bot.server import build_web_app
 from bot.settings import Mode, Settings
 from handlers.notifier import Notifier
+from routing.admin_grammar import UsageError
 from routing.config import BatonConfig
 from routing.models import Actor, ChangeSource
 from routing.service import BatonService
@@ -107,7 +108,11 @@ async def running(
         store = SqlStore(engine)
         service = BatonService(store=store, clock=utc_now)
         warm_up()
-        await service.start_config(given, actor=Actor(user_id=origin, source=ChangeSource.CONFIG_FILE))
+        try:
+            await service.start_config(given, actor=Actor(user_id=origin, source=ChangeSource.CONFIG_FILE))
+        except UsageError as error:  # valid alone, refused as a whole: logged, the last good one stays
+            logger.error("the configuration file was not put in force: %s", error.problem)
+            await service.refresh_config()
         if service.config_version == 0 and first_run is not None:
             await service.start_config(
                 first_run, actor=Actor(user_id="first run", source=ChangeSource.CONFIG_FILE)

@@ -17,6 +17,7 @@ from handlers.modals import open_type_editor
 from handlers.permissions import Permissions, Role
 from routing.admin_commands import ChannelLookup, Invocation, OutsiderLookup, execute, refuse_outside
 from routing.admin_grammar import Access, Command, Spec, UsageError
+from routing.administration import REFUSED
 from routing.config import parse_config
 from routing.models import Actor, WatchedChannel
 from routing.routes import destinations
@@ -128,16 +129,17 @@ async def _import(
     except yaml.YAMLError as error:
         return f"That is not valid YAML, nothing changed: {error}"
     try:
-        ids = [
-            i for t in destinations(parse_config(data, source="import").routing) for i in (t.id, t.channel)
-        ]
+        config = parse_config(data, source="import")
+        ids = [i for t in destinations(config.routing) for i in (t.id, t.channel)]
+        # The escalation tiers' channels and people too: a breach posted there would be refused, unseen.
+        ids += [tier.target for policy in config.sla.values() for tier in policy.chain]
         await refuse_outside([i for i in ids if i], lookup_channel=lookup_channel, is_outsider=is_outsider)
         change = await service.import_config(data, actor=actor, source_name="import")
     except RulesError as error:
         where = f"`{error.path}`: " if error.path else ""
         return f"That configuration was refused, nothing changed: {where}{error.problem}."
     except UsageError as error:
-        return f"That configuration was refused, nothing changed: {error.problem}"
+        return f"That configuration was refused, nothing changed: {error.problem.removeprefix(REFUSED)}"
     if change.version is None:
         return "Imported: it is the configuration in force already, nothing changed."
     return f"Imported: the whole configuration is replaced (configuration version {change.version})."

@@ -26,6 +26,9 @@ async def on_baton(
     respond: AsyncRespond,
 ) -> None:
     """Answer privately: the result, a refusal, or what was wrong with the command (nothing changed)."""
+    if context[ROLE] is Role.EXTERNAL:  # whatever they type: no command list, no usage, for customers
+        await ack(response_type="ephemeral", text=FOR_THE_TEAM)
+        return
     # Slack escapes &, < and > in what people type (as of 2026; mentions keep their <@U…> form).
     text = _unescape(str(command.get("text") or ""))
     # Refused before its usage is explained, when the words name a command at once; and always checked
@@ -42,9 +45,6 @@ async def on_baton(
         return
     if denied := refusal(parsed.spec, context[ROLE]):
         await ack(response_type="ephemeral", text=denied)
-        return
-    if context[ROLE] is Role.EXTERNAL:  # only `help` gets here: the command list is not for customers
-        await ack(response_type="ephemeral", text=FOR_THE_TEAM)
         return
     service = service_of(context)
     if parsed.name == "stats":

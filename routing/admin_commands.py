@@ -265,6 +265,8 @@ async def _admins_list(inv: Invocation, args: tuple[str, ...]) -> str:
 
 async def _admins_add(inv: Invocation, args: tuple[str, ...]) -> str:
     user = _user(args[0])
+    if await inv.is_outsider(user):  # they could never act as one: Baton's admins are of our team
+        raise UsageError(f"<@{user}> is of another organisation: Baton admins are people of our team.")
     await inv.admin.add_admin(user, actor=inv.actor)
     return f"<@{user}> is a Baton admin now."
 

@@ -227,12 +227,15 @@ def _replace_all(config: BatonConfig) -> ConfigEdit:
     return edit
 
 
+REFUSED = "That change was refused, nothing changed: "
+
+
 def _validated(data: dict[str, Any]) -> BatonConfig:
     try:
         return parse_config(data, source="/baton")
     except RulesError as error:
         where = f"`{error.path}`: " if error.path else ""
-        raise UsageError(f"That change was refused, nothing changed: {where}{error.problem}.") from None
+        raise UsageError(f"{REFUSED}{where}{error.problem}.") from None
 
 
 def _parsed(version: ConfigVersion) -> BatonConfig | None:

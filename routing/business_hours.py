@@ -21,6 +21,9 @@ import holidays as holiday_calendars
 from routing.rules import RulesError
 
 WEEKDAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# A day by its short or full English name; anything else ("mon-fri", "monkey") is refused, not cut short.
+_WEEKDAYS_BY_NAME = {name: day for names in (WEEKDAY_NAMES, _FULL_NAMES) for day, name in enumerate(names)}
 _MAX_IDLE_DAYS = 3660  # a calendar with no business day in ten years is a configuration error, not a loop
 _HHMM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 
@@ -194,8 +197,8 @@ def _weekdays(value: Any, source: str, path: str) -> tuple[int, ...]:
     for i, item in enumerate(value):
         if isinstance(item, int) and not isinstance(item, bool) and 0 <= item <= 6:
             days.add(item)  # Monday=0, as in the dataclass
-        elif isinstance(item, str) and item.strip().lower()[:3] in WEEKDAY_NAMES:
-            days.add(WEEKDAY_NAMES.index(item.strip().lower()[:3]))
+        elif isinstance(item, str) and item.strip().lower() in _WEEKDAYS_BY_NAME:
+            days.add(_WEEKDAYS_BY_NAME[item.strip().lower()])
         else:
             raise RulesError(
                 source, f"{path}[{i}]", f"unknown weekday {item!r}; one of: {', '.join(WEEKDAY_NAMES)}"
@@ -206,9 +209,8 @@ def _weekdays(value: Any, source: str, path: str) -> tuple[int, ...]:
 def _time(value: Any, source: str, path: str) -> time:
     if isinstance(value, time):
         return value
-    # PyYAML (YAML 1.1) reads an unquoted 17:00 as the sexagesimal int 1020, which is minutes after midnight.
-    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
-        return time(value // 60, value % 60)
+    # A number is refused, not guessed at: `opens: 9` could mean 09:00 or nine minutes past midnight. (An
+    # unquoted 17:00 arrives as text: routing/yaml_text.py does not read it as YAML 1.1's sexagesimal 1020.)
     if isinstance(value, str) and (match := _HHMM.fullmatch(value.strip())):
         return time(int(match[1]), int(match[2]))
     raise RulesError(source, path, f"expected a time of day as 'HH:MM', got {value!r}")

@@ -82,6 +82,7 @@ def parse_config(data: Any, *, source: str) -> BatonConfig:
         data = {}
     if not isinstance(data, Mapping):
         raise RulesError(source, "", f"expected a mapping at the top level, got {type(data).__name__}")
+    _refuse_nul(data, source, "")
     rules_part = {k: v for k, v in data.items() if k not in ("routing", "handoffs", "sla", "retention")}
     rules = parse_rules(rules_part, source=source)
     type_names = {t.name for t in rules.escalation_types}
@@ -92,6 +93,21 @@ def parse_config(data: Any, *, source: str) -> BatonConfig:
         sla=_parse_sla(data.get("sla"), source, type_names),
         retention=_parse_retention(data.get("retention"), source),
     )
+
+
+def _refuse_nul(data: Any, source: str, path: str) -> None:
+    """A NUL character anywhere is refused: no text of Baton's means one, and PostgreSQL can't store it."""
+    if isinstance(data, str):
+        if "\x00" in data:
+            raise RulesError(source, path, "contains a NUL character (\\0), which can't be stored")
+    elif isinstance(data, Mapping):
+        for key, value in data.items():
+            where = f"{path}.{key}" if path else str(key)
+            _refuse_nul(key, source, where)
+            _refuse_nul(value, source, where)
+    elif isinstance(data, list):
+        for index, item in enumerate(data):
+            _refuse_nul(item, source, f"{path}[{index}]")
 
 
 def config_to_data(config: BatonConfig) -> dict[str, Any]:
@@ -178,6 +194,9 @@ def _target(raw: Any, source: str, path: str) -> Target:
         strategy = Strategy(raw.get("strategy") or Strategy.ROUND_ROBIN.value)
     except ValueError:
         raise RulesError(source, f"{path}.strategy", "must be round_robin or least_loaded") from None
+    if raw.get("strategy") is not None and kind is not TargetKind.GROUP:
+        # Only a group has members to choose among; kept on another target it would be lost when stored.
+        raise RulesError(source, f"{path}.strategy", f"applies to group targets only, not to a {kind.value}")
     fallback = raw.get("fallback")
     if kind is TargetKind.ACCOUNT_OWNER and fallback is None:
         raise RulesError(source, f"{path}.fallback", "an account_owner target needs a fallback")
@@ -194,7 +213,10 @@ def _target(raw: Any, source: str, path: str) -> Target:
 
 
 def _parse_handoffs(raw: Any, source: str, type_names: set[str]) -> HandoffSettings:
-    base = HandoffSettings()
+    defaults = HandoffSettings()
+    # The defaults of the escalation types this configuration has (`extends: none` may have none of them).
+    warm = {name: text for name, text in defaults.warm_messages.items() if name in type_names}
+    base = replace(defaults, warm_messages=warm)
     if raw is None:
         return base
     allowed = (
@@ -205,7 +227,6 @@ def _parse_handoffs(raw: Any, source: str, type_names: set[str]) -> HandoffSetti
         "snooze_minutes",
     )
     _mapping(raw, source, "handoffs", allowed)
-    warm = dict(base.warm_messages)
     for name, text in _type_map(
         raw.get("warm_messages"), source, "handoffs.warm_messages", type_names
     ).items():
@@ -251,7 +272,7 @@ def _parse_handoffs(raw: Any, source: str, type_names: set[str]) -> HandoffSetti
 
 
 def _parse_sla(raw: Any, source: str, type_names: set[str]) -> dict[str, SlaPolicy]:
-    policies = dict(DEFAULT_POLICIES)
+    policies = {name: policy for name, policy in DEFAULT_POLICIES.items() if name in type_names}
     for name, data in _type_map(raw, source, "sla", type_names).items():
         # A field left out keeps the type's default (its business hours, its chain), not the field's.
         default = DEFAULT_POLICIES.get(name)

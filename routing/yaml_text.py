@@ -1,8 +1,13 @@
 """YAML as Baton reads it from people: safe types only, and a key given twice is an error, not a silent
-override (PyYAML keeps the last one: a second `routing:` section would drop the first without a word)."""
+override (PyYAML keeps the last one: a second `routing:` section would drop the first without a word).
+
+Whole numbers are read as YAML 1.2 reads them, not as PyYAML's YAML 1.1: an unquoted `17:00` is the text
+"17:00", not the sexagesimal number 1020, and `0700` is 700, not the octal 448 (both would otherwise pass
+for a number of minutes, or be refused with a number nobody wrote)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -10,6 +15,8 @@ from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode
 
 _MERGE = "tag:yaml.org,2002:merge"
+_INT = "tag:yaml.org,2002:int"
+_YAML_12_INT = re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$")
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -32,6 +39,24 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+def _construct_int(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> int:
+    value = str(loader.construct_scalar(node))
+    try:
+        if value.startswith(("0o", "0x")):
+            return int(value[2:], 8 if value[1] == "o" else 16)
+        return int(value, 10)
+    except ValueError:  # an explicit `!!int` on something else
+        raise ConstructorError(None, None, f"{value!r} is not a whole number", node.start_mark) from None
+
+
+_UniqueKeyLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != _INT]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+_UniqueKeyLoader.add_implicit_resolver(_INT, _YAML_12_INT, list("-+0123456789"))
+_UniqueKeyLoader.add_constructor(_INT, _construct_int)
 
 
 def load_yaml(text: str) -> Any:

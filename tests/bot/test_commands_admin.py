@@ -249,6 +249,12 @@ async def test_a_customer_learns_nothing_internal_from_baton(
         "help route",
         "stats",
         "route list",
+        # mistyped or unknown: no usage lines or command list either
+        "bogus",
+        "rules bogus",
+        "route frobnicate",
+        "help bogus",
+        'rules add vip phrase "open',
     ):
         answer = await slash(sandbox, seed, text, user=seed.customer_id)
         assert answer.startswith("`/baton` is for the team that runs this channel"), text

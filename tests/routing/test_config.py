@@ -14,6 +14,7 @@ from routing.config import BatonConfig, config_to_data, parse_config, upgraded
 from routing.models import Account
 from routing.routes import Strategy, TargetKind, pick_member, resolve
 from routing.rules import RulesError
+from routing.yaml_text import load_yaml
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -145,6 +146,27 @@ def test_export_then_import_is_an_exact_round_trip():
             "finite number",
         ),
         ({"triggers": [{"id": "frustration", "threshold": float("nan")}]}, "triggers[0].threshold", "finite"),
+        (
+            {"routing": {"default": {"kind": "channel", "id": "C1", "strategy": "least_loaded"}}},
+            "routing.default.strategy",
+            "applies to group targets only, not to a channel",
+        ),
+        (
+            {"handoffs": {"claim_message": "{rep} is here\x00"}},
+            "handoffs.claim_message",
+            "contains a NUL character",
+        ),
+        ({"triggers": [{"id": "vip\x00", "keywords": ["x"]}]}, "triggers[0].id", "contains a NUL character"),
+        (
+            {"sla": {"human_request": {"claim_within_minutes": 15, "hours": {"opens": 540}}}},
+            "sla.human_request.hours.opens",
+            "expected a time of day as 'HH:MM', got 540",
+        ),
+        (
+            {"sla": {"human_request": {"claim_within_minutes": 15, "hours": {"weekdays": ["mon-fri"]}}}},
+            "sla.human_request.hours.weekdays[0]",
+            "unknown weekday 'mon-fri'",
+        ),
     ],
 )
 def test_errors_name_the_source_the_field_and_the_problem(data, path, problem):
@@ -218,3 +240,31 @@ def test_a_stored_warm_message_with_braces_is_upgraded_once_for_good(stored: str
     once = upgraded(data)
     assert upgraded(once) == once  # idempotent
     assert parse_config(once, source="stored").handoffs.warm_messages["human_request"] == read
+
+
+def test_a_configuration_from_nothing_has_no_settings_of_the_default_types():
+    data = {
+        "extends": "none",
+        "escalation_types": [{"name": "support"}],
+        "triggers": [
+            {"id": "help-words", "kind": "custom", "escalation_type": "support", "keywords": ["help"]}
+        ],
+    }
+    config = parse_config(data, source="baton.yaml")
+    assert config.sla == {} and config.handoffs.warm_messages == {}
+    assert parse_config(config_to_data(config), source="export") == config
+    assert config.policy("support") == parse_config({}, source="defaults").policy("routine_review")
+
+
+def test_yaml_numbers_are_read_as_yaml_1_2_reads_them():
+    data = load_yaml("opens: 17:00\ncloses: 0700\nminutes: 15\nhex: 0x1f\noctal: 0o17\nbig: 190:20:30\n")
+    assert data == {
+        "opens": "17:00",
+        "closes": 700,
+        "minutes": 15,
+        "hex": 31,
+        "octal": 15,
+        "big": "190:20:30",
+    }
+    with pytest.raises(yaml.YAMLError, match="is not a whole number"):
+        load_yaml("opens: !!int 17:00")

@@ -32,6 +32,7 @@ from routing.sla import (
     policy_to_data,
     step_due,
 )
+from routing.yaml_text import load_yaml
 
 S = HandoffState
 K = StepKind
@@ -356,7 +357,7 @@ def test_policy_from_yaml_with_unquoted_times_and_defaults() -> None:
             holidays: [de-by]}
     chain: [{action: remind}]
     """
-    policy = policy_from_data(yaml.safe_load(text), source="rules.yaml", path="sla.human_request")
+    policy = policy_from_data(load_yaml(text), source="rules.yaml", path="sla.human_request")
     assert policy == SlaPolicy(
         15, hours=BusinessHours("Europe/Berlin", (0, 1, 2), time(8), time(17, 30), ("DE-BY",)),
         chain=(ChainTier(A.REMIND, 0),),
