@@ -23,6 +23,7 @@ from slack_bolt.response import BoltResponse
 from handlers.telemetry import TELEMETRY
 from routing.agent import EscalationResult
 from routing.decision import Decision
+from routing.models import HandoffState
 from routing.ports import Store
 from routing.service import IntakeResult
 from routing.sweep import SweepReport
@@ -195,7 +196,12 @@ class DatabaseGauges(Collector):
         self._outbox_age = 0.0
 
     def update(self, *, handoffs: dict[tuple[str, str], int], outbox_pending: int, outbox_age: float) -> None:
-        self._handoffs, self._outbox_pending, self._outbox_age = dict(handoffs), outbox_pending, outbox_age
+        # Every state of every escalation type seen reads 0 when none are in it, rather than the series
+        # vanishing (an absent series reads as "no data", and sums and alerts over it come out empty).
+        types = {kind for _, kind in self._handoffs} | {kind for _, kind in handoffs}
+        zeros = {(state.value, kind): 0 for state in HandoffState for kind in types}
+        self._handoffs = zeros | dict(handoffs)
+        self._outbox_pending, self._outbox_age = outbox_pending, outbox_age
 
     def collect(self) -> Iterable[Metric]:
         handoffs = GaugeMetricFamily(

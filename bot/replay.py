@@ -32,10 +32,10 @@ from routing.models import (
     ts_order,
 )
 from routing.rules import RulesError, RuleSet, default_rules
+from routing.stats import HEALTHY_BAND, Rate
 from routing.triggers.engine import decide
 from routing.yaml_text import load_yaml
 
-HEALTHY_BAND = (0.05, 0.15)
 _ENCODER = json.JSONEncoder(ensure_ascii=False)  # what json.dumps(..., ensure_ascii=False) builds per call
 _EPOCH = datetime(2020, 1, 1, tzinfo=UTC)
 
@@ -69,26 +69,40 @@ class Summary:
 
     messages: int = 0
     customer_messages: int = 0
-    escalations: int = 0
-    by_trigger: Counter[str] = field(default_factory=Counter)
+    escalations: int = 0  # messages that escalate
+    handoffs: int = 0  # conversations with one: later escalating messages merge into it, as in Baton
+    by_trigger: Counter[str] = field(default_factory=Counter)  # per handoff, the reasons it opened with
     by_type: Counter[str] = field(default_factory=Counter)
+    _escalated: set[tuple[str, str] | None] = field(default_factory=set)
 
     def add(self, message: ReplayMessage, decision: Decision) -> None:
         self.messages += 1
         self.customer_messages += message.author_kind is AuthorKind.CUSTOMER
-        if decision.escalate:
-            self.escalations += 1
-            self.by_type[decision.escalation_type or "?"] += 1
-            self.by_trigger.update(decision.reasons)
+        if not decision.escalate:
+            return
+        self.escalations += 1
+        key = message.conversation
+        if key is not None and key in self._escalated:
+            return
+        self._escalated.add(key)
+        self.handoffs += 1
+        self.by_type[decision.escalation_type or "?"] += 1
+        self.by_trigger.update(decision.reasons)
 
     def render(self) -> str:
-        rate = self.escalations / self.customer_messages if self.customer_messages else 0.0
+        # The rate `/baton stats` shows: handoffs per customer message (one live handoff per conversation;
+        # the replay does not model handoffs closing, so a conversation counts once).
+        rate = Rate(handoffs=self.handoffs, messages=self.customer_messages)
         low, high = HEALTHY_BAND
-        band = "below" if rate < low else "above" if rate > high else "within"
+        verdict = (
+            "no customer messages to judge by"
+            if rate.band is None
+            else f"{rate.rate or 0.0:.1%}: {rate.band.value} the healthy {low:.0%}-{high:.0%} band"
+        )
         lines = [
             f"replay: {self.messages} messages ({self.customer_messages} from customers), "
-            f"{self.escalations} escalations",
-            f"escalation rate {rate:.1%}: {band} the healthy {low:.0%}-{high:.0%} band",
+            f"{self.escalations} escalating, {self.handoffs} handoffs (one per conversation)",
+            f"escalation rate {verdict}",
             "by trigger: " + (", ".join(f"{k} {v}" for k, v in self.by_trigger.most_common()) or "none"),
             "by type: " + (", ".join(f"{k} {v}" for k, v in self.by_type.most_common()) or "none"),
         ]

@@ -20,7 +20,7 @@ from routing import notifications as notify
 from routing.config import BatonConfig
 from routing.decision import DEFAULT_APPROACH, Decision, TriggerHit, TriggerKind
 from routing.errors import BatonError, Conflict, NotFound
-from routing.handoffs import Change, merge
+from routing.handoffs import AGENT_RULE, Change, merge
 from routing.models import (
     Actor,
     AIAssessment,
@@ -42,7 +42,6 @@ from routing.triggers.engine import decide
 logger = logging.getLogger(__name__)
 CLI_ACTOR = Actor(user_id="cli", source=ChangeSource.CLI)  # `baton tokens …` without --actor
 
-AGENT_RULE = "agent_request"  # the rule id of the hit an agent's request adds (it is no configured rule)
 DEFAULT_AGENT_TYPE = "uncertain_ai"
 HISTORY = 20
 ATTEMPTS = 3

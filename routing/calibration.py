@@ -57,7 +57,7 @@ def needs(stats: EscalationStats, handoffs: Sequence[HandoffFacts], rules: RuleS
         if kind in {k.value for k in TUNABLE}:
             noisy.extend(rules.enabled(TriggerKind(kind)))
     kinds = {rule.kind.value for rule in noisy}
-    chosen = tuple(h for h in handoffs if kinds & set(h.reasons))[:MAX_REPLAYED]
+    chosen = tuple(h for h in handoffs if kinds & set(h.opening_reasons))[:MAX_REPLAYED]
     band = stats.overall.band
     return Needs(rules=tuple(noisy), handoffs=chosen, band=band if band is not Band.WITHIN else None)
 
@@ -73,7 +73,7 @@ def trigger_advice(
 ) -> Advice | None:
     """The threshold for `rule` that avoids the most not-needed handoffs and keeps ≥ 90 % of the needed."""
     kind = rule.kind.value
-    judged = [h for h in handoffs if kind in h.reasons and (h.needed or h.not_needed)]
+    judged = [h for h in handoffs if kind in h.opening_reasons and (h.needed or h.not_needed)]
     replay = _Replayer(threads=threads, accounts=accounts)
     # Only what today's rules reproduce is compared: a rule changed since cannot be credited for it.
     cases = [h for h in judged if replay.handoff(h, rules)]
@@ -172,9 +172,10 @@ class _Replayer:
 
     def handoff(self, handoff: HandoffFacts, rules: RuleSet) -> bool:
         """Whether the handoff would have opened: its trigger message escalates, or one of its reasons is one
-        decide() can't replay (the scheduler's `unanswered`, an agent's request) and stands anyway."""
-        if handoff.agent_requested or not handoff.reasons:
-            return True
+        decide() can't replay (the scheduler's `unanswered`, an agent's request, a trigger that merged in
+        later: only the opening message is replayed) and stands anyway."""
+        if handoff.agent_requested or not handoff.reasons or handoff.merged_later:
+            return True  # (a later message's trigger merged into it: that message might have opened it)
         if any(reason not in REPLAYABLE for reason in handoff.reasons):
             return True
         thread = self._threads.get((handoff.channel_id, handoff.thread_ts), ())

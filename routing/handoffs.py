@@ -125,6 +125,15 @@ def apply(
     return Change(handoff=changed, event=_PAST[action].replace("marked ", "").replace(" ", "_"), data=data)
 
 
+AGENT_RULE = "agent_request"  # the rule id of the hit an agent's request adds (it is no configured rule)
+
+
+def opened_with(decision: Decision) -> list[str]:
+    """The reasons a handoff opens with, as stats attribute it: each hit's kind, but `agent_request` for an
+    AI agent's request over the API (its hit has kind low_confidence, which no rule of that name fired)."""
+    return list(dict.fromkeys(AGENT_RULE if h.rule_id == AGENT_RULE else h.kind.value for h in decision.hits))
+
+
 def open_handoff(
     decision: Decision,
     facts: MessageFacts,
@@ -150,6 +159,7 @@ def open_handoff(
             "trigger_ts": facts.ts,
             "approach": decision.suggested_approach,
             "hits": [hit_to_data(hit) for hit in decision.hits],
+            "opened_with": opened_with(decision),  # `reasons` also gets those merged in later
             "assessment": assessment_to_data(facts.assessment),
         },
     )

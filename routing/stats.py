@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from routing.handoffs import AGENT_RULE
 from routing.models import HandoffState
 
 HEALTHY_BAND = (0.05, 0.15)
@@ -41,6 +42,8 @@ class Rate:
         rate = self.rate
         if rate is None:
             return None
+        # Judged on the rate as shown (to a tenth of a percent): "15.0%" is never "above" the 5–15 % band.
+        rate = round(rate, 3)
         low, high = HEALTHY_BAND
         return Band.BELOW if rate < low else Band.ABOVE if rate > high else Band.WITHIN
 
@@ -126,6 +129,21 @@ class HandoffFacts:
     reassignments: int = 0  # `reassigned` events
     breaches: int = 0  # `sla_breached` events (claim and resolve clocks)
     agent_requested: bool = False  # an AI agent asked for it over the API (an `agent_request` event)
+    opened_with: tuple[str, ...] = ()  # the reasons it opened with (context["opened_with"]; () if not kept)
+
+    @property
+    def opening_reasons(self) -> tuple[str, ...]:
+        """The reasons it opened with (`agent_request` for an agent's request); all of its reasons for a
+        handoff opened before these were kept."""
+        return self.opened_with or self.reasons
+
+    @property
+    def merged_later(self) -> bool:
+        """Whether a reason was added after it opened (a later message's trigger merged into it)."""
+        opened = set(self.opening_reasons)
+        if AGENT_RULE in opened:
+            opened.add("low_confidence")  # the kind of the agent's own hit
+        return any(reason not in opened for reason in self.reasons)
 
     @property
     def not_needed(self) -> bool:
@@ -170,7 +188,8 @@ def summarize(
     not_needed: Counter[str] = Counter()
     needed: Counter[str] = Counter()
     for handoff in handoffs:
-        for kind in dict.fromkeys(handoff.reasons):
+        # A trigger is charged with the handoffs it opened: one merged into a live handoff opened nothing.
+        for kind in dict.fromkeys(handoff.opening_reasons):
             fired[kind] += 1
             not_needed[kind] += handoff.not_needed
             needed[kind] += handoff.needed

@@ -73,11 +73,16 @@ def stats_mrkdwn(stats: EscalationStats) -> str:
     """A private answer for `/baton stats`, under Slack's size limit."""
     low, high = HEALTHY_BAND
     band = stats.overall.band
-    verdict = "" if band is None else _VERDICT[band]
+    healthy = f"the healthy {low:.0%}–{high:.0%} band"
+    rate_line = (
+        f"• Escalation rate: – (no customer messages: {healthy} can't be judged)"
+        if band is None
+        else f"• Escalation rate: *{_pct(stats.overall.rate)}*{_VERDICT[band]} {healthy}"
+    )
     lines = [
         f"*Escalation stats* {period_label(stats.since, stats.until)}",
         f"• Customer messages: *{stats.overall.messages:,}*; handoffs: *{stats.overall.handoffs:,}*",
-        f"• Escalation rate: *{_pct(stats.overall.rate)}*{verdict} the healthy {low:.0%}–{high:.0%} band",
+        rate_line,
         f"• Time to claim: {_durations(stats.time_to_claim)}",
         f"• Time to resolve: {_durations(stats.time_to_resolve)}",
         f"• Claim SLA met: {_pct(stats.sla_compliance)} ({stats.sla_met:,} of {stats.sla_measured:,}); "

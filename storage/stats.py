@@ -83,6 +83,7 @@ class SqlStats:
                 _H.breached,
                 _H.context["trigger_ts"].as_string().label("trigger_ts"),
                 _H.context["assessment"].label("assessment"),
+                _H.context["opened_with"].label("opened_with"),
                 events.c.claimed_at,
                 events.c.answered_at,
                 events.c.resolved_at,
@@ -159,4 +160,5 @@ def _facts(row: Row[Any] | Any) -> HandoffFacts:
         reassignments=int(m["reassignments"] or 0),
         breaches=int(m["breaches"] or 0),
         agent_requested=bool(m["agent_requests"]),
+        opened_with=tuple(opened) if isinstance(opened := m["opened_with"], list) else (),
     )

@@ -55,7 +55,7 @@ async def test_jsonl_replay_writes_one_line_per_message_and_a_summary(
     assert by_id["c"]["reasons"] == ["low_confidence"]
     assert by_id["d"]["type"] == "upset_customer" and by_id["d"]["urgency"] == "urgent"
     err = capsys.readouterr().err
-    assert "4 messages" in err and "3 escalations" in err
+    assert "4 messages" in err and "3 escalating, 3 handoffs (one per conversation)" in err
     assert "above the healthy 5%-15% band" in err
     assert "by trigger:" in err and "by type:" in err
 
