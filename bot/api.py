@@ -151,7 +151,8 @@ class Unauthorized(Invalid):
 
 async def _authenticate(request: web.Request, service: BatonService) -> None:
     scheme, _, value = request.headers.get("Authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
+    if scheme.lower() != "bearer" or not value.strip() or not value.isascii():
+        # (aiohttp hands bytes that are not text over as lone surrogates; no token of ours has them)
         raise Unauthorized("send the API token as 'Authorization: Bearer <token>'")
     token = await service.authenticate(value.strip())
     if token is None:

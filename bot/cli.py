@@ -30,7 +30,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings()
     except ValidationError as error:
-        print(f"baton: configuration error:\n{error}", file=sys.stderr)
+        print(f"baton: configuration error:\n{configuration_problems(error)}", file=sys.stderr)
         return 2
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -40,10 +40,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(asyncio.run(handler(settings, args)) or 0)
     except Exception as error:
         problem = _database_problem(error, settings.database_url)
+        if problem is None and isinstance(error, OSError):  # a port in use, a host or a file that isn't there
+            problem = str(error)
         if problem is None:
             raise
         print(f"baton: {problem}", file=sys.stderr)
         return 2
+
+
+def configuration_problems(error: ValidationError) -> str:
+    """One line per problem, naming the variable, never the values given: pydantic's own text repeats the
+    input, which for a credentials check is the whole environment it read, tokens and secrets included."""
+    lines = []
+    for problem in error.errors(include_input=False, include_url=False):
+        where = "".join(f"{part}: " for part in problem["loc"][:1])  # the variable (fields use its name)
+        lines.append(f"  {where}{problem['msg'].removeprefix('Value error, ')}")
+    return "\n".join(lines)
+
+
+_REFUSED_LOGIN = {"InvalidAuthorizationSpecificationError", "InvalidPasswordError"}
 
 
 def _database_problem(error: Exception, url: str) -> str | None:
@@ -59,7 +74,10 @@ def _database_problem(error: Exception, url: str) -> str | None:
     cause = (str(getattr(error, "orig", None) or error).strip().splitlines() or [""])[0]
     driver_error = getattr(getattr(error, "orig", None), "__cause__", None)  # under SQLAlchemy's adapter
     missing = type(driver_error).__name__ == "InvalidCatalogNameError"  # asyncpg: no such database
-    unreachable = isinstance(error, OperationalError | InterfaceError | ConnectionError) and not missing
+    refused = type(driver_error).__name__ in _REFUSED_LOGIN  # asyncpg: a wrong user or password
+    unreachable = (
+        isinstance(error, OperationalError | InterfaceError | ConnectionError) or refused
+    ) and not missing
     if not (missing or unreachable) or (isinstance(error, OperationalError) and "no such table" in cause):
         return None  # not a database that can't be reached: the traceback says more
     where = make_url(url).render_as_string(hide_password=True)

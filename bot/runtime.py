@@ -247,7 +247,10 @@ async def _check_app_token(settings: Settings) -> None:
 def _health_check(engine: AsyncEngine, settings: Settings, sockets: list[AsyncSocketModeHandler]) -> Any:
     async def check() -> dict[str, Any]:
         try:
+            # Read-only: on SQLite a plain BEGIN, not the writers' BEGIN IMMEDIATE, so another process
+            # holding the write lock (a migration, an import, a backup) does not make Baton look down.
             async with engine.connect() as connection:
+                connection = await connection.execution_options(baton_readonly=True)
                 await connection.execute(text("SELECT 1"))
             database = "ok"
         except Exception as error:  # health reports the failure instead of raising it

@@ -58,6 +58,12 @@ def build_web_app(
         except Exception as error:  # Bolt parses while building the request: any failure is bad input
             logger.warning("rejected a malformed request: %s: %s", type(error).__name__, error)
             return _error(400, "malformed request: the body is not a Slack payload")
+        timestamp = request.headers.get("X-Slack-Request-Timestamp")
+        if timestamp is not None and not (timestamp.strip().isdigit() and len(timestamp) <= 20):
+            # Slack sends whole seconds; anything else can't be a signed request (the signature check would
+            # raise on it, answering 500 to anyone who can reach this URL)
+            logger.warning("rejected a request with a malformed X-Slack-Request-Timestamp")
+            return _error(401, "invalid request signature")
         problem = shape_problem(bolt_request.body)
         if problem is not None:
             logger.warning("rejected a malformed request: %s", problem)

@@ -8,6 +8,10 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from storage.engine import normalize_database_url
 
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./baton.db"
@@ -59,6 +63,33 @@ class Settings(BaseSettings):
             return value
         level = value.strip().upper()
         return _LEVEL_ALIASES.get(level, level)
+
+    @field_validator("database_url")
+    @classmethod
+    def _usable_database_url(cls, value: str) -> str:
+        """A URL of a database Baton supports, well formed (its errors never repeat a password)."""
+        normalized = normalize_database_url(value)  # ValueError naming only the scheme
+        try:
+            make_url(normalized)
+        except (ArgumentError, ValueError):  # (a port that is not a number: int()'s error)
+            raise ValueError("is not a well-formed database URL (check its host, port and name)") from None
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http(s) URL such as {SLACK_API_URL}, got {value!r}")
+        return value
+
+    @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")
+    @classmethod
+    def _not_blank(cls, value: object) -> object:
+        """A credential set to nothing (an env-file line left blank, a secret that rendered empty) is a
+        mistake, not an absent one: it would serve with checks that fail every request, or change the mode."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("is set but empty: give its value, or unset it")
+        return value
 
     @model_validator(mode="after")
     def _credentials_are_complete(self) -> Settings:

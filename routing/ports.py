@@ -349,14 +349,17 @@ class StatsSource(Protocol):
 class Retention(Protocol):
     """Deletes what is older than the retention settings keep, a bounded batch per call."""
 
-    async def forget_messages(self, *, before: datetime, limit: int) -> int:
-        """Delete up to `limit` messages received before `before`, not those of a conversation with a live
-        handoff; how many went."""
+    async def forget_messages(self, *, before: datetime, limit: int, spare_waiting_since: datetime) -> int:
+        """Delete up to `limit` messages received before `before`, not those of a conversation a handoff
+        still needs (live, or with a Slack write to deliver) or whose customer has waited since after
+        `spare_waiting_since`; how many went."""
         ...
 
-    async def forget_conversations(self, *, before: datetime, limit: int) -> int:
-        """Delete up to `limit` conversations whose last message came before `before`, not those with a live
-        handoff; how many went."""
+    async def forget_conversations(
+        self, *, before: datetime, limit: int, spare_waiting_since: datetime
+    ) -> int:
+        """Delete up to `limit` conversations whose last message came before `before`, not those a handoff
+        still needs or whose customer has waited since after `spare_waiting_since`; how many went."""
         ...
 
     async def forget_deliveries(self, *, before: datetime, limit: int) -> int:

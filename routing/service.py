@@ -60,6 +60,9 @@ FORGET_BATCH = 1000
 # Once a sweep finds less than a batch to delete, retention looks again only this much later: the rows it
 # must keep (a live handoff's old messages) are read again on every look.
 FORGET_AGAIN = timedelta(minutes=10)
+# Retention keeps a waiting customer's conversation this much longer than the `unanswered` check may make
+# them wait: time for the sweep to hand them over.
+UNANSWERED_MARGIN = timedelta(hours=1)
 UNROUTED = "unrouted"
 # An edit or delete of a message not stored: the message itself may still come this long after it was sent
 # (Slack retries a failed delivery three times, over about an hour).
@@ -466,8 +469,15 @@ class BatonService(
         kept, batch, forgotten = self.config.retention, FORGET_BATCH, []
         if kept.messages is not None:
             before = now - kept.messages
-            forgotten.append(await tx.retention.forget_messages(before=before, limit=batch))
-            forgotten.append(await tx.retention.forget_conversations(before=before, limit=batch))
+            # A customer still waiting may yet be handed over by the `unanswered` check: their conversation
+            # is kept until the longest wait it allows has passed (a channel's or rule's, at most a week).
+            spare = now - await self._longest_unanswered(tx) - UNANSWERED_MARGIN
+            forgotten.append(
+                await tx.retention.forget_messages(before=before, limit=batch, spare_waiting_since=spare)
+            )
+            forgotten.append(
+                await tx.retention.forget_conversations(before=before, limit=batch, spare_waiting_since=spare)
+            )
         if kept.deliveries is not None:
             before = now - kept.deliveries
             forgotten.append(await tx.retention.forget_deliveries(before=before, limit=batch))
@@ -475,6 +485,14 @@ class BatonService(
         # the commit: a look that fails is retried ten minutes later at the latest.)
         self._forget_from = now if max(forgotten, default=0) >= batch else now + FORGET_AGAIN
         return sum(forgotten)
+
+    async def _longest_unanswered(self, tx: UnitOfWork) -> timedelta:
+        """The longest a customer may wait before the `unanswered` check opens a handoff (0: it is off)."""
+        default_minutes = [r.after_minutes for r in self.config.rules.enabled(TriggerKind.UNANSWERED)]
+        if not default_minutes:
+            return timedelta(0)
+        channels = await tx.channels.list(watched_only=True)
+        return timedelta(minutes=max([*default_minutes, *(c.unanswered_minutes or 0 for c in channels)]))
 
     async def _sweep_unanswered(self, tx: UnitOfWork, *, now: datetime, limit: int) -> int:
         default_minutes = [r.after_minutes for r in self.config.rules.enabled(TriggerKind.UNANSWERED)]

@@ -28,7 +28,16 @@ def alembic_config(*, connection: Connection | None = None) -> Config:
 
 
 async def migrate(engine: AsyncEngine, *, revision: str = "head") -> None:
-    """Upgrade the database to `revision` in one transaction; a no-op when it is there already."""
+    """Upgrade the database to `revision` in one transaction; a no-op when it is there already, or when a
+    newer release migrated it past what this code knows (logged, as require_head does: a replica of the
+    previous release starting during a rolling upgrade, or a rollback, must not crash at start)."""
+    if revision == "head":
+        current = await current_revision(engine)
+        if not _known(current):
+            logger.warning(
+                "the database is at revision %s, newer than this release's %s", current, head_revision()
+            )
+            return
     async with engine.begin() as connection:
         await connection.run_sync(_upgrade, revision)
 
@@ -64,18 +73,24 @@ async def require_head(engine: AsyncEngine) -> None:
     current, head = await current_revision(engine), head_revision()
     if current == head:
         return
-    script = ScriptDirectory.from_config(alembic_config())
-    try:
-        known = current is None or script.get_revision(current) is not None
-    except CommandError:
-        known = False
-    if not known:
+    if not _known(current):
         logger.warning("the database is at revision %s, newer than this release's %s", current, head)
         return
     raise SchemaBehind(
         f"the database is at revision {current or 'none (never migrated)'}, this Baton needs {head}: "
         "run `baton migrate` (or set BATON_AUTO_MIGRATE=true)"
     )
+
+
+def _known(revision: str | None) -> bool:
+    """Whether this code knows the revision (None: never migrated, which it does)."""
+    try:
+        return (
+            revision is None
+            or ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+        )
+    except CommandError:
+        return False
 
 
 class SchemaBehind(RuntimeError):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from routing import service as service_module
 from routing.config import Retention
+from routing.handoffs import Action
+from routing.models import EventSource
 from routing.rules import parse_rules
 from storage import SqlStore
 from tests.bot.test_sla import MONDAY_10, Clock, customer, service_on, watched
@@ -35,9 +37,9 @@ async def test_the_sweep_forgets_what_is_older_than_retention_keeps(store: SqlSt
         2,
     )  # the card, the warm message
 
-    clock.at(MONDAY_10, 36 * 60)  # a day and a half: the delivered writes are past their day
-    report = await service.sweep()  # (the handoff's SLA steps queue new writes meanwhile)
-    assert report.forgotten == 2 and await count(store, "outbox", "delivered_at IS NOT NULL") == 0
+    clock.at(MONDAY_10, 36 * 60)  # a day and a half: the delivered writes are past their day, but the
+    report = await service.sweep()  # handoff is live: their dedupe keys stop a second warm message
+    assert report.forgotten == 0 and await count(store, "outbox", "delivered_at IS NOT NULL") == 2
     assert await count(store, "messages") == 2
 
     clock.at(MONDAY_10, 3 * 24 * 60)  # three days: the messages too, but not those of the live handoff
@@ -45,6 +47,17 @@ async def test_the_sweep_forgets_what_is_older_than_retention_keeps(store: SqlSt
     assert await count(store, "messages") == 1
     assert await count(store, "conversations") == 1
     assert (await service.handoff(live.id)).state.is_live
+
+    assert live.id is not None
+    await service.act(
+        handoff_id=live.id, action=Action.RESOLVE, actor="U0REP", source=EventSource.SLACK_ACTION
+    )
+    async with store.transaction() as tx:  # Slack took the card update and the note
+        await tx.connection.exec_driver_sql("UPDATE outbox SET delivered_at = created_at")
+    clock.at(MONDAY_10, 3 * 24 * 60 + 11)  # (retention looks again ten minutes after finding little)
+    await service.sweep()  # closed and nothing left to deliver: its old writes, messages and conversation go
+    assert await count(store, "outbox", "created_at < '2026-12-02'") == 0
+    assert (await count(store, "messages"), await count(store, "conversations")) == (0, 0)
 
 
 async def test_retention_zero_keeps_everything(store: SqlStore):

@@ -33,8 +33,10 @@ async def test_old_messages_and_conversations_go_and_recent_ones_stay(store: Sql
         message("3.1", thread_ts="3.1", received_at=at(120)),
     )
     async with store.transaction() as tx:
-        forgotten = await tx.retention.forget_messages(before=at(60), limit=100)
-        forgotten += await tx.retention.forget_conversations(before=at(60), limit=100)
+        forgotten = await tx.retention.forget_messages(before=at(60), limit=100, spare_waiting_since=at(60))
+        forgotten += await tx.retention.forget_conversations(
+            before=at(60), limit=100, spare_waiting_since=at(60)
+        )
         old = await tx.conversations.get(channel_id="C1", thread_ts="1.1")
         replied = await tx.conversations.get(channel_id="C1", thread_ts="2.1")
         history = await tx.conversations.messages(channel_id="C1", thread_ts="2.1")
@@ -54,8 +56,8 @@ async def test_a_conversation_with_a_live_handoff_keeps_its_messages(store: SqlS
     async with store.transaction() as tx:
         await tx.handoffs.add(handoff(thread_ts="1.1", state=HandoffState.CLAIMED, closed_at=None))
         await tx.handoffs.add(handoff(thread_ts="2.1", state=HandoffState.RESOLVED))
-        await tx.retention.forget_messages(before=at(60), limit=100)
-        await tx.retention.forget_conversations(before=at(60), limit=100)
+        await tx.retention.forget_messages(before=at(60), limit=100, spare_waiting_since=at(60))
+        await tx.retention.forget_conversations(before=at(60), limit=100, spare_waiting_since=at(60))
     assert [row.ts for row in await _left(store, "messages")] == ["1.1"]
     assert [row.thread_ts for row in await _left(store, "conversations")] == ["1.1"]
 
@@ -63,12 +65,17 @@ async def test_a_conversation_with_a_live_handoff_keeps_its_messages(store: SqlS
 async def test_each_call_deletes_at_most_a_batch_oldest_first(store: SqlStore) -> None:
     await _messages(store, *(message(f"{i}.1", thread_ts=f"{i}.1", received_at=at(i)) for i in range(1, 8)))
     async with store.transaction() as tx:
-        assert await tx.retention.forget_messages(before=at(60), limit=3) == 3
-        assert await tx.retention.forget_conversations(before=at(60), limit=5) == 5
+        assert await tx.retention.forget_messages(before=at(60), limit=3, spare_waiting_since=at(60)) == 3
+        assert (
+            await tx.retention.forget_conversations(before=at(60), limit=5, spare_waiting_since=at(60)) == 5
+        )
     assert [row.ts for row in await _left(store, "messages")] == ["4.1", "5.1", "6.1", "7.1"]
     assert [row.thread_ts for row in await _left(store, "conversations")] == ["6.1", "7.1"]
     async with store.transaction() as tx:
-        assert [await tx.retention.forget_messages(before=at(60), limit=3) for _ in range(3)] == [3, 1, 0]
+        assert [
+            await tx.retention.forget_messages(before=at(60), limit=3, spare_waiting_since=at(60))
+            for _ in range(3)
+        ] == [3, 1, 0]
 
 
 async def test_finished_slack_writes_go_once_old_and_pending_ones_stay(store: SqlStore) -> None:
@@ -93,5 +100,5 @@ async def test_finished_slack_writes_go_once_old_and_pending_ones_stay(store: Sq
 )
 async def test_the_oldest_rows_are_read_off_their_index(engine: AsyncEngine, statement, index: str) -> None:
     # Called on every sweep: without the index each call would read the whole table.
-    plan = await query_plan(engine, statement.params(before=at(60), limit=1000))
+    plan = await query_plan(engine, statement.params(before=at(60), limit=1000, spare_waiting_since=at(50)))
     assert any(index in line for line in plan), plan
