@@ -20,7 +20,7 @@ from routing import notifications as notify
 from routing.config import BatonConfig
 from routing.decision import DEFAULT_APPROACH, Decision, TriggerHit, TriggerKind
 from routing.errors import BatonError, Conflict, NotFound
-from routing.handoffs import AGENT_RULE, Change, merge
+from routing.handoffs import AGENT_RULE, Change
 from routing.models import (
     Actor,
     AIAssessment,
@@ -184,6 +184,11 @@ class AgentRequests:
     ) -> Handoff:
         raise NotImplementedError
 
+    def _merged(
+        self, live: Handoff, decision: Decision, facts: MessageFacts, channel: WatchedChannel, now: datetime
+    ) -> Change | None:
+        raise NotImplementedError
+
     async def _event(
         self, tx: UnitOfWork, handoff: Handoff, kind: str, source: EventSource, actor: str, **data: object
     ) -> None:
@@ -236,7 +241,7 @@ class AgentRequests:
             handoff = await self._open(tx, decision, subject, channel, now, source=EventSource.API)
             await self._event(tx, handoff, "agent_request", EventSource.API, request.agent, **note)
             return EscalationResult(EscalationOutcome.OPENED, handoff, decision)
-        change = merge(live, decision, subject)
+        change = self._merged(live, decision, subject, channel, now)
         if change is None:
             # Nothing new for the card, but the request is on the record, and a new reason reaches the rep.
             await self._event(tx, live, "agent_request", EventSource.API, request.agent, **note)

@@ -46,7 +46,7 @@ from routing.models import (
 from routing.ports import LiveHandoffExists, Store, UnitOfWork
 from routing.reporting import Reporting
 from routing.routes import resolve
-from routing.sweep import SlaSweeps, SweepReport, after_claim, sla_of, start_clock, with_sla
+from routing.sweep import SlaSweeps, SweepReport, after_claim, faster_clock, sla_of, start_clock, with_sla
 from routing.triggers.engine import decide, unanswered_decision
 
 logger = logging.getLogger(__name__)
@@ -252,7 +252,7 @@ class BatonService(
         now = facts.received_at
         decision = decide(facts, history=history, rules=self.config.rules, account=channel.account, now=now)
         if live is not None:
-            return await self._merge(tx, live, decision, facts, now)
+            return await self._merge(tx, live, decision, facts, now, channel=channel)
         if not decision.escalate:
             return IntakeResult(IntakeOutcome.STORED, decision)
         last = await tx.handoffs.last_closed_for(channel_id=facts.channel_id, thread_ts=facts.thread_ts)
@@ -324,10 +324,17 @@ class BatonService(
         return handoff
 
     async def _merge(
-        self, tx: UnitOfWork, live: Handoff, decision: Decision, facts: MessageFacts, now: datetime
+        self,
+        tx: UnitOfWork,
+        live: Handoff,
+        decision: Decision,
+        facts: MessageFacts,
+        now: datetime,
+        *,
+        channel: WatchedChannel,
     ) -> IntakeResult:
         await tx.outbox.enqueue(notify.mirror(live, ts=facts.ts, now=now))
-        change = merge(live, decision, facts) if decision.escalate else None
+        change = self._merged(live, decision, facts, channel, now) if decision.escalate else None
         if change is None:
             return IntakeResult(IntakeOutcome.STORED, decision, live)
         warm = self.config.handoffs.warm_messages.get(decision.escalation_type or "", "")
@@ -343,6 +350,22 @@ class BatonService(
                 notify.customer_message(merged, text=warm, now=now, dedupe=f"warm:{merged.id}")
             )
         return IntakeResult(IntakeOutcome.MERGED, decision, merged)
+
+    def _merged(
+        self, live: Handoff, decision: Decision, facts: MessageFacts, channel: WatchedChannel, now: datetime
+    ) -> Change | None:
+        """A new decision's evidence added to a live handoff, on a faster SLA clock if its escalation type
+        has one (the handoff keeps its type and route; the `merged` event names the clock it is on now)."""
+        change = merge(live, decision, facts)
+        if change is None or decision.escalation_type is None:
+            return change
+        policy = self.config.policy(decision.escalation_type)
+        faster = faster_clock(change.handoff, policy, timezone=channel.account.timezone, now=now)
+        if faster is None:
+            return change
+        due = faster.claim_due_at.isoformat() if faster.claim_due_at else None
+        data = {**change.data, "sla_of": decision.escalation_type, "claim_due_at": due}
+        return replace(change, handoff=faster, data=data)
 
     # ---- actions ----
 

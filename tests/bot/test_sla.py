@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from routing import sweep
+from routing.agent import EscalationRequest
 from routing.config import BatonConfig
 from routing.handoffs import Action
 from routing.intake import IntakeOutcome
@@ -18,6 +19,7 @@ from routing.models import (
     Account,
     AuthorKind,
     EventSource,
+    Handoff,
     HandoffState,
     MessageChange,
     MessageFacts,
@@ -563,3 +565,53 @@ async def test_a_handoff_claimed_before_its_card_is_recorded_promises_nothing_af
     await card_posted(service, store, opened.id)
     told = [n for n in await notes(store, opened.id) if n.startswith("customer_message:")]
     assert len(told) == 1 and "<@U0REP>" in told[0]  # who has it, not "someone is coming" after it
+
+
+SATURDAY_NOON = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
+
+
+async def asked_on_saturday(store: SqlStore) -> tuple[BatonService, Clock, Handoff]:
+    """A customer asked for a person on Saturday at noon: human_request, 15 business minutes, due Monday."""
+    clock = Clock(SATURDAY_NOON)
+    service = service_on(store, clock)
+    await watched(service)
+    first = (await service.handle_message(customer("Can I talk to a person please?", clock))).handoff
+    assert first is not None and first.id is not None
+    assert first.claim_due_at == datetime(2026, 12, 7, 9, 15, tzinfo=UTC)
+    return service, clock, first
+
+
+async def test_a_customer_upset_while_waiting_gets_the_upset_customer_clock(store: SqlStore):
+    # Then got angry: the handoff is due within upset customer's 5 minutes around the clock from then, and
+    # breaches on it.
+    service, clock, first = await asked_on_saturday(store)
+    assert first.id is not None
+    clock.at(SATURDAY_NOON, 2)
+    upset = "This is ridiculous, the export has been broken for a week and nobody answers!!"
+    merged = await service.handle_message(customer(upset, clock, thread=first.thread_ts))
+    assert merged.handoff is not None and merged.decision is not None
+    assert merged.decision.escalation_type == "upset_customer"
+    assert merged.handoff.claim_due_at == SATURDAY_NOON + timedelta(minutes=7)
+    assert merged.handoff.escalation_type == "human_request"  # its type and route stay
+    clock.at(SATURDAY_NOON, 10)
+    await service.sweep()
+    assert "sla_breached" in await kinds(service, first.id)
+    # A calmer message later does not slow it down again.
+    clock.at(SATURDAY_NOON, 11)
+    again = await service.handle_message(
+        customer("Can I talk to a person please?", clock, thread=first.thread_ts)
+    )
+    assert again.handoff is not None and again.handoff.claim_due_at == SATURDAY_NOON + timedelta(minutes=7)
+
+
+async def test_an_agent_asking_for_a_faster_type_puts_the_live_handoff_on_its_clock(store: SqlStore):
+    service, clock, first = await asked_on_saturday(store)
+    clock.at(SATURDAY_NOON, 3)
+    request = EscalationRequest(
+        channel_id=first.channel_id,
+        thread_ts=first.thread_ts,
+        reason="angry",
+        escalation_type="upset_customer",
+    )
+    result = await service.escalate(request)
+    assert result.handoff.claim_due_at == SATURDAY_NOON + timedelta(minutes=8)
