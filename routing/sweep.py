@@ -261,7 +261,10 @@ class SlaSweeps:
         return step, _carrying(handoff, sla, next_at=next_check(policy, sla, now))
 
     def _effects(self, handoff: Handoff, step: Step, *, now: datetime) -> list[OutboxItem]:
-        who = _mention(handoff.assignee_id or handoff.routed_to)
+        # Whose it is; for a handoff nobody has yet, the group it went to, and at a breach or a reminder
+        # (not the early warning) the card channel's people: a thread note mentioning nobody notifies nobody.
+        loud = step.kind is StepKind.BREACH or step.kind is StepKind.ESCALATE
+        who = _mention(handoff, loud=loud)
         due = handoff.claim_due_at if step.clock == "claim" else handoff.resolve_due_at
         what = "claimed" if step.clock == "claim" else "resolved"
         if step.kind is StepKind.WAKE:
@@ -317,8 +320,14 @@ _EVENT = {
 }
 
 
-def _mention(user: str | None) -> str:
-    return f"<@{user}>" if user else ""
+def _mention(handoff: Handoff, *, loud: bool) -> str:
+    user = handoff.assignee_id or handoff.routed_to
+    if user:
+        return f"<@{user}>"
+    group = handoff.context.get("group")
+    if isinstance(group, str) and group:
+        return f"<!subteam^{group}>"
+    return "<!here>" if loud else ""
 
 
 def _when(moment: datetime | None) -> str:

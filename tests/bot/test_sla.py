@@ -68,14 +68,14 @@ async def kinds(service: BatonService, handoff_id: int) -> list[str]:
     return [e.kind for e in await service.events(handoff_id)]
 
 
-async def notes(store: SqlStore, handoff_id: int) -> list[str]:
-    """The handoff's outbox rows as "method:text"."""
+async def notes(store: SqlStore, handoff_id: int, *, width: int = 40) -> list[str]:
+    """The handoff's outbox rows as "method:text" (the text's first `width` characters)."""
     async with store.transaction() as tx:
         ids = await tx.connection.exec_driver_sql(
             f"SELECT id FROM outbox WHERE handoff_id = {handoff_id} ORDER BY id"
         )
         rows = [await tx.outbox.get(item_id=row[0]) for row in ids.all()]
-    return [f"{row.method}:{str(row.payload.get('text', ''))[:40]}" for row in rows]
+    return [f"{row.method}:{str(row.payload.get('text', ''))[:width]}" for row in rows]
 
 
 async def test_warning_breach_and_chain_in_business_minutes(store: SqlStore):
@@ -113,6 +113,10 @@ async def test_warning_breach_and_chain_in_business_minutes(store: SqlStore):
     assert sum(r.startswith("thread_note::rotating_light: SLA breached") for r in rows) == 1
     assert sum(r.startswith("thread_note::bell: Reminder") for r in rows) == 2
     assert rows.count("update_card:") == 1  # the card turns red once
+    # Nobody has it and it went to a channel: the breach and the reminders call on the channel's people
+    # (a thread note mentioning nobody notifies nobody); the early warning does not.
+    texts = [row.partition(":")[2] for row in await notes(store, handoff.id, width=1000)]
+    assert [t.split()[0] for t in texts if t.endswith("<!here>")] == [":rotating_light:", ":bell:", ":bell:"]
 
 
 async def test_after_downtime_an_overdue_step_fires_once(store: SqlStore):
