@@ -391,11 +391,17 @@ class BatonService(
                 if change is None:
                     return handoff
                 reclocked = _reclock(handoff, change.handoff, now=now)
+                missed = _claim_missed(handoff, reclocked, now=now)
+                if missed is not None:
+                    reclocked = replace(reclocked, breached=True)
                 change = replace(change, handoff=reclocked)
                 try:
                     updated = await self._commit_change(tx, handoff, change, source, actor, now)
                 except Conflict:
                     continue  # someone changed it between our read and write: decide again on fresh state
+                if missed is not None:  # (before the sweep saw it: it was snoozed, or the sweep not yet due)
+                    due = missed.isoformat()
+                    await self._event(tx, updated, "sla_breached", source, "", clock="claim", due_at=due)
                 await self._after_action(tx, updated, action, actor, now, was_assignee=handoff.assignee_id)
                 if not updated.state.is_live:  # resolved or not needed: nobody is waiting for an answer now
                     await tx.conversations.answered(
@@ -598,6 +604,17 @@ def _answered_after(history: list[StoredMessage], question: StoredMessage) -> bo
     return any(
         m.author_kind in ANSWERING_AUTHORS and not m.deleted and ts_order(m.ts) > asked for m in history
     )
+
+
+def _claim_missed(before: Handoff, after: Handoff, *, now: datetime) -> datetime | None:
+    """The claim deadline a handoff nobody had claimed missed, unrecorded, if this action ends its claim
+    clock (a claim, an assignment, resolved or not needed) after that deadline; else None."""
+    sla = sla_of(before)
+    ends_claim_clock = after.state is not HandoffState.OPEN and after.state is not HandoffState.SNOOZED
+    if sla.claimed_at is not None or sla.breached_at is not None or not ends_claim_clock:
+        return None
+    due = before.claim_due_at
+    return due if due is not None and due < now else None
 
 
 def _reclock(before: Handoff, changed: Handoff, *, now: datetime) -> Handoff:

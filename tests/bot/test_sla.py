@@ -619,3 +619,25 @@ async def test_an_agent_asking_for_a_faster_type_puts_the_live_handoff_on_its_cl
     )
     result = await service.escalate(request)
     assert result.handoff.claim_due_at == SATURDAY_NOON + timedelta(minutes=8)
+
+
+@pytest.mark.parametrize("action", [Action.CLAIM, Action.RESOLVE])
+async def test_a_claim_deadline_missed_while_snoozed_is_recorded_as_a_breach(store: SqlStore, action: Action):
+    # Snoozed at 10:02 for 30 minutes, claim due 10:15, claimed (or resolved) at 10:25: the sweep never saw
+    # the breach (a snooze pauses reminders), so the action records it, once.
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock)
+    await watched(service)
+    handoff = (await service.handle_message(customer("Can I talk to a person please?", clock))).handoff
+    assert handoff is not None and handoff.id is not None
+    assert handoff.claim_due_at == MONDAY_10 + timedelta(minutes=15)
+    clock.at(MONDAY_10, 2)
+    rep = {"actor": "U0REP", "source": EventSource.SLACK_ACTION}
+    await service.act(handoff_id=handoff.id, action=Action.SNOOZE, snooze_minutes=30, **rep)
+    clock.at(MONDAY_10, 20)
+    await service.sweep()
+    clock.at(MONDAY_10, 25)
+    done = await service.act(handoff_id=handoff.id, action=action, **rep)
+    await service.sweep()
+    assert done.breached
+    assert (await kinds(service, handoff.id)).count("sla_breached") == 1
