@@ -65,6 +65,8 @@ def message_facts(
     team = author_team or message_author_team(message) or ""
     thread_ts = message.get("thread_ts") or ts
     metadata = message.get("metadata") if isinstance(message.get("metadata"), dict) else None
+    if metadata is not None:
+        metadata = _without_nul(metadata)
     return MessageFacts(
         channel_id=channel.channel_id,
         ts=ts,
@@ -72,7 +74,7 @@ def message_facts(
         author_id=str(message.get("user") or message.get("bot_id") or ""),
         author_team=team,
         author_kind=author_kind(message, team=team, channel=channel, installation=installation),
-        text=message_text(message),
+        text=message_text(message).replace("\x00", ""),  # (it means nothing; PostgreSQL can't store it)
         received_at=received_at,
         event_id=event_id,
         change=change,
@@ -80,6 +82,17 @@ def message_facts(
         metadata=metadata,
         changed_at=changed_at,
     )
+
+
+def _without_nul(value: Any) -> Any:
+    """JSON data with any NUL character taken out of its strings (PostgreSQL's jsonb can't store one)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
 
 
 def _deleted_thread_root(event: dict[str, Any]) -> bool:
@@ -115,6 +128,8 @@ def message_shape_problem(event: dict[str, Any]) -> str | None:
             value = shape.get(key)
             if value is not None and not isinstance(value, str):
                 return f"{where}.{key} is not a string"
+            if value is not None and "\x00" in value:
+                return f"{where}.{key} contains a NUL character"
     return None
 
 

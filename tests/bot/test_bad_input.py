@@ -103,3 +103,19 @@ async def test_a_lone_surrogate_in_a_message_is_replaced_and_the_message_kept(
     assert message.text == "I want a person \ufffd now"
     (handoff,) = await handoffs_of(baton)
     assert handoff.thread_ts == "1800000000.000100"
+
+
+async def test_a_nul_character_in_a_message_is_dropped_and_the_message_kept(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    # JSON may carry \u0000; PostgreSQL refuses it in text and jsonb, and the message was lost on every retry.
+    body = message_envelope(seed, "I want a person\u0000 now", ts="1800000000.000100")
+    assert b"\\u0000" in body
+    (status,) = await post_all(baton.events_url, [(body, signed(sandbox.signing_secret, body))])
+    await settle(baton, sandbox)
+
+    assert status == 200
+    (message,) = await stored(baton, seed.shared_channel_id, "1800000000.000100")
+    assert message.text == "I want a person now"
+    (handoff,) = await handoffs_of(baton)
+    assert handoff.thread_ts == "1800000000.000100"

@@ -262,6 +262,7 @@ async def test_malformed_payloads_get_a_clear_error_and_the_server_keeps_serving
         "event.thread_ts is not a string ": {"thread_ts": 5},
         "event.channel is not a string": {"channel": {"a": 1}},
         "event.user_team is not a string": {"user_team": ["T1"]},
+        "event.thread_ts contains a NUL character": {"thread_ts": "1800000000.0\u0000"},
     }
     for index, (problem, changes) in enumerate(inner.items()):
         body = json.loads(message_envelope(seed, "hello", ts=f"1800000001.{index:06d}"))
