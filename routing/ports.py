@@ -246,6 +246,11 @@ class ConfigVersions(Protocol):
         """The newest version's number; 0 when none is stored."""
         ...
 
+    async def message_retention(self) -> list[tuple[datetime, int]]:
+        """Each stored version's `retention.message_days` (0: kept for ever) and when it was stored, oldest
+        first: the stats tell from it which messages retention deleted under earlier settings."""
+        ...
+
     async def append(self, version: ConfigVersion) -> bool:
         """Store a version; False if that version number exists already (someone else changed it first)."""
         ...

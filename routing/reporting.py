@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from routing import calibration
 from routing.config import BatonConfig
@@ -31,16 +31,26 @@ class Reporting:
         threshold suggestions.
 
         Retention deletes messages after `retention.message_days`: a period reaching further back is cut to
-        what is kept (handoffs too, so the rate compares like with like), and a note says so.
+        what is kept (handoffs too, so the rate compares like with like), and a note says so. That includes
+        what a shorter setting in force earlier deleted: the figures start after it.
         """
         kept = self.config.retention.messages
         cut: tuple[str, ...] = ()
-        if kept is not None and since < self._clock() - kept:
-            since = min(self._clock() - kept, until)
+        now = self._clock()
+        if kept is not None and since < now - kept:
+            since = min(now - kept, until)
             days = self.config.retention.message_days
             cut = (
                 f"Messages are kept {days} day{'s' if days != 1 else ''} (retention): the figures start at "
                 f"{since:%Y-%m-%d %H:%M} UTC.",
+            )
+        async with self._store.transaction(readonly=True) as tx:
+            deleted_before = _deleted_before(await tx.config_versions.message_retention())
+        if deleted_before is not None and since < deleted_before:
+            since = min(deleted_before, until)
+            cut = (
+                "An earlier, shorter retention setting deleted the messages before "
+                f"{since:%Y-%m-%d %H:%M} UTC: the figures start there.",
             )
         stats = await self._stats(since=since, until=until, advise=advise)
         return replace(stats, notes=cut + stats.notes) if cut else stats
@@ -104,3 +114,16 @@ def _advise(
             stats=stats, sample=sample, threads=threads, accounts=accounts, rules=rules, capped=capped
         )
     return advice
+
+
+def _deleted_before(history: list[tuple[datetime, int]]) -> datetime | None:
+    """The latest instant before which retention may have deleted messages under an earlier setting
+    (`history`: when each configuration version was stored, and its message_days; 0 kept them). While a
+    version was in force, up to when the next one was stored, it deleted what was older than its days. None
+    if no earlier version deleted anything (the one in force is the caller's to apply)."""
+    horizons = [
+        following - timedelta(days=days)
+        for (_, days), (following, _) in zip(history, history[1:], strict=False)
+        if days
+    ]
+    return max(horizons, default=None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, delete, func, select
@@ -32,6 +33,13 @@ class SqlConfigVersions:
         """The newest version's number; 0 when none is stored."""
         statement = select(func.coalesce(func.max(CONFIG_VERSIONS.c.version), 0))
         return int((await self._connection.execute(statement)).scalar_one())
+
+    async def message_retention(self) -> list[tuple[datetime, int]]:
+        """Each stored version's `retention.message_days` (0: kept for ever) and when it was stored, oldest
+        first."""
+        days = CONFIG_VERSIONS.c.data["retention"]["message_days"].as_integer()
+        statement = select(CONFIG_VERSIONS.c.created_at, days).order_by(CONFIG_VERSIONS.c.version)
+        return [(at, int(kept or 0)) for at, kept in await self._connection.execute(statement)]
 
     async def append(self, version: ConfigVersion) -> bool:
         """Store a version; False if that version number exists already."""

@@ -8,9 +8,9 @@ import itertools
 from datetime import datetime, timedelta
 
 from routing.agent import EscalationRequest
-from routing.config import BatonConfig
+from routing.config import BatonConfig, config_to_data
 from routing.handoffs import Action
-from routing.models import Account, AuthorKind, EventSource, MessageFacts, WatchedChannel
+from routing.models import Account, Actor, AuthorKind, ChangeSource, EventSource, MessageFacts, WatchedChannel
 from routing.routes import RoutingTable, Target, TargetKind
 from routing.rules import parse_rules
 from routing.service import BatonService
@@ -248,3 +248,28 @@ def test_the_rate_shown_agrees_with_the_band_verdict_at_the_edges():
     assert Rate(handoffs=1506, messages=10_000).band is Band.ABOVE  # 15.1 %
     line = next(line for line in stats_mrkdwn(none).splitlines() if "Escalation rate" in line)
     assert line == "• Escalation rate: – (no customer messages: the healthy 5%–15% band can't be judged)"
+
+
+async def test_stats_start_after_what_an_earlier_shorter_retention_deleted(store: SqlStore):
+    # Ten days at 10 %: retention 5 days deletes days 0-4, then an admin keeps 30 days. The stats of the
+    # ten days must not divide ten days of handoffs by five days of messages (it read "20 %, above").
+    service, clock = await make_service(store)
+    ops = Actor(user_id="ops", source=ChangeSource.CLI)
+    config = config_to_data(service.config)
+    await service.import_config({**config, "retention": {"message_days": 5}}, actor=ops, source_name="x")
+    for day in range(10):
+        clock.now = T + timedelta(days=day)
+        handoff = (await service.handle_message(customer("C0ACME", STRONG, clock.now))).handoff
+        assert handoff is not None and handoff.id is not None
+        for i in range(9):
+            await service.handle_message(customer("C0ACME", QUIET, clock.now + timedelta(minutes=i + 1)))
+        clock.now += timedelta(hours=1)
+        await service.act(handoff_id=handoff.id, action=Action.RESOLVE, actor="U0REP", source=EventSource.API)
+    clock.now = T + timedelta(days=10)
+    await service.sweep()  # retention deletes the messages of days 0-4
+    await service.import_config({**config, "retention": {"message_days": 30}}, actor=ops, source_name="x")
+
+    stats = await service.stats(since=T, until=T + timedelta(days=10), advise=False)
+    assert (stats.overall.handoffs, stats.overall.messages) == (5, 50)
+    assert stats.since == T + timedelta(days=5)
+    assert stats.notes[0].startswith("An earlier, shorter retention setting deleted the messages before")
