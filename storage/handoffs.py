@@ -157,19 +157,9 @@ class SqlHandoffs:
         # The handoffs this transaction read (or batch-wrote) by id, as stored: update_many writes only the
         # columns that changed since. A row still at the version read holds exactly these values.
         self._read: dict[int | None, Handoff] = {}
-        # The live handoffs of the conversations the intake's insert just stored messages in (it reads them in
-        # the same statement, saving a round trip; see SqlConversations.add_messages): the next live_for_many
-        # of those conversations answers from it, unless this transaction wrote a handoff in between.
-        self._live_seen: dict[tuple[str, str], Handoff | None] | None = None
-
-    def saw_live(self, seen: dict[tuple[str, str], Handoff | None]) -> None:
-        """Note the live handoff (or None) of each of these conversations, as a statement of this transaction
-        just read them, for the next live_for_many."""
-        self._live_seen = seen
 
     async def add(self, handoff: Handoff) -> Handoff:
         """Insert a handoff at version 0; it comes back with its id. LiveHandoffExists if one is live."""
-        self._live_seen = None
         statement = (_ADD_LIVE if handoff.state.is_live else _ADD)[self._dialect]
         row = (await self._connection.execute(statement, {**_values(handoff), "version": 0})).first()
         if row is None:
@@ -209,9 +199,6 @@ class SqlHandoffs:
         """The live handoff of each conversation (channel, thread ts) that has one."""
         if not keys:
             return {}
-        seen, self._live_seen = self._live_seen, None
-        if seen is not None and all(key in seen for key in keys):
-            return {key: handoff for key in keys if (handoff := seen[key]) is not None}
         wanted = set(keys)
         rows = await self._connection.execute(_LIVE_FOR_MANY[self._dialect], conversation_lists(keys))
         handoffs = [handoff_of_row(row) for row in rows]
@@ -241,7 +228,6 @@ class SqlHandoffs:
         """
         if handoff.id is None:
             raise ValueError("cannot update a handoff that has no id (add it first)")
-        self._live_seen = None
         parameters = {
             **_values(handoff),
             "version": expected_version + 1,
@@ -270,7 +256,6 @@ class SqlHandoffs:
             raise ValueError("cannot update a handoff that has no id (add it first)")
         if len(set(ids)) != len(ids):
             raise ValueError("update_many takes each handoff at most once")
-        self._live_seen = None
         names = self._changed(pairs)
         handoffs = [handoff for handoff, _ in pairs]
         versions = [version for _, version in pairs]
@@ -419,7 +404,7 @@ def _event_values(event: HandoffEvent) -> dict[str, Any]:
     }
 
 
-def handoff_of_row(row: Sequence[Any]) -> Handoff:
+def handoff_of_row(row: Row[Any]) -> Handoff:
     """The handoff of a row of all of HANDOFFS' columns in table order (`select(HANDOFFS)`)."""
     # Unpacked by position: a sweep decodes a thousand rows, and name lookups were half of the cost.
     (

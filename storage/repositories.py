@@ -10,14 +10,11 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
-    Integer,
     Row,
     Select,
-    String,
-    TextualSelect,
+    TextClause,
     bindparam,
     case,
-    column,
     delete,
     func,
     or_,
@@ -31,7 +28,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from routing.models import ANSWERING_AUTHORS, Account, AuthorKind, Conversation, StoredMessage, WatchedChannel
 from storage.batch import bind_columns, pg_unnest
 from storage.dialect import conversation_lists, in_conversations, insert, per_dialect
-from storage.handoffs import SqlHandoffs, handoff_of_row
 from storage.tables import CHANNELS, CONVERSATIONS, HANDOFFS, LIVE_HANDOFF_SQL, MESSAGES, PROCESSED_EVENTS
 
 # Statements on the intake's path, built once (see storage.dialect.per_dialect).
@@ -179,18 +175,15 @@ _COUNT_COLUMNS = (
 _COUNT_PARAMETERS = {f"c_{name}": name for name in _COUNT_COLUMNS}
 
 
-def _pg_add_counted_messages() -> TextualSelect:
+def _pg_add_counted_messages() -> TextClause:
     """PostgreSQL: add_messages' two statements in one round trip, for a batch of distinct messages.
 
     The conversations are counted (as _COUNT_MESSAGES does, from `c_` arrays counted as if every message
     is new) only if every message was inserted; the statement returns the inserted keys either way, each
-    with its conversation's message count after the batch (when counted), and the conversation's live
-    handoff if it has one (its columns prefixed `live_`, all NULL if none), which the intake looks up next:
-    one round trip fewer per batch.
+    with its conversation's message count after the batch (when counted).
     """
     messages = ", ".join(f'"{name}"' for name in _MESSAGE_COLUMNS)
     counts = ", ".join(f'"{name}"' for name in _COUNT_COLUMNS)
-    live_columns = ", ".join(f'live."{c.name}" AS "live_{c.name}"' for c in HANDOFFS.c)
     counts_unnest = pg_unnest(CONVERSATIONS, list(_COUNT_PARAMETERS), types=_COUNT_PARAMETERS)
     return text(
         f"WITH added AS ("
@@ -213,15 +206,8 @@ def _pg_add_counted_messages() -> TextualSelect:
         f" AND counts.thread_ts = excluded.thread_ts) THEN excluded.waiting_since"
         f" ELSE coalesce(conversations.waiting_since, excluded.waiting_since) END"
         f" RETURNING channel_id, thread_ts, message_count"
-        f") SELECT added.channel_id, added.ts, counted.message_count AS counted, {live_columns} FROM added"
+        f") SELECT added.channel_id, added.ts, counted.message_count AS counted FROM added"
         f" LEFT JOIN counted ON counted.channel_id = added.channel_id AND counted.thread_ts = added.thread_ts"
-        f" LEFT JOIN LATERAL (SELECT * FROM handoffs WHERE handoffs.channel_id = added.channel_id"
-        f" AND handoffs.thread_ts = added.thread_ts AND handoffs.{LIVE_HANDOFF_SQL}) AS live ON true"
-    ).columns(
-        column("channel_id", String),
-        column("ts", String),
-        column("counted", Integer),
-        *(column(f"live_{c.name}", c.type) for c in HANDOFFS.c),
     )
 
 
@@ -291,9 +277,8 @@ class SqlChannels:
 class SqlConversations:
     """Conversations and the message history kept from events."""
 
-    def __init__(self, connection: AsyncConnection, handoffs: SqlHandoffs | None = None) -> None:
+    def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
-        self._handoffs = handoffs  # told the live handoffs the intake's insert reads (PostgreSQL)
         # Conversations this transaction started, with the messages it stored in them: until it commits,
         # nobody else can store one there (the conversation row is theirs to update, and locked), so these
         # are all of their messages and recent_messages need not read them back.
@@ -379,15 +364,8 @@ class SqlConversations:
             types=_COUNT_PARAMETERS,
         )
         parameters |= {"reset": [count["reset"] for count in counts], "expected": len(rows)}
-        result = (await self._connection.execute(_PG_ADD_COUNTED_MESSAGES, parameters)).all()
-        if self._handoffs is not None and len(result) == len(rows):
-            # Every message stored: each conversation's live handoff was read after its earlier messages.
-            thread_of = {(m.channel_id, m.ts): m.thread_ts for m in messages}
-            live = {(row[0], thread_of[row[0], row[1]]): row for row in result}
-            self._handoffs.saw_live(
-                {key: None if row[3] is None else handoff_of_row(row[3:]) for key, row in live.items()}
-            )
-        return {(row[0], row[1]): row[2] for row in result}
+        result = await self._connection.execute(_PG_ADD_COUNTED_MESSAGES, parameters)
+        return {(row.channel_id, row.ts): row.counted for row in result}
 
     def _remember_started(
         self,

@@ -45,9 +45,8 @@ class SqlUnitOfWork:
         self.connection = connection
         self.processed_events: ProcessedEvents = SqlProcessedEvents(connection)
         self.channels: Channels = SqlChannels(connection)
-        handoffs = SqlHandoffs(connection)
-        self.conversations: Conversations = SqlConversations(connection, handoffs)
-        self.handoffs: Handoffs = handoffs
+        self.conversations: Conversations = SqlConversations(connection)
+        self.handoffs: Handoffs = SqlHandoffs(connection)
         self.handoff_events: HandoffEvents = SqlHandoffEvents(connection)
         self.outbox: Outbox = SqlOutbox(connection)
         self.config_versions: ConfigVersions = SqlConfigVersions(connection)

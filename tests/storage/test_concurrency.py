@@ -220,3 +220,42 @@ async def test_rows_behind_a_locked_head_are_not_claimed_by_another_worker(pg_st
         first, second = await asyncio.gather(first_worker(), second_worker())
     assert first == [items[0].id]
     assert second == [items[1].id, items[3].id]  # all of C1; nothing of C0, whose head the first one holds
+
+
+async def test_the_live_handoff_look_up_sees_one_committed_while_the_insert_waited(store: SqlStore) -> None:
+    # Replica A stores a message in conversation X and opens its handoff; replica B's batch stores the next
+    # message of X meanwhile (its conversation upsert waits on A's row lock). B's look-up of X's live handoff
+    # must see A's handoff once A committed: a statement of its own after the insert does (READ COMMITTED
+    # takes a fresh snapshot per statement); one read in the insert's statement, with its snapshot, missed it.
+    async with store.transaction() as uow:
+        if uow.connection.dialect.name != "postgresql":
+            pytest.skip("PostgreSQL: row locks and a snapshot per statement")
+        await uow.conversations.add_messages([message("1.1", thread_ts="1.0", received_at=at(0))])
+    key = ("C1", "1.0")
+    a_has_written = asyncio.Event()
+    a_may_commit = asyncio.Event()
+
+    async def replica_a() -> None:
+        async with store.transaction() as uow:
+            await uow.conversations.add_messages([message("1.2", thread_ts="1.0", received_at=at(1))])
+            await uow.handoffs.add(
+                replace(handoff(thread_ts="1.0"), closed_at=None, snoozed_until=None, breached=False)
+            )
+            a_has_written.set()
+            await a_may_commit.wait()
+
+    async def replica_b() -> dict:
+        await a_has_written.wait()
+        async with store.transaction() as uow:
+            await uow.conversations.add_messages([message("1.3", thread_ts="1.0", received_at=at(2))])
+            return await uow.handoffs.live_for_many([key])
+
+    a = asyncio.create_task(replica_a())
+    b = asyncio.create_task(replica_b())
+    await a_has_written.wait()
+    await asyncio.sleep(0.5)  # B's insert is waiting on A's lock of the conversation row
+    assert not b.done()
+    a_may_commit.set()
+    await a
+    live = await asyncio.wait_for(b, 10)
+    assert key in live, "B missed the live handoff A committed: its message is judged as if none existed"

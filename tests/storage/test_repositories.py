@@ -6,12 +6,12 @@ from datetime import timedelta, timezone
 
 from sqlalchemy import event
 
-from routing.models import Account, AuthorKind, Conversation, HandoffState, StoredMessage, WatchedChannel
+from routing.models import Account, AuthorKind, Conversation, StoredMessage, WatchedChannel
 from storage import SqlStore
 from storage.repositories import SqlConversations
 from storage.store import SqlUnitOfWork
 
-from .builders import T0, at, handoff, message
+from .builders import T0, at, message
 
 
 async def test_an_event_id_is_remembered_once(store: SqlStore) -> None:
@@ -286,51 +286,3 @@ async def test_a_conversation_the_transaction_started_is_not_read_back(store: Sq
     assert [m.ts for m in started[("C1", "2.0")]] == ["2.0", "2.1"]
     assert started[("C1", "2.0")][0].received_at == at(1)
     assert [m.ts for m in older[("C1", "1.0")]] == ["1.0", "1.1"]
-
-
-async def test_the_live_handoffs_of_stored_messages_come_with_the_insert_on_postgresql(
-    store: SqlStore,
-) -> None:
-    # PostgreSQL reads each conversation's live handoff in the statement that stores its messages, and the
-    # intake's live_for_many that follows answers from it; a handoff written in between is read afresh.
-    async with store.transaction() as uow:
-        is_postgresql = uow.connection.dialect.name == "postgresql"
-        live = await uow.handoffs.add(handoff(thread_ts="1.0"))
-        closed = replace(handoff(thread_ts="2.0"), state=HandoffState.RESOLVED, closed_at=at(3))
-        await uow.handoffs.add(closed)
-    keys = [("C1", "1.0"), ("C1", "2.0")]
-    async with store.transaction() as uow:
-        sql = recorded_statements(uow)
-        await uow.conversations.add_messages(
-            [
-                message("1.1", thread_ts="1.0", received_at=at(1)),
-                message("2.1", thread_ts="2.0", received_at=at(2)),
-            ]
-        )
-        sql.clear()
-        assert await uow.handoffs.live_for_many(keys) == {keys[0]: live}
-        assert len(sql) == (0 if is_postgresql else 1)
-        # Read once: the next look-up goes to the database.
-        assert await uow.handoffs.live_for_many(keys) == {keys[0]: live}
-        assert len(sql) == (1 if is_postgresql else 2)
-
-        await uow.conversations.add_messages([message("2.2", thread_ts="2.0", received_at=at(4))])
-        opened = await uow.handoffs.add(handoff(thread_ts="2.0"))
-        assert await uow.handoffs.live_for_many([keys[1]]) == {keys[1]: opened}
-
-        await uow.conversations.add_messages([message("1.2", thread_ts="1.0", received_at=at(5))])
-        assert live.id is not None
-        updated = await uow.handoffs.update(replace(live, state=HandoffState.RESOLVED), expected_version=0)
-        assert updated is not None
-        assert await uow.handoffs.live_for_many([keys[0]]) == {}
-
-        # A batch with a message stored before: nothing is noted, the look-up reads.
-        await uow.conversations.add_messages(
-            [
-                message("2.2", thread_ts="2.0", received_at=at(6)),
-                message("2.3", thread_ts="2.0", received_at=at(6)),
-            ]
-        )
-        sql.clear()
-        assert await uow.handoffs.live_for_many([keys[1]]) == {keys[1]: opened}
-        assert len(sql) == 1
