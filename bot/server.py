@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -21,6 +22,7 @@ HealthCheck = Callable[[], Awaitable[dict[str, Any]]]
 MetricsPage = Callable[[], Awaitable[bytes]]
 # Slack's own payloads stay far below this; anything larger is refused before it is parsed.
 MAX_BODY_BYTES = 1024 * 1024
+_SECONDS = re.compile(r"[0-9]{1,20}")  # ASCII digits only: int() refuses some that isdigit() takes ("²")
 
 
 def build_web_app(
@@ -59,7 +61,7 @@ def build_web_app(
             logger.warning("rejected a malformed request: %s: %s", type(error).__name__, error)
             return _error(400, "malformed request: the body is not a Slack payload")
         timestamp = request.headers.get("X-Slack-Request-Timestamp")
-        if timestamp is not None and not (timestamp.strip().isdigit() and len(timestamp) <= 20):
+        if timestamp is not None and not _SECONDS.fullmatch(timestamp.strip()):
             # Slack sends whole seconds; anything else can't be a signed request (the signature check would
             # raise on it, answering 500 to anyone who can reach this URL)
             logger.warning("rejected a request with a malformed X-Slack-Request-Timestamp")

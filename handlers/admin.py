@@ -24,7 +24,7 @@ from routing.routes import destinations
 from routing.rules import RulesError
 from routing.service import BatonService
 from routing.stats_views import period_label, stats_mrkdwn, stats_period
-from routing.yaml_text import load_yaml
+from routing.yaml_text import dump_yaml, load_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ def export_text(data: dict[str, Any]) -> str:
 
 def config_yaml(data: dict[str, Any]) -> str:
     """The configuration as YAML (the BATON_CONFIG format)."""
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    return dump_yaml(data)
 
 
 async def _import(

@@ -22,8 +22,18 @@ from routing.rules import RulesError
 
 WEEKDAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-# A day by its short or full English name; anything else ("mon-fri", "monkey") is refused, not cut short.
-_WEEKDAYS_BY_NAME = {name: day for names in (WEEKDAY_NAMES, _FULL_NAMES) for day, name in enumerate(names)}
+
+
+def _day_names() -> dict[str, int]:
+    """A day by its English name or an abbreviation of at least three letters (`tue`, `Tues`, `thurs`,
+    `weds`); anything else ("mon-fri", "monkey") is refused, not cut short."""
+    names = {"weds": 2}
+    for day, full in enumerate(_FULL_NAMES):
+        names |= {full[:length]: day for length in range(3, len(full) + 1)}
+    return names
+
+
+_WEEKDAYS_BY_NAME = _day_names()
 _MAX_IDLE_DAYS = 3660  # a calendar with no business day in ten years is a configuration error, not a loop
 _HHMM = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 

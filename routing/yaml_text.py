@@ -59,6 +59,19 @@ _UniqueKeyLoader.add_implicit_resolver(_INT, _YAML_12_INT, list("-+0123456789"))
 _UniqueKeyLoader.add_constructor(_INT, _construct_int)
 
 
+class _Dumper(yaml.SafeDumper):
+    """Writes what load_yaml reads back the same: a text that YAML 1.2 would read as a number ("0800")
+    is quoted (PyYAML's YAML 1.1 writer leaves it plain)."""
+
+
+_Dumper.yaml_implicit_resolvers = _UniqueKeyLoader.yaml_implicit_resolvers
+
+
+def dump_yaml(data: Any) -> str:
+    """Data as YAML that load_yaml reads back as it was (keys in their order, any script as is)."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+
+
 def load_yaml(text: str) -> Any:
     """The data of one YAML document; yaml.YAMLError if it is not valid YAML or repeats a key."""
     return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)

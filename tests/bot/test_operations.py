@@ -234,7 +234,7 @@ async def test_a_card_update_still_queued_keeps_the_conversation_it_shows(baton,
 async def test_a_malformed_signature_timestamp_is_a_401_not_a_500(baton, sandbox, seed, caplog) -> None:
     body = message_envelope(seed, "forged")
     errors_before = baton.metrics.errors.labels("slack_events")._value.get()
-    for timestamp in ("abc", "", "1e9"):
+    for timestamp in ("abc", "", "1e9", "\u00b2", "9" * 5000):  # (isdigit() takes "²"; int() refuses it)
         headers = {
             "X-Slack-Request-Timestamp": timestamp,
             "X-Slack-Signature": "v0=" + "0" * 64,

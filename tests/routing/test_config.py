@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from handlers.admin import config_yaml
 from routing.config import BatonConfig, config_to_data, parse_config, upgraded
 from routing.models import Account
 from routing.routes import Strategy, TargetKind, pick_member, resolve
@@ -268,3 +269,24 @@ def test_yaml_numbers_are_read_as_yaml_1_2_reads_them():
     }
     with pytest.raises(yaml.YAMLError, match="is not a whole number"):
         load_yaml("opens: !!int 17:00")
+
+
+def test_weekdays_may_be_abbreviated_as_people_do():
+    weekdays = ["Mon", "Tues", "Weds", "Thurs", "Fri", "sat"]
+    data = {"sla": {"human_request": {"claim_within_minutes": 15, "hours": {"weekdays": weekdays}}}}
+    hours = parse_config(data, source="baton.yaml").policy("human_request").hours
+    assert hours is not None and hours.weekdays == (0, 1, 2, 3, 4, 5)
+
+
+def test_what_export_writes_import_reads_back_however_its_texts_look():
+    data = readme_example()
+    data["triggers"].append(
+        {
+            "id": "codes",
+            "kind": "custom",
+            "escalation_type": "human_request",
+            "keywords": ["0800", "08", "0o17", "+0", "17:00", "yes", "1.5"],
+        }  # fmt: skip
+    )
+    config = parse_config(data, source="README.md")
+    assert parse_config(load_yaml(config_yaml(config_to_data(config))), source="export") == config
