@@ -70,17 +70,24 @@ def faster_clock(
 ) -> Handoff | None:
     """A live handoff nobody has claimed, on `policy`'s clock started now, if that has it claimed sooner than
     its own clock does (a customer who gets upset while waiting on a human request is due in 5 minutes, not
-    at the end of the next business day); else None. The faster policy is frozen onto it in its place."""
-    if handoff.state is not HandoffState.OPEN or handoff.claim_due_at is None:
+    at the end of the next business day); else None. The faster policy is frozen onto it in its place, with
+    its deadlines (the resolve one too: the card shows what the sweep enforces), and a snoozed one wakes."""
+    unclaimed = handoff.state is HandoffState.OPEN or (
+        handoff.state is HandoffState.SNOOZED and sla_of(handoff).claimed_at is None
+    )
+    if not unclaimed or handoff.claim_due_at is None:
         return None
     policy = replace(policy, hours=with_timezone(policy.hours, timezone))
     claim_due, resolve_due = deadlines(policy, now)
     if claim_due is None or claim_due >= handoff.claim_due_at:
         return None
-    if handoff.resolve_due_at is not None and (resolve_due is None or handoff.resolve_due_at < resolve_due):
-        resolve_due = handoff.resolve_due_at
     restarted = replace(
-        handoff, policy=policy_to_data(policy), claim_due_at=claim_due, resolve_due_at=resolve_due
+        handoff,
+        state=HandoffState.OPEN,
+        snoozed_until=None,
+        policy=policy_to_data(policy),
+        claim_due_at=claim_due,
+        resolve_due_at=resolve_due,
     )
     clock = SlaState(
         state=HandoffState.OPEN,
@@ -261,9 +268,15 @@ class SlaSweeps:
         return step, _carrying(handoff, sla, next_at=next_check(policy, sla, now))
 
     def _effects(self, handoff: Handoff, step: Step, *, now: datetime) -> list[OutboxItem]:
-        # Whose it is; for a handoff nobody has yet, the group it went to, and at a breach or a reminder
-        # (not the early warning) the card channel's people: a thread note mentioning nobody notifies nobody.
-        loud = step.kind is StepKind.BREACH or step.kind is StepKind.ESCALATE
+        # A clock restarted on a faster policy has notes of its own (their dedupe keys name its start).
+        started = (handoff.context.get("sla") or {}).get("started_at")
+        epoch = f":{int(datetime.fromisoformat(started).timestamp())}" if started else ""
+        # Whose it is; for a handoff nobody has yet, the group it went to, and at the breach or a reminder
+        # that comes after a wait (not the early warning, nor a tier right behind the breach) the card
+        # channel's people, once per moment: a thread note mentioning nobody notifies nobody.
+        loud = step.kind is StepKind.BREACH or (
+            step.kind is StepKind.ESCALATE and _waited(frozen_policy(handoff), step.tier or 0)
+        )
         who = _mention(handoff, loud=loud)
         due = handoff.claim_due_at if step.clock == "claim" else handoff.resolve_due_at
         what = "claimed" if step.clock == "claim" else "resolved"
@@ -274,20 +287,26 @@ class SlaSweeps:
             ]
         if step.kind is StepKind.WARN:
             text = f":hourglass_flowing_sand: This handoff should be {what} by {_when(due)}. {who}".strip()
-            return [notify.thread_note(handoff, text=text, now=now, dedupe=f"warn:{handoff.id}:{step.clock}")]
+            return [
+                notify.thread_note(
+                    handoff, text=text, now=now, dedupe=f"warn:{handoff.id}:{step.clock}{epoch}"
+                )
+            ]
         if step.kind is StepKind.BREACH:
             text = f":rotating_light: SLA breached: this handoff was due to be {what} by {_when(due)}. {who}"
             return [
                 notify.update_card(handoff, now=now),
                 notify.thread_note(
-                    handoff, text=text.strip(), now=now, dedupe=f"breach:{handoff.id}:{step.clock}"
+                    handoff, text=text.strip(), now=now, dedupe=f"breach:{handoff.id}:{step.clock}{epoch}"
                 ),
             ]
-        return self._tier(handoff, step, now=now, who=who, what=what)
+        return self._tier(handoff, step, now=now, who=who, what=what, epoch=epoch)
 
-    def _tier(self, handoff: Handoff, step: Step, *, now: datetime, who: str, what: str) -> list[OutboxItem]:
+    def _tier(
+        self, handoff: Handoff, step: Step, *, now: datetime, who: str, what: str, epoch: str
+    ) -> list[OutboxItem]:
         tier = step.tier_spec
-        dedupe = f"tier:{handoff.id}:{step.clock}:{step.tier}"
+        dedupe = f"tier:{handoff.id}:{step.clock}:{step.tier}{epoch}"
         summary = f"{handoff.escalation_type.replace('_', ' ')} handoff in <#{handoff.channel_id}>"
         if tier is None or step.action is TierAction.REMIND:
             text = f":bell: Reminder: this handoff is still waiting to be {what}. {who}".strip()
@@ -318,6 +337,12 @@ _EVENT = {
     StepKind.BREACH: "sla_breached",
     StepKind.ESCALATE: "escalated",
 }
+
+
+def _waited(policy: SlaPolicy, tier: int) -> bool:
+    """Whether chain step `tier` comes after a wait (a repeat of the last tier waits a minute at least)."""
+    last = len(policy.chain) - 1
+    return tier > last or policy.chain[tier].wait_minutes > 0
 
 
 def _mention(handoff: Handoff, *, loud: bool) -> str:

@@ -12,6 +12,7 @@ import pytest
 
 from routing import sweep
 from routing.agent import EscalationRequest
+from routing.business_hours import BusinessHours
 from routing.config import BatonConfig
 from routing.handoffs import Action
 from routing.intake import IntakeOutcome
@@ -27,7 +28,7 @@ from routing.models import (
 )
 from routing.routes import RoutingTable, Target, TargetKind
 from routing.service import BatonService
-from routing.sla import ChainTier, SlaPolicy, TierAction
+from routing.sla import DEFAULT_POLICIES, ChainTier, SlaPolicy, TierAction
 from storage import SqlStore
 
 MONDAY_10 = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # in office hours (Mon–Fri 09–17 UTC)
@@ -113,10 +114,11 @@ async def test_warning_breach_and_chain_in_business_minutes(store: SqlStore):
     assert sum(r.startswith("thread_note::rotating_light: SLA breached") for r in rows) == 1
     assert sum(r.startswith("thread_note::bell: Reminder") for r in rows) == 2
     assert rows.count("update_card:") == 1  # the card turns red once
-    # Nobody has it and it went to a channel: the breach and the reminders call on the channel's people
-    # (a thread note mentioning nobody notifies nobody); the early warning does not.
+    # Nobody has it and it went to a channel: the breach and the reminder after a wait call on the channel's
+    # people (a thread note mentioning nobody notifies nobody); the early warning and the reminder right
+    # behind the breach (tier 0, no wait) do not: once per moment.
     texts = [row.partition(":")[2] for row in await notes(store, handoff.id, width=1000)]
-    assert [t.split()[0] for t in texts if t.endswith("<!here>")] == [":rotating_light:", ":bell:", ":bell:"]
+    assert [t.split()[0] for t in texts if t.endswith("<!here>")] == [":rotating_light:", ":bell:"]
 
 
 async def test_after_downtime_an_overdue_step_fires_once(store: SqlStore):
@@ -641,3 +643,70 @@ async def test_a_claim_deadline_missed_while_snoozed_is_recorded_as_a_breach(sto
     await service.sweep()
     assert done.breached
     assert (await kinds(service, handoff.id)).count("sla_breached") == 1
+
+
+UPSET = "This is ridiculous, the export has been broken for a week and nobody answers!!"
+
+
+async def test_the_faster_clock_warns_again_before_its_own_deadline(store: SqlStore):
+    # human_request claimed within 60 business minutes: warned at 10:45. Upset at 10:47: due 10:52, and its
+    # own warning is posted (its note's dedupe key names the new clock; the first warning's key held it back).
+    clock = Clock(MONDAY_10)
+    service = service_on(
+        store, clock, sla={**DEFAULT_POLICIES, "human_request": SlaPolicy(60, hours=BusinessHours())}
+    )
+    await watched(service)
+    first = (await service.handle_message(customer("Can I talk to a person please?", clock))).handoff
+    assert first is not None and first.id is not None
+    clock.at(MONDAY_10, 46)
+    await service.sweep()
+    clock.at(MONDAY_10, 47)
+    merged = await service.handle_message(customer(UPSET, clock, thread=first.thread_ts))
+    assert merged.handoff is not None and merged.handoff.claim_due_at == MONDAY_10 + timedelta(minutes=52)
+    clock.at(MONDAY_10, 51)
+    await service.sweep()
+    assert (await kinds(service, first.id)).count("sla_warning") == 2
+    assert sum(n.startswith("thread_note::hourglass") for n in await notes(store, first.id)) == 2
+
+
+async def test_the_faster_clock_s_resolve_deadline_is_the_one_enforced(store: SqlStore):
+    # human_request: claim 60, resolve 120 (around the clock). Upset at 10:10: upset customer's clock from
+    # then, claim by 10:15 and resolve by 14:10: the card shows the deadline the sweep breaches on.
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock, sla={**DEFAULT_POLICIES, "human_request": SlaPolicy(60, 120)})
+    await watched(service)
+    first = (await service.handle_message(customer("Can I talk to a person please?", clock))).handoff
+    assert first is not None and first.id is not None
+    clock.at(MONDAY_10, 10)
+    merged = await service.handle_message(customer(UPSET, clock, thread=first.thread_ts))
+    assert merged.handoff is not None
+    assert (merged.handoff.claim_due_at, merged.handoff.resolve_due_at) == (
+        MONDAY_10 + timedelta(minutes=15),
+        MONDAY_10 + timedelta(minutes=250),
+    )
+    clock.at(MONDAY_10, 12)
+    await service.act(
+        handoff_id=first.id, action=Action.CLAIM, actor="U0REP", source=EventSource.SLACK_ACTION
+    )
+    clock.at(MONDAY_10, 249)
+    await service.sweep()
+    assert "sla_breached" not in await kinds(service, first.id)
+    clock.at(MONDAY_10, 251)
+    await service.sweep()
+    assert "sla_breached" in await kinds(service, first.id)
+
+
+async def test_a_snoozed_handoff_nobody_claimed_wakes_on_the_faster_clock(store: SqlStore):
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock)
+    await watched(service)
+    first = (await service.handle_message(customer("Can I talk to a person please?", clock))).handoff
+    assert first is not None and first.id is not None
+    clock.at(MONDAY_10, 2)
+    rep = {"actor": "U0REP", "source": EventSource.SLACK_ACTION}
+    await service.act(handoff_id=first.id, action=Action.SNOOZE, snooze_minutes=120, **rep)
+    clock.at(MONDAY_10, 3)
+    merged = await service.handle_message(customer(UPSET, clock, thread=first.thread_ts))
+    assert merged.handoff is not None
+    assert merged.handoff.state is HandoffState.OPEN and merged.handoff.snoozed_until is None
+    assert merged.handoff.claim_due_at == MONDAY_10 + timedelta(minutes=8)
