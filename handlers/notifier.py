@@ -20,7 +20,7 @@ from handlers.delivery_errors import InternalPostRefused, Permanent, slack_call
 from routing.models import Handoff, HandoffState, OutboxItem
 from routing.notifications import Notice
 from routing.service import BatonService
-from routing.sweep import sla_of
+from routing.sweep import clock_epoch, sla_of
 from routing.views import CardView
 
 logger = logging.getLogger(__name__)
@@ -345,7 +345,11 @@ def _sla_note_stale(item: OutboxItem, handoff: Handoff) -> bool:
         return False
     if not handoff.state.is_live:
         return True
-    clock = rest.split(":")[1] if rest.count(":") >= 1 else ""
+    parts = rest.split(":")  # <id>:<clock>[:<tier>][:<epoch>]
+    clock = parts[1] if len(parts) > 1 else ""
+    epoch = parts[(3 if kind == "tier" else 2) :]
+    if (epoch[0] if epoch else "") != clock_epoch(handoff):
+        return True  # about a clock a faster one replaced: its deadline is not the handoff's any more
     if kind == "breach":
         return False
     claim_over = handoff.state is HandoffState.CLAIMED or sla_of(handoff).claimed_at is not None

@@ -357,13 +357,17 @@ class BatonService(
         """A new decision's evidence added to a live handoff, on a faster SLA clock if its escalation type
         has one (the handoff keeps its type and route; the `merged` event names the clock it is on now)."""
         change = merge(live, decision, facts)
-        if change is None or decision.escalation_type is None:
+        if decision.escalation_type is None:
             return change
+        # (also when the evidence is nothing new: an agent asking again, for a type with a faster clock)
+        base = live if change is None else change.handoff
         policy = self.config.policy(decision.escalation_type)
-        faster = faster_clock(change.handoff, policy, timezone=channel.account.timezone, now=now)
+        faster = faster_clock(base, policy, timezone=channel.account.timezone, now=now)
         if faster is None:
             return change
         due = faster.claim_due_at.isoformat() if faster.claim_due_at else None
+        if change is None:
+            change = Change(handoff=faster, event="merged", data={"added": [], "trigger_ts": facts.ts})
         data = {**change.data, "sla_of": decision.escalation_type, "claim_due_at": due}
         return replace(change, handoff=faster, data=data)
 

@@ -79,7 +79,9 @@ def faster_clock(
         return None
     policy = replace(policy, hours=with_timezone(policy.hours, timezone))
     claim_due, resolve_due = deadlines(policy, now)
-    if claim_due is None or claim_due >= handoff.claim_due_at:
+    # A snoozed handoff's clock is paused until it wakes: it is due no sooner than that.
+    current = max(handoff.claim_due_at, handoff.snoozed_until or handoff.claim_due_at)
+    if claim_due is None or claim_due >= current:
         return None
     restarted = replace(
         handoff,
@@ -99,6 +101,13 @@ def faster_clock(
         level=0,
     )
     return with_sla(restarted, clock, now=now)
+
+
+def clock_epoch(handoff: Handoff) -> str:
+    """Which clock a handoff is on: "" for the one it opened with, else when a faster one replaced it (whole
+    seconds): the last part of its SLA notes' dedupe keys."""
+    started = (handoff.context.get("sla") or {}).get("started_at")
+    return str(int(datetime.fromisoformat(started).timestamp())) if started else ""
 
 
 def sla_of(handoff: Handoff) -> SlaState:
@@ -269,8 +278,7 @@ class SlaSweeps:
 
     def _effects(self, handoff: Handoff, step: Step, *, now: datetime) -> list[OutboxItem]:
         # A clock restarted on a faster policy has notes of its own (their dedupe keys name its start).
-        started = (handoff.context.get("sla") or {}).get("started_at")
-        epoch = f":{int(datetime.fromisoformat(started).timestamp())}" if started else ""
+        epoch = f":{clock_epoch(handoff)}" if clock_epoch(handoff) else ""
         # Whose it is; for a handoff nobody has yet, the group it went to, and at the breach or a reminder
         # that comes after a wait (not the early warning, nor a tier right behind the breach) the card
         # channel's people, once per moment: a thread note mentioning nobody notifies nobody.

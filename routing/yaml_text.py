@@ -60,11 +60,21 @@ _UniqueKeyLoader.add_constructor(_INT, _construct_int)
 
 
 class _Dumper(yaml.SafeDumper):
-    """Writes what load_yaml reads back the same: a text that YAML 1.2 would read as a number ("0800")
-    is quoted (PyYAML's YAML 1.1 writer leaves it plain)."""
+    """Writes what load_yaml, and any YAML 1.1 reader, reads back the same: a text either would read as a
+    number is quoted ("0800" for YAML 1.2, "17:00" for YAML 1.1)."""
 
 
-_Dumper.yaml_implicit_resolvers = _UniqueKeyLoader.yaml_implicit_resolvers
+_Dumper.add_implicit_resolver(_INT, _YAML_12_INT, list("-+0123456789"))
+_BREAKS_OF_OTHER_SCRIPTS = ("\x85", "\u2028", "\u2029")  # line breaks to YAML; kept only double-quoted
+
+
+def _represent_text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    # PyYAML writes these raw inside a plain or single-quoted scalar, where reading folds them into a space.
+    style = '"' if any(ch in value for ch in _BREAKS_OF_OTHER_SCRIPTS) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _represent_text)
 
 
 def dump_yaml(data: Any) -> str:

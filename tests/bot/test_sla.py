@@ -648,27 +648,6 @@ async def test_a_claim_deadline_missed_while_snoozed_is_recorded_as_a_breach(sto
 UPSET = "This is ridiculous, the export has been broken for a week and nobody answers!!"
 
 
-async def test_the_faster_clock_warns_again_before_its_own_deadline(store: SqlStore):
-    # human_request claimed within 60 business minutes: warned at 10:45. Upset at 10:47: due 10:52, and its
-    # own warning is posted (its note's dedupe key names the new clock; the first warning's key held it back).
-    clock = Clock(MONDAY_10)
-    service = service_on(
-        store, clock, sla={**DEFAULT_POLICIES, "human_request": SlaPolicy(60, hours=BusinessHours())}
-    )
-    await watched(service)
-    first = (await service.handle_message(customer("Can I talk to a person please?", clock))).handoff
-    assert first is not None and first.id is not None
-    clock.at(MONDAY_10, 46)
-    await service.sweep()
-    clock.at(MONDAY_10, 47)
-    merged = await service.handle_message(customer(UPSET, clock, thread=first.thread_ts))
-    assert merged.handoff is not None and merged.handoff.claim_due_at == MONDAY_10 + timedelta(minutes=52)
-    clock.at(MONDAY_10, 51)
-    await service.sweep()
-    assert (await kinds(service, first.id)).count("sla_warning") == 2
-    assert sum(n.startswith("thread_note::hourglass") for n in await notes(store, first.id)) == 2
-
-
 async def test_the_faster_clock_s_resolve_deadline_is_the_one_enforced(store: SqlStore):
     # human_request: claim 60, resolve 120 (around the clock). Upset at 10:10: upset customer's clock from
     # then, claim by 10:15 and resolve by 14:10: the card shows the deadline the sweep breaches on.
@@ -696,17 +675,88 @@ async def test_the_faster_clock_s_resolve_deadline_is_the_one_enforced(store: Sq
     assert "sla_breached" in await kinds(service, first.id)
 
 
-async def test_a_snoozed_handoff_nobody_claimed_wakes_on_the_faster_clock(store: SqlStore):
+REP_CLICK = {"actor": "U0REP", "source": EventSource.SLACK_ACTION}
+
+
+async def test_agent_asking_again_with_a_faster_type_of_equal_urgency_gets_its_clock(store: SqlStore):
+    # The agent hands the conversation over as a sales opportunity (HIGH, 60 business minutes: due 11:00),
+    # then at 10:05 asks again as a human request (also HIGH, 15 business minutes: due 10:20). nothing new
+    # for the card (the agent's hit is known, same urgency), yet the faster clock applies: due 10:20.
+    clock = Clock(MONDAY_10)
+    service = service_on(store, clock)
+    await watched(service)
+    first = (await service.handle_message(customer("hello, quick question about the export", clock))).handoff
+    assert first is None
+    thread = None
+    async with store.transaction(readonly=True) as tx:
+        row = await tx.connection.exec_driver_sql("SELECT thread_ts FROM conversations")
+        thread = row.scalar_one()
+    opened = await service.escalate(
+        EscalationRequest(
+            channel_id="C0ACME", thread_ts=thread, reason="pricing", escalation_type="sales_opportunity"
+        )
+    )
+    assert opened.handoff.claim_due_at == MONDAY_10 + timedelta(minutes=60)
+    clock.at(MONDAY_10, 5)
+    again = await service.escalate(
+        EscalationRequest(
+            channel_id="C0ACME", thread_ts=thread, reason="wants a person", escalation_type="human_request"
+        )
+    )
+    assert again.handoff.claim_due_at == MONDAY_10 + timedelta(minutes=20)
+
+
+@pytest.mark.parametrize(
+    ("upset_at", "due_at"),
+    [
+        (3, 8),  # before the claim deadline (10:15) and sooner than it
+        (11, 16),  # later than the paused deadline, but sooner than the snooze (to 12:02) lets it run
+        (20, 25),  # after the (paused, unrecorded) deadline
+    ],
+)
+async def test_an_upset_customer_wakes_a_snoozed_handoff_nobody_claimed(
+    store: SqlStore, upset_at: int, due_at: int
+):
     clock = Clock(MONDAY_10)
     service = service_on(store, clock)
     await watched(service)
     first = (await service.handle_message(customer("Can I talk to a person please?", clock))).handoff
     assert first is not None and first.id is not None
     clock.at(MONDAY_10, 2)
-    rep = {"actor": "U0REP", "source": EventSource.SLACK_ACTION}
-    await service.act(handoff_id=first.id, action=Action.SNOOZE, snooze_minutes=120, **rep)
-    clock.at(MONDAY_10, 3)
+    await service.act(handoff_id=first.id, action=Action.SNOOZE, snooze_minutes=120, **REP_CLICK)
+    clock.at(MONDAY_10, upset_at)
+    await service.sweep()
     merged = await service.handle_message(customer(UPSET, clock, thread=first.thread_ts))
     assert merged.handoff is not None
     assert merged.handoff.state is HandoffState.OPEN and merged.handoff.snoozed_until is None
-    assert merged.handoff.claim_due_at == MONDAY_10 + timedelta(minutes=8)
+    assert merged.handoff.claim_due_at == MONDAY_10 + timedelta(minutes=due_at)
+
+
+async def test_the_faster_clock_has_warnings_of_its_own(store: SqlStore):
+    # human_request claimed within 60 business minutes: the sweep at 10:46 queues "should be claimed by
+    # 11:00". Upset at 10:47: due 10:52. The queued 11:00 warning, sent late (Slack slow, rate-limited), is
+    # no longer the handoff's and is not posted; the new clock's own warning is (its dedupe key names it).
+    from handlers.notifier import _sla_note_stale
+
+    clock = Clock(MONDAY_10)
+    sla = {**DEFAULT_POLICIES, "human_request": SlaPolicy(60, hours=BusinessHours())}
+    service = service_on(store, clock, sla=sla)
+    await watched(service)
+    first = (await service.handle_message(customer("Can I talk to a person please?", clock))).handoff
+    assert first is not None and first.id is not None
+    clock.at(MONDAY_10, 46)
+    await service.sweep()
+    async with store.transaction(readonly=True) as tx:
+        rows = await tx.connection.exec_driver_sql(
+            f"SELECT id FROM outbox WHERE dedupe_key = 'warn:{first.id}:claim'"
+        )
+        old_warning = await tx.outbox.get(item_id=rows.scalar_one())
+    assert old_warning is not None and "11:00" in old_warning.payload["text"]
+    clock.at(MONDAY_10, 47)
+    merged = await service.handle_message(customer(UPSET, clock, thread=first.thread_ts))
+    assert merged.handoff is not None and merged.handoff.claim_due_at == MONDAY_10 + timedelta(minutes=52)
+    assert _sla_note_stale(old_warning, merged.handoff)
+    clock.at(MONDAY_10, 51)
+    await service.sweep()
+    assert (await kinds(service, first.id)).count("sla_warning") == 2
+    assert sum(n.startswith("thread_note::hourglass") for n in await notes(store, first.id)) == 2

@@ -15,7 +15,7 @@ from routing.config import BatonConfig, config_to_data, parse_config, upgraded
 from routing.models import Account
 from routing.routes import Strategy, TargetKind, pick_member, resolve
 from routing.rules import RulesError
-from routing.yaml_text import load_yaml
+from routing.yaml_text import dump_yaml, load_yaml
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -289,4 +289,11 @@ def test_what_export_writes_import_reads_back_however_its_texts_look():
         }  # fmt: skip
     )
     config = parse_config(data, source="README.md")
-    assert parse_config(load_yaml(config_yaml(config_to_data(config))), source="export") == config
+    written = config_yaml(config_to_data(config))
+    assert parse_config(load_yaml(written), source="export") == config
+    assert yaml.safe_load(written) == load_yaml(written)  # and any YAML 1.1 reader reads the same
+
+
+def test_dump_yaml_keeps_line_breaks_of_other_scripts():
+    data = {"warm_messages": {"human_request": "Merci\x85à bientôt", "x": "a\u2028b\u2029c"}}
+    assert load_yaml(dump_yaml(data)) == data
