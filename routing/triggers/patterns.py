@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import regex
 
+from routing.triggers.text import as_analysed
+
 MAX_PATTERN_LENGTH = 300
 MAX_PATTERNS_PER_RULE = 50
 MAX_PHRASES_PER_RULE = 500
@@ -45,7 +47,7 @@ def check_pattern(pattern: str) -> regex.Pattern[str]:
 
 
 def _phrase_regex(phrase: str) -> str:
-    words = phrase.lower().split()
+    words = as_analysed(phrase).split()
     return r"(?<![\w])" + r"\s+".join(re.escape(w) for w in words) + r"(?![\w])"
 
 

@@ -11,7 +11,7 @@ from routing.triggers.typos import typo_map
 
 MAX_ANALYSED_CHARS = 4000  # longer messages are analysed on their head and tail; nobody rants for 4,000 chars
 
-_CODE_BLOCK = re.compile(r"```.*?(?:```|$)", re.S)
+_CODE_BLOCK = re.compile(r"```.*?```", re.S)  # closed blocks; Slack shows a lone fence as text
 _INLINE_CODE = re.compile(r"`[^`\n]{0,400}`")
 _USER_MENTION = re.compile(r"<@[UWB][A-Z0-9]{1,20}(?:\|[^>]{0,80})?>")
 _CHANNEL_MENTION = re.compile(r"<#[CGD][A-Z0-9]{1,20}(?:\|([^>]{0,80}))?>")
@@ -69,19 +69,39 @@ class Text(NamedTuple):
         return not self.tokens
 
 
+def _without_quotes(text: str) -> str:
+    """The customer's own words: lines quoted with `>` (the AI's answer, a colleague's message) are left out
+    when the message has lines of its own; a message that is all quote keeps it, without the markers."""
+    lines = text.split("\n")
+    own = [line for line in lines if not line.lstrip().startswith(">")]
+    if any(line.strip() for line in own):
+        return "\n".join(own)
+    return _QUOTE_PREFIX.sub("", text)
+
+
+def _head_and_tail(text: str, half: int) -> str:
+    """A long message's first and last `half` characters, without the parts of a code block cut in two:
+    the head's last fence opens a block that closes in the part left out, the tail's first one closes it."""
+    head, tail = text[:half], text[-half:]
+    if head.count("```") % 2:
+        head = head[: head.rfind("```")]
+    if tail.count("```") % 2:
+        tail = tail[tail.find("```") + 3 :]
+    return head + "\n" + tail
+
+
 def prepare(text: object) -> Text:
     """Normalise any input (Slack mrkdwn, any language, garbage, None) into a Text; never raises."""
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     raw_length = len(text)
     if raw_length > MAX_ANALYSED_CHARS:
-        half = MAX_ANALYSED_CHARS // 2
-        text = text[:half] + "\n" + text[-half:]
+        text = _head_and_tail(text, MAX_ANALYSED_CHARS // 2)
     # each step is skipped when the characters it needs are absent (same result, most messages are plain)
     if "\x00" in text:
         text = text.replace("\x00", " ")
     if "`" in text:
-        text = _CODE_BLOCK.sub(" ", text)
+        text = _CODE_BLOCK.sub(" ", text).replace("```", " ")
         text = _INLINE_CODE.sub(" ", text)
     if not text.isascii():  # ASCII is its own NFKC form and has no curly apostrophes
         text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
@@ -98,7 +118,7 @@ def prepare(text: object) -> Text:
         text = _EMOJI.sub(" ", text)
     text = html.unescape(text)  # Slack escapes &, < and > as entities
     if ">" in text:
-        text = _QUOTE_PREFIX.sub("", text)
+        text = _without_quotes(text)
     plain = " ".join(text.split())  # same as collapsing \s+ runs and stripping: both use str.isspace
     folded = plain.lower()
     if "'" not in folded and folded.isascii():
@@ -142,6 +162,14 @@ _new_text = tuple.__new__
 
 
 _ALPHA_WORD = re.compile(r"[a-z]{4,}")
+
+
+def as_analysed(phrase: str) -> str:
+    """An admin's phrase or keyword in the form prepare() gives a message (`Text.lower`): Unicode-normalised,
+    curly apostrophes straight, lower case, the same slips "corrected" (the typo map turns "refunds" into
+    "refund" in a message, so it must in the phrase too, or the two never meet)."""
+    text = unicodedata.normalize("NFKC", phrase).translate(_APOSTROPHES)
+    return _correct(" ".join(text.split()).lower())[0]
 
 
 def _may_have_typo(folded: str, tokens: list[str]) -> bool:

@@ -85,12 +85,11 @@ def _prepare_before(text: object) -> t.Text:
         text = "" if text is None else str(text)
     raw_length = len(text)
     if raw_length > t.MAX_ANALYSED_CHARS:
-        half = t.MAX_ANALYSED_CHARS // 2
-        text = text[:half] + "\n" + text[-half:]
+        text = t._head_and_tail(text, t.MAX_ANALYSED_CHARS // 2)
     if "\x00" in text:
         text = text.replace("\x00", " ")
     if "`" in text:
-        text = t._CODE_BLOCK.sub(" ", text)
+        text = t._CODE_BLOCK.sub(" ", text).replace("```", " ")
         text = t._INLINE_CODE.sub(" ", text)
     if not text.isascii():
         text = unicodedata.normalize("NFKC", text).translate(t._APOSTROPHES)
@@ -107,7 +106,7 @@ def _prepare_before(text: object) -> t.Text:
         text = t._EMOJI.sub(" ", text)
     text = html.unescape(text)
     if ">" in text:
-        text = t._QUOTE_PREFIX.sub("", text)
+        text = t._without_quotes(text)
     plain = " ".join(text.split())
     folded = plain.lower()
     lower, corrected = _correct_before(folded)
