@@ -120,10 +120,11 @@ def _account(raw: Any) -> Account | None:
     if not isinstance(raw, dict):
         return None
     value = raw.get("value", 0)
+    usable = isinstance(value, int | float) and not isinstance(value, bool) and abs(value) < 1e300
     return Account(
         name=str(raw.get("name") or ""),
         tier=str(raw.get("tier") or ""),
-        value=float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0,
+        value=float(value) if usable else 0.0,  # (an integer too large for a float: none)
         owner_user_id=raw.get("owner_user_id"),
     )
 
@@ -169,13 +170,19 @@ def read_slack_export(
     `bot_message` subtype, or `is_bot` in users.json) are the AI agent when listed in `ai_bots`, else other
     bots; everyone else is a customer. In an export with a single team, every human counts as a customer.
     """
-    channels = _load_json(folder / "channels.json", default=[])
+    # Public channels, private ones (customers' Slack Connect channels often are), group and direct messages.
+    channels = [
+        c
+        for index in ("channels.json", "groups.json", "mpims.json", "dms.json")
+        for c in _load_json(folder / index, default=[]) or []
+        if isinstance(c, dict)
+    ]
     users = {u.get("id"): u for u in _load_json(folder / "users.json", default=[]) if isinstance(u, dict)}
     teams = Counter(u.get("team_id") or u.get("team") for u in users.values() if not u.get("is_bot"))
     teams.pop(None, None)
     if our_team is None and len(teams) > 1:
         our_team = teams.most_common(1)[0][0]
-    names = [c.get("name") or c.get("id") for c in channels if isinstance(c, dict)] or sorted(
+    names = list(dict.fromkeys(c.get("name") or c.get("id") for c in channels)) or sorted(
         p.name for p in folder.iterdir() if p.is_dir()
     )
     out: list[ReplayMessage] = []

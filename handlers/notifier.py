@@ -16,6 +16,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.cards import render_card, render_mirror
+from handlers.cards_text import escape
 from handlers.delivery_errors import InternalPostRefused, Permanent, slack_call
 from routing.models import Handoff, HandoffState, OutboxItem
 from routing.notifications import Notice
@@ -119,7 +120,8 @@ class Notifier:
         return {"channel": handoff.card_channel, "ts": handoff.card_ts, "version": handoff.version}
 
     async def _thread_note(self, item: OutboxItem) -> Result:
-        return await self._post_in_card_thread(item, str(item.payload.get("text") or ""))
+        text = str(item.payload.get("text") or "") + escape(str(item.payload.get("quoted") or ""))
+        return await self._post_in_card_thread(item, text)
 
     async def _mirror(self, item: OutboxItem) -> Result:
         message = await self._service.message(channel_id=item.payload["channel"], ts=item.payload["ts"])

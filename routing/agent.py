@@ -35,7 +35,7 @@ from routing.models import (
     WatchedChannel,
     ts_order,
 )
-from routing.ports import Store, UnitOfWork
+from routing.ports import LiveHandoffExists, Store, UnitOfWork
 from routing.rules import RuleSet
 from routing.triggers.engine import decide
 
@@ -212,8 +212,10 @@ class AgentRequests:
             try:
                 async with self._store.transaction() as tx:
                     result = await self._escalate(tx, request, channel, now)
-            except Conflict:
-                continue  # a rep or a message changed the handoff meanwhile: decide again on fresh state
+            except (Conflict, LiveHandoffExists):
+                # a rep or a message changed the handoff meanwhile, or another request (or a message on
+                # another replica) opened it first: decide again on fresh state, merging into it
+                continue
             if result.outcome is not EscalationOutcome.UNCHANGED:
                 self._outbox_written()
             return result
@@ -246,9 +248,11 @@ class AgentRequests:
             # Nothing new for the card, but the request is on the record, and a new reason reaches the rep.
             await self._event(tx, live, "agent_request", EventSource.API, request.agent, **note)
             digest = hashlib.sha256(request.reason.encode("utf-8")).hexdigest()[:16]
-            text = f":robot_face: The AI agent asked again: {request.reason}"
+            text = ":robot_face: The AI agent asked again: "
             await tx.outbox.enqueue(
-                notify.thread_note(live, text=text, now=now, dedupe=f"agent:{live.id}:{digest}")
+                notify.thread_note(
+                    live, text=text, quoted=request.reason, now=now, dedupe=f"agent:{live.id}:{digest}"
+                )
             )
             self._outbox_written()
             return EscalationResult(EscalationOutcome.UNCHANGED, live, decision)
@@ -288,7 +292,7 @@ class AgentRequests:
         """Revoke an active token named so (or, for digits, with that id), with an audit entry."""
         async with self._store.transaction() as tx:
             token = await tx.api_tokens.revoke(name=name_or_id, at=self._clock())
-            if token is None and name_or_id.isdigit():
+            if token is None and name_or_id.isascii() and name_or_id.isdigit() and int(name_or_id) < 2**63:
                 token = await tx.api_tokens.revoke(token_id=int(name_or_id), at=self._clock())
             if token is not None:
                 before = replace(token, revoked_at=None)

@@ -351,7 +351,7 @@ def assessment_from_metadata(metadata: Any) -> AIAssessment | None:
     confidence = payload.get("confidence")
     try:
         value = None if confidence is None or isinstance(confidence, bool) else float(confidence)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # (an integer too large for a float: none either)
         value = None
     if value is not None:
         value = min(1.0, max(0.0, value)) if value == value else None  # NaN: no confidence

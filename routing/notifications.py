@@ -72,14 +72,18 @@ def update_card(handoff: Handoff, *, now: datetime) -> OutboxItem:
     )
 
 
-def thread_note(handoff: Handoff, *, text: str, now: datetime, dedupe: str | None = None) -> OutboxItem:
-    """An internal note in the card's thread."""
+def thread_note(
+    handoff: Handoff, *, text: str, now: datetime, dedupe: str | None = None, quoted: str = ""
+) -> OutboxItem:
+    """An internal note in the card's thread: Baton's `text`, then `quoted`, words from outside (an AI
+    agent's reason) that the notifier escapes so that they can't ping or link anyone."""
+    payload = {"text": text, **({"quoted": quoted} if quoted else {})}
     return _row(
         Notice.THREAD_NOTE,
         key=card_key(handoff),
         handoff=handoff,
         now=now,
-        payload={"text": text},
+        payload=payload,
         dedupe=dedupe,
     )
 
