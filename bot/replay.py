@@ -3,7 +3,8 @@
 Input is JSONL (`{"id", "text"}` plus optional `channel`, `user`, `ts`, `thread_ts`, `metadata`, and the
 Baton extras `author_kind` and `account`) or a Slack export folder (`channels.json`, `users.json`, one folder
 per channel of per-day JSON files). Messages with the same channel and thread form one conversation, in ts
-order; JSONL lines without a channel stand alone. Output: one decision line per message; summary on stderr.
+order (JSONL lines are replayed in ts order when every line has one, else as listed); JSONL lines without a
+channel stand alone. Output: one decision line per message; summary on stderr.
 """
 
 from __future__ import annotations
@@ -356,16 +357,24 @@ async def run_replay(settings: Any, args: argparse.Namespace) -> int:
     return 0
 
 
+def _in_time_order(messages: list[ReplayMessage]) -> list[ReplayMessage]:
+    """Lines in the order their messages were sent, when every line says when (`ts`): a conversation's
+    history is what came before each message, whatever order the file lists them in. Else as listed."""
+    if messages and all(m.ts for m in messages):
+        return sorted(messages, key=lambda m: ts_order(m.ts or ""))
+    return messages
+
+
 def _read_input(args: argparse.Namespace) -> Iterable[ReplayMessage]:
     path = Path(args.input)
     if str(path) == "-":
-        return list(read_jsonl(sys.stdin, source="<stdin>"))
+        return _in_time_order(list(read_jsonl(sys.stdin, source="<stdin>")))
     if path.is_dir():
         return read_slack_export(
             path, our_team=getattr(args, "our_team", None), ai_bots=tuple(args.ai_bot or ())
         )
     try:
         with path.open(encoding="utf-8") as handle:
-            return list(read_jsonl(handle, source=str(path)))
+            return _in_time_order(list(read_jsonl(handle, source=str(path))))
     except UnicodeDecodeError as error:
         raise ReplayInputError(f"{path}: not UTF-8 text (byte {error.start}); save it as UTF-8") from None

@@ -105,6 +105,30 @@ async def test_slack_export_replays_private_channels_too(
     assert "acme-private/1000.000200" in ids, ids
 
 
+async def test_jsonl_conversations_are_replayed_in_ts_order(tmp_path: Path) -> None:
+    """A conversation's messages are replayed in ts order, whatever order the JSONL lists them in: the same
+    thread written newest-first gets the same histories and decisions."""
+    root = "1000.000100"
+    thread = [
+        {"id": "a", "channel": "C1", "ts": root, "text": "How do I export invoices?"},
+        {"id": "b", "channel": "C1", "ts": "1002.000000", "thread_ts": root, "text": "it doesn't work"},
+        {"id": "c", "channel": "C1", "ts": "90000.000000", "thread_ts": root, "text": "hello??"},
+        {"id": "d", "channel": "C1", "ts": "90001.000000", "thread_ts": root, "text": "any update??"},
+    ]
+    results = []
+    for order, rows in (("forward", thread), ("reversed", thread[::-1])):
+        source = tmp_path / f"{order}.jsonl"
+        source.write_text("".join(json.dumps(r) + "\n" for r in rows))
+        out = tmp_path / f"{order}.out.jsonl"
+        args = _replay_args(tmp_path, source)
+        args.output = str(out)
+        assert await run_replay(None, args) == 0
+        results.append(
+            {line["id"]: line["reasons"] for line in map(json.loads, out.read_text().splitlines())}
+        )
+    assert results[0] == results[1]
+
+
 @pytest.mark.parametrize("given", ["9" * 20, "\u00b2"], ids=["beyond-bigint", "superscript-two"])
 async def test_revoking_a_token_by_an_out_of_range_id_is_a_clear_error(
     baton: Runtime, capsys: pytest.CaptureFixture[str], given: str
