@@ -183,9 +183,9 @@ def read_slack_export(
     teams.pop(None, None)
     if our_team is None and len(teams) > 1:
         our_team = teams.most_common(1)[0][0]
-    names = list(dict.fromkeys(c.get("name") or c.get("id") for c in channels)) or sorted(
-        p.name for p in folder.iterdir() if p.is_dir()
-    )
+    # The indexes' channels first, then any folder they don't list (an export without channels.json).
+    listed = [c.get("name") or c.get("id") for c in channels]
+    names = list(dict.fromkeys([*listed, *sorted(p.name for p in folder.iterdir() if p.is_dir())]))
     out: list[ReplayMessage] = []
     for name in names:
         channel_dir = folder / str(name)

@@ -99,16 +99,8 @@ def _qualifies(ctx: Context, rule: TriggerRule) -> tuple[bool, str]:
     return False, ""
 
 
-# A topic said not to be there: "this isn't a security issue", "no outage on our side", "we won't sue".
-_DENIED = re.compile(r"(?:\bno|\bnot|n't|\bnever)(?: (?:a|an|any|the|really|actually|going to))? $")
-
-
-def _denied(lower: str, start: int) -> bool:
-    return _DENIED.search(lower[max(0, start - 30) : start]) is not None
-
-
 def _detect(
-    kind: TriggerKind, families: tuple[Family, ...], who: str, *, deniable: bool = False
+    kind: TriggerKind, families: tuple[Family, ...], who: str
 ) -> Callable[[Context, TriggerRule, RuleSet], TriggerHit | None]:
     family_bits = sum(pattern.bit for _, pattern, _, _ in families)
 
@@ -121,9 +113,6 @@ def _detect(
                 if not bits & pattern.bit or (needs_account and not ctx.account_known):
                     continue
                 match = pattern.regex.search(lower)
-                if deniable:  # the first mention not said to be absent
-                    while match is not None and _denied(lower, match.start()):
-                        match = pattern.regex.search(lower, match.end())
                 if match is not None:
                     found.append((label, match.group(0), score))
         extra, notes = rules.matcher(rule.id).find(lower)
@@ -158,5 +147,5 @@ SENSITIVE_BITS = sum(pattern.bit for _, pattern, _, _ in SENSITIVE)
 BUYING_BITS = sum(pattern.bit for _, pattern, _, _ in BUYING)
 
 detect_deal = _detect(TriggerKind.DEAL_MOMENT, DEAL, "Deal moment - ")
-detect_sensitive = _detect(TriggerKind.SENSITIVE_TOPIC, SENSITIVE, "Sensitive topic - ", deniable=True)
+detect_sensitive = _detect(TriggerKind.SENSITIVE_TOPIC, SENSITIVE, "Sensitive topic - ")
 detect_high_value = _detect(TriggerKind.HIGH_VALUE, BUYING, "High-value ")

@@ -12,6 +12,7 @@ from routing.triggers.typos import typo_map
 MAX_ANALYSED_CHARS = 4000  # longer messages are analysed on their head and tail; nobody rants for 4,000 chars
 
 _CODE_BLOCK = re.compile(r"```.*?```", re.S)  # closed blocks; Slack shows a lone fence as text
+_FENCE = re.compile(r"```")
 _INLINE_CODE = re.compile(r"`[^`\n]{0,400}`")
 _USER_MENTION = re.compile(r"<@[UWB][A-Z0-9]{1,20}(?:\|[^>]{0,80})?>")
 _CHANNEL_MENTION = re.compile(r"<#[CGD][A-Z0-9]{1,20}(?:\|([^>]{0,80}))?>")
@@ -69,25 +70,17 @@ class Text(NamedTuple):
         return not self.tokens
 
 
-def _without_quotes(text: str) -> str:
-    """The customer's own words: lines quoted with `>` (the AI's answer, a colleague's message) are left out
-    when the message has lines of its own; a message that is all quote keeps it, without the markers."""
-    lines = text.split("\n")
-    own = [line for line in lines if not line.lstrip().startswith(">")]
-    if any(line.strip() for line in own):
-        return "\n".join(own)
-    return _QUOTE_PREFIX.sub("", text)
-
-
 def _head_and_tail(text: str, half: int) -> str:
-    """A long message's first and last `half` characters, without the parts of a code block cut in two:
-    the head's last fence opens a block that closes in the part left out, the tail's first one closes it."""
-    head, tail = text[:half], text[-half:]
-    if head.count("```") % 2:
-        head = head[: head.rfind("```")]
-    if tail.count("```") % 2:
-        tail = tail[tail.find("```") + 3 :]
-    return head + "\n" + tail
+    """A long message's first and last `half` characters, without the parts of a code block cut in two.
+    Fences pair up from the start, as the code-block pattern takes them; a last one left alone is text."""
+    head_end, tail_start = half, len(text) - half
+    fences = [match.start() for match in _FENCE.finditer(text)]
+    for opening, closing in zip(fences[0::2], fences[1::2], strict=False):
+        if opening < head_end < closing + 3:
+            head_end = opening
+        if opening < tail_start < closing + 3:
+            tail_start = closing + 3
+    return text[:head_end] + "\n" + text[tail_start:]
 
 
 def prepare(text: object) -> Text:
@@ -118,7 +111,7 @@ def prepare(text: object) -> Text:
         text = _EMOJI.sub(" ", text)
     text = html.unescape(text)  # Slack escapes &, < and > as entities
     if ">" in text:
-        text = _without_quotes(text)
+        text = _QUOTE_PREFIX.sub("", text)
     plain = " ".join(text.split())  # same as collapsing \s+ runs and stripping: both use str.isspace
     folded = plain.lower()
     if "'" not in folded and folded.isascii():

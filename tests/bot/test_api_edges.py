@@ -168,3 +168,18 @@ async def test_an_agents_reason_cannot_ping_the_triage_channel(
     notes = [n for n in thread_texts(sandbox, seed.triage_channel_id, handoff.card_ts) if "asked again" in n]
     assert notes, "the note was not posted"
     assert not any("<!channel>" in n for n in notes), notes
+
+
+def test_an_export_without_channels_json_still_replays_every_folder(tmp_path: Path) -> None:
+    import json
+
+    from bot.replay import read_slack_export
+
+    (tmp_path / "users.json").write_text(json.dumps([{"id": "U1", "team_id": "T1"}]))
+    (tmp_path / "dms.json").write_text(json.dumps([{"id": "D1", "members": ["U1"]}]))
+    for name in ("general", "D1"):
+        (tmp_path / name).mkdir()
+        day = [{"type": "message", "user": "U1", "ts": "1.0", "text": f"hi in {name}"}]
+        (tmp_path / name / "2025-01-01.json").write_text(json.dumps(day))
+    channels = sorted(m.channel for m in read_slack_export(tmp_path))
+    assert channels == ["D1", "general"], channels

@@ -1,48 +1,13 @@
-"""The triggers on what customers send: quotes of the AI's answer, pasted logs and stray code fences, topics
-said not to be there, and admins' phrases as people type them (plurals, curly apostrophes)."""
+"""The triggers on what customers send: quotes, pasted logs and stray code fences, rhetorical negations, and
+admins' phrases as people type them (plurals, curly apostrophes)."""
 
 from __future__ import annotations
 
+from routing.models import AuthorKind
 from routing.rules import parse_rules
-from tests.routing.triggers_helpers import run
+from tests.routing.triggers_helpers import run, stored
 
-
-# Quoted lines (Slack sends a quote as "&gt; ...") are not the customer's own words when there are others.
-def test_quoting_the_ais_offer_of_a_human_is_not_a_request_for_one() -> None:
-    text = (
-        "&gt; I can connect you with a human agent if you'd like.\n"
-        "No thanks, it's working now! Appreciate it :slightly_smiling_face:"
-    )
-    decision = run(text)
-    assert not decision.escalate, decision.explain()
-
-
-def test_quoting_the_ais_instructions_is_not_a_request() -> None:
-    text = "&gt; If you want to speak to a person, just reply here.\nThat solved it, thanks!"
-    decision = run(text)
-    assert not decision.escalate, decision.explain()
-
-
-# A long message is analysed on its head and tail: a code block cut in two must not swallow the tail.
-def test_request_after_a_long_pasted_log_is_not_lost() -> None:
-    log = "\n".join(f"2025-03-03 12:00:{i % 60:02d} INFO worker-{i} processed job {i} ok" for i in range(80))
-    context = "We restarted the workers twice and cleared the queue before this happened again. " * 30
-    text = f"```\n{log}\n```\n{context}\nPlease, I need to talk to a human now."
-    assert len(text) > 4000
-    short = f"```\n{log[:400]}\n```\n{context[:300]}\nPlease, I need to talk to a human now."
-    assert run(short).escalate  # the same message, shorter, escalates
-    decision = run(text)
-    assert decision.escalate and "explicit_request" in decision.reasons, decision.explain()
-
-
-# Admin phrases are normalised as messages are (typo map: "refunds" -> "refund"; curly apostrophes).
-def test_custom_keyword_in_the_plural_matches_the_word_the_customer_typed() -> None:
-    rules = parse_rules(
-        {"triggers": [{"id": "refund_watch", "kind": "custom", "keywords": ["refunds", "chargebacks"]}]},
-        source="review",
-    )
-    decision = run("Where are my refunds? It has been two weeks.", rules=rules)
-    assert decision.escalate and "custom" in decision.reasons, decision.explain()
+OFFER = "I can connect you with a human agent if you'd like."
 
 
 def test_custom_phrase_claims_department_matches() -> None:
@@ -70,12 +35,41 @@ def test_a_stray_fence_does_not_hide_the_rest_of_the_message() -> None:
     assert decision.escalate and "explicit_request" in decision.reasons, decision.explain()
 
 
-# A sensitive topic the customer says is not there.
-def test_saying_it_is_not_a_security_issue_is_not_a_security_incident() -> None:
-    decision = run("This isn't a security issue, just a question about 2FA setup.")
-    assert not decision.escalate, decision.explain()
+def test_accepting_the_ais_offer_by_quoting_it_escalates() -> None:
+    decision = run(f"&gt; {OFFER}\nYes please, do that.")
+    assert decision.escalate and "explicit_request" in decision.reasons, decision.explain()
 
 
-def test_no_outage_on_our_side_is_not_an_outage() -> None:
-    decision = run("No outage on our side, just asking how to export a CSV.")
-    assert not decision.escalate, decision.explain()
+def test_accepting_the_quoted_offer_escalates_even_with_the_offer_in_history() -> None:
+    history = [stored(OFFER, kind=AuthorKind.AI, minutes_ago=1)]
+    decision = run(f"&gt; {OFFER}\nYes please, do that.", history=history)
+    assert decision.escalate and "explicit_request" in decision.reasons, decision.explain()
+
+
+# A negation before a sensitive term is not read as "the topic is not there": it can be rhetorical, or belong
+# to a later noun.
+def test_how_is_this_not_a_security_issue_is_a_security_incident() -> None:
+    decision = run("How is this not a security issue? Anyone with the link can see our invoices")
+    assert decision.escalate and "sensitive_topic" in decision.reasons, decision.explain()
+
+
+def test_no_data_breach_notification_is_still_a_data_breach() -> None:
+    decision = run("We got no data breach notification from you")
+    assert decision.escalate and "sensitive_topic" in decision.reasons, decision.explain()
+
+
+# A customer's own line may start with ">" (the ">:(" emoticon; Slack sends "&gt;:("): it is read.
+def test_own_line_starting_with_angry_emoticon_is_not_a_quote() -> None:
+    decision = run("Hi again\n&gt;:( this is still broken, I want to talk to a human now")
+    assert decision.escalate and "explicit_request" in decision.reasons, decision.explain()
+
+
+# In a message over 4,000 chars a lone ``` is text as in a short one: the tail's request is read.
+FILLER = "Background: we use the nightly export to sync invoices to our ERP system each morning. " * 60
+
+
+def test_request_before_a_stray_fence_at_the_end_of_a_long_message_is_kept() -> None:
+    text = FILLER + "\nPlease, I need to talk to a human now. (Ignore the stray ``` above, my paste broke.)"
+    assert len(text) > 4000
+    decision = run(text)
+    assert decision.escalate and "explicit_request" in decision.reasons, decision.explain()

@@ -106,7 +106,7 @@ def _prepare_before(text: object) -> t.Text:
         text = t._EMOJI.sub(" ", text)
     text = html.unescape(text)
     if ">" in text:
-        text = t._without_quotes(text)
+        text = t._QUOTE_PREFIX.sub("", text)
     plain = " ".join(text.split())
     folded = plain.lower()
     lower, corrected = _correct_before(folded)
