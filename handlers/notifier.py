@@ -18,10 +18,10 @@ from slack_sdk.web.async_client import AsyncWebClient
 from handlers.cards import render_card, render_mirror
 from handlers.cards_text import escape
 from handlers.delivery_errors import InternalPostRefused, Permanent, slack_call
-from routing.models import Handoff, HandoffState, OutboxItem
+from routing.models import OutboxItem
 from routing.notifications import Notice
 from routing.service import BatonService
-from routing.sweep import clock_epoch, sla_of
+from routing.sweep import sla_note_stale
 from routing.views import CardView
 
 logger = logging.getLogger(__name__)
@@ -158,7 +158,7 @@ class Notifier:
         if found is not None:
             return {"channel": found[0], "ts": found[1], "found": True}
         handoff = await self._service.handoff(int(item.payload["handoff_id"]))
-        if handoff is not None and _sla_note_stale(item, handoff):
+        if handoff is not None and sla_note_stale(item, handoff):
             return {"skipped": "its clock stopped meanwhile"}
         link = None
         if handoff is not None and handoff.card_channel and handoff.card_ts:
@@ -178,7 +178,7 @@ class Notifier:
         handoff = await self._service.handoff(int(item.payload["handoff_id"]))
         if handoff is None or not (handoff.card_channel and handoff.card_ts):
             return {"skipped": "no card thread"}
-        if _sla_note_stale(item, handoff):
+        if sla_note_stale(item, handoff):
             return {"skipped": "its clock stopped meanwhile"}
         await self.guard(handoff.card_channel)
         found = await self._already_posted(item, channel=handoff.card_channel, thread_ts=handoff.card_ts)
@@ -335,24 +335,3 @@ class Notifier:
 
 def _metadata(event_type: str, item: OutboxItem, **payload: Any) -> dict[str, Any]:
     return {"event_type": event_type, "event_payload": {**payload, "outbox_id": item.id}}
-
-
-def _sla_note_stale(item: OutboxItem, handoff: Handoff) -> bool:
-    """Whether an SLA warning, breach note, reminder or escalation queued earlier is about a clock that has
-    stopped since (checked as it goes out, not as it was queued): a reminder that a handoff "is still waiting
-    to be claimed" after a rep claimed it, or any of them after it was resolved. A breach stays a fact once
-    claimed; after a resolve nobody needs to hear of it."""
-    kind, _, rest = (item.dedupe_key or "").partition(":")
-    if kind not in ("warn", "breach", "tier"):
-        return False
-    if not handoff.state.is_live:
-        return True
-    parts = rest.split(":")  # <id>:<clock>[:<tier>][:<epoch>]
-    clock = parts[1] if len(parts) > 1 else ""
-    epoch = parts[(3 if kind == "tier" else 2) :]
-    if (epoch[0] if epoch else "") != clock_epoch(handoff):
-        return True  # about a clock a faster one replaced: its deadline is not the handoff's any more
-    if kind == "breach":
-        return False
-    claim_over = handoff.state is HandoffState.CLAIMED or sla_of(handoff).claimed_at is not None
-    return handoff.state is HandoffState.SNOOZED or (clock == "claim" and claim_over)

@@ -91,16 +91,7 @@ def faster_clock(
         claim_due_at=claim_due,
         resolve_due_at=resolve_due,
     )
-    clock = SlaState(
-        state=HandoffState.OPEN,
-        opened_at=now,
-        claimed_at=None,
-        snoozed_until=None,
-        warned=False,
-        breached_at=None,
-        level=0,
-    )
-    return with_sla(restarted, clock, now=now)
+    return with_sla(restarted, SlaState(state=HandoffState.OPEN, opened_at=now), now=now)
 
 
 def clock_epoch(handoff: Handoff) -> str:
@@ -108,6 +99,36 @@ def clock_epoch(handoff: Handoff) -> str:
     seconds): the last part of its SLA notes' dedupe keys."""
     started = (handoff.context.get("sla") or {}).get("started_at")
     return str(int(datetime.fromisoformat(started).timestamp())) if started else ""
+
+
+_SLA_NOTES = ("warn", "breach", "tier")
+
+
+def sla_note_key(kind: str, handoff: Handoff, clock: str, *, tier: int | None = None) -> str:
+    """The dedupe key of an SLA note (`kind` warn, breach or tier): `<kind>:<id>:<clock>[:<tier>][:<epoch>]`,
+    the epoch naming a clock a faster one restarted (clock_epoch): each clock has notes of its own."""
+    parts = [kind, str(handoff.id), clock, *([str(tier)] if tier is not None else []), clock_epoch(handoff)]
+    return ":".join(part for part in parts if part)
+
+
+def sla_note_stale(item: OutboxItem, handoff: Handoff) -> bool:
+    """Whether an SLA warning, breach note, reminder or escalation queued earlier is about a clock that has
+    stopped since (checked as it goes out, not as it was queued): a reminder that a handoff "is still waiting
+    to be claimed" after a rep claimed it, or any of them after it was resolved or a faster clock replaced
+    theirs. A breach stays a fact once claimed; after a resolve nobody needs to hear of it."""
+    kind, *parts = (item.dedupe_key or "").split(":")  # see sla_note_key
+    if kind not in _SLA_NOTES:
+        return False
+    if not handoff.state.is_live:
+        return True
+    clock = parts[1] if len(parts) > 1 else ""
+    epoch = parts[3 if kind == "tier" else 2 :]
+    if (epoch[0] if epoch else "") != clock_epoch(handoff):
+        return True  # its deadline is not the handoff's any more
+    if kind == "breach":
+        return False
+    claim_over = handoff.state is HandoffState.CLAIMED or sla_of(handoff).claimed_at is not None
+    return handoff.state is HandoffState.SNOOZED or (clock == "claim" and claim_over)
 
 
 def sla_of(handoff: Handoff) -> SlaState:
@@ -277,8 +298,6 @@ class SlaSweeps:
         return step, _carrying(handoff, sla, next_at=next_check(policy, sla, now))
 
     def _effects(self, handoff: Handoff, step: Step, *, now: datetime) -> list[OutboxItem]:
-        # A clock restarted on a faster policy has notes of its own (their dedupe keys name its start).
-        epoch = f":{clock_epoch(handoff)}" if clock_epoch(handoff) else ""
         # Whose it is; for a handoff nobody has yet, the group it went to, and at the breach or a reminder
         # that comes after a wait (not the early warning, nor a tier right behind the breach) the card
         # channel's people, once per moment: a thread note mentioning nobody notifies nobody.
@@ -297,7 +316,7 @@ class SlaSweeps:
             text = f":hourglass_flowing_sand: This handoff should be {what} by {_when(due)}. {who}".strip()
             return [
                 notify.thread_note(
-                    handoff, text=text, now=now, dedupe=f"warn:{handoff.id}:{step.clock}{epoch}"
+                    handoff, text=text, now=now, dedupe=sla_note_key("warn", handoff, step.clock)
                 )
             ]
         if step.kind is StepKind.BREACH:
@@ -305,16 +324,14 @@ class SlaSweeps:
             return [
                 notify.update_card(handoff, now=now),
                 notify.thread_note(
-                    handoff, text=text.strip(), now=now, dedupe=f"breach:{handoff.id}:{step.clock}{epoch}"
+                    handoff, text=text.strip(), now=now, dedupe=sla_note_key("breach", handoff, step.clock)
                 ),
             ]
-        return self._tier(handoff, step, now=now, who=who, what=what, epoch=epoch)
+        return self._tier(handoff, step, now=now, who=who, what=what)
 
-    def _tier(
-        self, handoff: Handoff, step: Step, *, now: datetime, who: str, what: str, epoch: str
-    ) -> list[OutboxItem]:
+    def _tier(self, handoff: Handoff, step: Step, *, now: datetime, who: str, what: str) -> list[OutboxItem]:
         tier = step.tier_spec
-        dedupe = f"tier:{handoff.id}:{step.clock}:{step.tier}{epoch}"
+        dedupe = sla_note_key("tier", handoff, step.clock, tier=step.tier)
         summary = f"{handoff.escalation_type.replace('_', ' ')} handoff in <#{handoff.channel_id}>"
         if tier is None or step.action is TierAction.REMIND:
             text = f":bell: Reminder: this handoff is still waiting to be {what}. {who}".strip()

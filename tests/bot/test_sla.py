@@ -736,7 +736,7 @@ async def test_the_faster_clock_has_warnings_of_its_own(store: SqlStore):
     # human_request claimed within 60 business minutes: the sweep at 10:46 queues "should be claimed by
     # 11:00". Upset at 10:47: due 10:52. The queued 11:00 warning, sent late (Slack slow, rate-limited), is
     # no longer the handoff's and is not posted; the new clock's own warning is (its dedupe key names it).
-    from handlers.notifier import _sla_note_stale
+    from routing.sweep import sla_note_stale as _sla_note_stale
 
     clock = Clock(MONDAY_10)
     sla = {**DEFAULT_POLICIES, "human_request": SlaPolicy(60, hours=BusinessHours())}

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import pytest
 
-from handlers.notifier import _sla_note_stale
 from routing.models import HandoffState, OutboxItem
+from routing.sweep import sla_note_stale as _sla_note_stale
 from tests.storage.builders import T0, at, handoff
 
 OPEN = replace(handoff(), state=HandoffState.OPEN, assignee_id=None, context={})
