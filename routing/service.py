@@ -519,19 +519,23 @@ class BatonService(
         self._forget_from = now if max(forgotten, default=0) >= batch else now + FORGET_AGAIN
         return sum(forgotten)
 
+    async def _unanswered_limits(self, tx: UnitOfWork) -> tuple[list[int], list[WatchedChannel]]:
+        """The enabled `unanswered` rules' minutes (none: the check is off) and the watched channels, each
+        maybe with a limit of its own (read only when the check is on)."""
+        default_minutes = [r.after_minutes for r in self.config.rules.enabled(TriggerKind.UNANSWERED)]
+        return default_minutes, (await tx.channels.list(watched_only=True) if default_minutes else [])
+
     async def _longest_unanswered(self, tx: UnitOfWork) -> timedelta:
         """The longest a customer may wait before the `unanswered` check opens a handoff (0: it is off)."""
-        default_minutes = [r.after_minutes for r in self.config.rules.enabled(TriggerKind.UNANSWERED)]
-        if not default_minutes:
-            return timedelta(0)
-        channels = await tx.channels.list(watched_only=True)
-        return timedelta(minutes=max([*default_minutes, *(c.unanswered_minutes or 0 for c in channels)]))
+        default_minutes, watched = await self._unanswered_limits(tx)
+        limits = [*default_minutes, *(c.unanswered_minutes or 0 for c in watched)]
+        return timedelta(minutes=max(limits, default=0))
 
     async def _sweep_unanswered(self, tx: UnitOfWork, *, now: datetime, limit: int) -> int:
-        default_minutes = [r.after_minutes for r in self.config.rules.enabled(TriggerKind.UNANSWERED)]
+        default_minutes, watched = await self._unanswered_limits(tx)
         if not default_minutes:
             return 0
-        channels = {c.channel_id: c for c in await tx.channels.list(watched_only=True)}
+        channels = {c.channel_id: c for c in watched}
         shortest = min([*default_minutes, *(c.unanswered_minutes or 10**6 for c in channels.values())])
         opened = looked = 0
         last: Conversation | None = None
