@@ -155,21 +155,19 @@ def _status(handoff: Handoff, user_id: str) -> str:
 def _dashboard(home: HomeView) -> list[Block]:
     stats = home.stats
     # The week, unless retention keeps less: then the figures start where the kept messages do (a note says).
-    period = "the last 7 days"
+    period, during = "last 7 days", "in the last 7 days"
     if stats is not None and stats.until - stats.since < timedelta(days=7) - timedelta(minutes=1):
-        period = f"since {stats.since:%Y-%m-%d %H:%M} UTC"
+        period = during = f"since {stats.since:%Y-%m-%d %H:%M} UTC"
     blocks: list[Block] = [
         DividerBlock(),
-        HeaderBlock(
-            text=PlainTextObject(text=f"Escalation health, {period.removeprefix('the ')}", emoji=True)
-        ),
+        HeaderBlock(text=PlainTextObject(text=f"Escalation health, {period}", emoji=True)),
     ]
     if stats is None:
         blocks.append(_section("Stats are unavailable right now; `/baton stats` may say more."))
     else:
-        blocks.append(_section(_rate(stats, period)))
+        blocks.append(_section(_rate(stats, during)))
         blocks.append(SectionBlock(fields=[MarkdownTextObject(text=text) for text in _sla_fields(stats)]))
-        blocks.append(_section(_volume(stats.by_trigger, period)))
+        blocks.append(_section(_volume(stats.by_trigger, during)))
         blocks.append(_section(_not_needed(stats.by_trigger)))
         blocks.extend(_context(note) for note in stats.notes[:3])
     if home.escalation_types:
@@ -184,10 +182,10 @@ def _dashboard(home: HomeView) -> list[Block]:
     return blocks
 
 
-def _rate(stats: EscalationStats, period: str) -> str:
+def _rate(stats: EscalationStats, during: str) -> str:
     rate = stats.overall
     if rate.rate is None:
-        return f"*Escalation rate*\nNo customer messages {period.replace('the last', 'in the last')}."
+        return f"*Escalation rate*\nNo customer messages {during}."
     band = _BAND_WORDS.get(rate.band, "") if rate.band is not None else ""
     counts = f"{plural(rate.handoffs, 'handoff')} for {plural(rate.messages, 'customer message')}"
     return f"*Escalation rate*: {rate.rate:.1%} ({counts})\n{band}"
@@ -218,7 +216,7 @@ def _minutes(seconds: float) -> str:
     return f"{minutes} min" if minutes < 120 else f"{minutes / 60:.1f} h"
 
 
-def _volume(by_trigger: Mapping[str, TriggerStats], period: str) -> str:
+def _volume(by_trigger: Mapping[str, TriggerStats], during: str) -> str:
     lines = ["*Handoffs by trigger*"]
     ranked = sorted(by_trigger.values(), key=lambda t: (-t.handoffs, t.kind))
     for trigger in ranked[:MAX_TRIGGERS]:
@@ -226,7 +224,7 @@ def _volume(by_trigger: Mapping[str, TriggerStats], period: str) -> str:
     if len(ranked) > MAX_TRIGGERS:
         lines.append(f"_+{len(ranked) - MAX_TRIGGERS} more_")
     if not ranked:
-        lines.append(f"No handoffs {period.replace('the last', 'in the last')}.")
+        lines.append(f"No handoffs {during}.")
     return "\n".join(lines)
 
 
