@@ -144,6 +144,25 @@ class BatonService(
         logger.info("watching channel %s (%s, shared=%s)", channel_id, name, is_shared)
         return saved
 
+    async def sharing_changed(self, *, channel_id: str, name: str, is_shared: bool) -> WatchedChannel | None:
+        """A channel Baton is in was shared with another organisation or unshared. A channel Baton did not
+        know starts being watched once shared; a known one keeps its settings and its watched flag (an admin
+        who stopped watching it decided so), with the new sharing."""
+        async with self._store.transaction() as tx:
+            known = await tx.channels.get(channel_id=channel_id)
+            if known is None and not is_shared:
+                return None
+            if known is None:
+                channel = WatchedChannel(
+                    channel_id=channel_id, name=name, is_shared=True, added_at=self._clock()
+                )
+            else:
+                channel = replace(known, name=name or known.name, is_shared=is_shared)
+            saved = await tx.channels.save(channel)
+        self._channel_cache.pop(channel_id, None)
+        logger.info("channel %s (%s) is %s", channel_id, name, "shared" if is_shared else "no longer shared")
+        return saved
+
     async def save_channel(self, channel: WatchedChannel) -> WatchedChannel:
         """Store a channel's settings (account, AI agent bots, watched or not)."""
         async with self._store.transaction() as tx:

@@ -7,7 +7,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from sandbox.errors import SandboxError
-from sandbox.events import member_joined_event, message_changed_event, message_deleted_event, message_event
+from sandbox.events import (
+    channel_shared_event,
+    channel_unshared_event,
+    member_joined_event,
+    message_changed_event,
+    message_deleted_event,
+    message_event,
+)
 from sandbox.ids import new_id
 from sandbox.models import Channel, DeliveryOutcome, JsonDict, Message, PostResult, User
 from sandbox.wire import rich_text_blocks
@@ -150,6 +157,24 @@ class MessageActions:
             event = message_deleted_event(ws, message)
         outcome = await self._deliver_event(event, actor_team=user.team_id, channel=channel)
         return PostResult(message=message, outcome=outcome, event=event)
+
+    async def share_channel(self, channel_id: str, team_id: str) -> DeliveryOutcome | None:
+        """Another organisation accepts a Slack Connect invitation to a channel: it becomes shared (no longer
+        pending) and Slack sends `channel_shared` to the apps in it."""
+        channel = self.workspace.require_channel(channel_id)
+        channel.is_ext_shared, channel.is_pending_ext_shared = True, False
+        if team_id not in channel.connected_team_ids:
+            channel.connected_team_ids.append(team_id)
+        event = channel_shared_event(self.workspace, channel, team_id)
+        return await self._deliver_event(event, actor_team=self.workspace.our_team_id, channel=channel)
+
+    async def unshare_channel(self, channel_id: str, team_id: str) -> DeliveryOutcome | None:
+        """An organisation is removed from a shared channel; `channel_unshared` says whether others remain."""
+        channel = self.workspace.require_channel(channel_id)
+        channel.connected_team_ids = [team for team in channel.connected_team_ids if team != team_id]
+        channel.is_ext_shared = any(team != self.workspace.our_team_id for team in channel.connected_team_ids)
+        event = channel_unshared_event(self.workspace, channel, team_id)
+        return await self._deliver_event(event, actor_team=self.workspace.our_team_id, channel=channel)
 
     async def join_channel(self, user_id: str, channel_id: str, inviter: str | None = None) -> JoinResult:
         """A user joins (or is invited to) a channel: `member_joined_channel` + `channel_join` message."""

@@ -78,6 +78,28 @@ def member_joined_event(ws: Workspace, user: User, channel: Channel, inviter: st
     return event
 
 
+def channel_shared_event(ws: Workspace, channel: Channel, team_id: str) -> JsonDict:
+    """A `channel_shared` event: another organisation joined the channel (as ChannelSharedPayload.json)."""
+    return {
+        "type": "channel_shared",
+        "connected_team_id": team_id,
+        "channel": channel.id,
+        "event_ts": ws.clock.next(),
+    }
+
+
+def channel_unshared_event(ws: Workspace, channel: Channel, team_id: str) -> JsonDict:
+    """A `channel_unshared` event: an organisation was removed from the channel; `is_ext_shared` says whether
+    others remain."""
+    return {
+        "type": "channel_unshared",
+        "previously_connected_team_id": team_id,
+        "channel": channel.id,
+        "is_ext_shared": channel.is_ext_shared,
+        "event_ts": ws.clock.next(),
+    }
+
+
 def app_home_opened_event(ws: Workspace, user: User, dm: Channel, view: View | None) -> JsonDict:
     """An `app_home_opened` event for the home tab, with the published view if any."""
     event: JsonDict = {

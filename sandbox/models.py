@@ -47,6 +47,7 @@ class Channel:
     is_private: bool = False
     is_im: bool = False
     is_ext_shared: bool = False
+    is_pending_ext_shared: bool = False  # a Slack Connect invitation sent, not yet accepted
     members: list[str] = field(default_factory=list)
     connected_team_ids: list[str] = field(default_factory=list)
     conversation_host_id: str = ""

@@ -193,7 +193,7 @@ def channel_dict(ws: Workspace, channel: Channel, *, num_members: bool = False) 
         "is_shared": channel.is_ext_shared,
         "is_ext_shared": channel.is_ext_shared,
         "is_org_shared": False,
-        "is_pending_ext_shared": False,
+        "is_pending_ext_shared": channel.is_pending_ext_shared,
         "shared_team_ids": list(channel.connected_team_ids),
         "is_member": ws.bot_is_member(channel),
         "creator": channel.creator,

@@ -6,10 +6,12 @@ import hashlib
 import hmac
 import json
 import time
+from dataclasses import replace
 
 import aiohttp
 
 from bot.runtime import Runtime, running
+from bot.settings import Settings
 from routing.models import AuthorKind
 from sandbox import Sandbox, SeedInfo, seed_demo_workspace
 from storage import SqlStore
@@ -283,3 +285,67 @@ async def test_healthz_reports_the_database(baton):
     async with aiohttp.ClientSession() as session, session.get(f"{baton.url}healthz") as response:
         assert response.status == 200
         assert await response.json() == {"ok": True, "mode": "http", "database": "ok"}
+
+
+async def test_a_channel_shared_after_baton_joined_it_is_watched_from_then_on(
+    sandbox: Sandbox, seed: SeedInfo, settings: Settings
+) -> None:
+    """The usual Slack Connect set-up: create the channel, invite Baton, then invite the customer. At the join
+    the channel is internal (not watched); Slack's `channel_shared` once the customer accepts makes it a
+    watched shared channel, and the customer's request for a person opens a handoff. (Before: never watched,
+    every customer message there missed.)"""
+    async with running(settings) as runtime:
+        sandbox.set_request_url(runtime.events_url)
+        channel = sandbox.add_channel("C0ONBOARD", "acme-onboarding", members=[seed.rep_id])
+        await sandbox.join_channel(seed.bot_user_id, channel.id, inviter=seed.rep_id)
+        assert await runtime.service.watched_channel(channel.id) is None  # internal at the join
+
+        channel.members.append(seed.customer_id)
+        shared = await sandbox.share_channel(channel.id, seed.customer_team_id)
+        assert shared is not None and shared.ok
+        watched = await runtime.service.watched_channel(channel.id)
+        assert watched is not None and watched.is_shared and watched.name == "acme-onboarding"
+
+        await sandbox.post_message(seed.customer_id, channel.id, "Can I talk to a person please?")
+        await settle(runtime, sandbox)
+        assert len(await handoffs_of(runtime)) == 1
+
+
+async def test_sharing_changes_keep_an_admin_s_choice_and_follow_slack(
+    sandbox: Sandbox, seed: SeedInfo, settings: Settings
+) -> None:
+    """A channel an admin stopped watching stays unwatched when another organisation joins it (its sharing is
+    updated); a channel whose last other organisation leaves is no longer shared; a pending invitation
+    counts as shared at the join (nothing internal may be posted there); when Slack can't describe the
+    channel the event fails, and Slack's redelivery watches it."""
+    async with running(settings) as runtime:
+        sandbox.set_request_url(runtime.events_url)
+        service = runtime.service
+        acme = await service.watch_channel(
+            channel_id=seed.shared_channel_id, name="acme-support", is_shared=True
+        )
+        await service.save_channel(replace(acme, watched=False))
+        await sandbox.share_channel(seed.shared_channel_id, "T0PARTNER")
+        kept = await service.known_channel(seed.shared_channel_id)
+        assert kept is not None and not kept.watched and kept.is_shared
+
+        await service.save_channel(replace(kept, watched=True))
+        await sandbox.unshare_channel(seed.shared_channel_id, "T0PARTNER")
+        still = await service.watched_channel(seed.shared_channel_id)
+        assert still is not None and still.is_shared  # Acme is still in it
+        await sandbox.unshare_channel(seed.shared_channel_id, seed.customer_team_id)
+        internal = await service.watched_channel(seed.shared_channel_id)
+        assert internal is not None and not internal.is_shared
+
+        pending = sandbox.add_channel("C0PENDING", "acme-pending", members=[seed.rep_id])
+        pending.is_pending_ext_shared = True
+        await sandbox.join_channel(seed.bot_user_id, pending.id, inviter=seed.rep_id)
+        joined = await service.watched_channel(pending.id)
+        assert joined is not None and joined.is_shared
+
+        later = sandbox.add_channel("C0LATER", "acme-later", members=[seed.rep_id])
+        await sandbox.join_channel(seed.bot_user_id, later.id, inviter=seed.rep_id)
+        sandbox.faults.inject("conversations.info", count=1, kind="error", error="internal_error")
+        failed = await sandbox.share_channel(later.id, seed.customer_team_id)
+        assert failed is not None and len(failed.attempts) == 2 and failed.ok  # failed, then delivered again
+        assert await service.watched_channel(later.id) is not None

@@ -50,6 +50,7 @@ EVENT_SAMPLES: dict[tuple[str, str | None], list[str]] = {
     ("message", "message_deleted"): ["MessageDeletedPayload"],
     ("member_joined_channel", None): ["MemberJoinedChannelPayload"],
     ("app_home_opened", None): ["AppHomeOpenedPayload"],
+    ("channel_shared", None): ["ChannelSharedPayload"],
 }
 CARD: list[dict[str, Any]] = [
     {"type": "section", "text": {"type": "mrkdwn", "text": "*Handoff*"}},
@@ -179,6 +180,7 @@ async def scenario(sandbox: Sandbox, app: AppReceiver, client: AsyncWebClient, s
     await sandbox.edit_message(seed.customer_id, shared, typo.ts, "the")
     await sandbox.delete_message(seed.customer_id, shared, typo.ts)
     await sandbox.join_channel(seed.admin_id, shared, inviter=seed.rep_id)
+    await sandbox.share_channel(shared, "T0PARTNER")
 
     card = await client.chat_postMessage(channel=triage, text="Handoff", blocks=CARD, metadata=METADATA)
     await client.chat_postMessage(channel=shared, thread_ts=root.ts, text="A specialist is joining")
