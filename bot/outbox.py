@@ -17,7 +17,7 @@ from typing import Any
 
 from bot.client import SLACK_TIMEOUT
 from bot.metrics import Metrics
-from handlers.delivery_errors import InternalPostRefused, Permanent, RateLimited, Transient
+from handlers.delivery_errors import InternalPostRefused, Permanent, RateLimited, Transient, WorkspaceRefused
 from handlers.notifier import Notifier
 from routing.models import OutboxItem
 from routing.ports import Store
@@ -213,6 +213,15 @@ class OutboxWorker:
             await self._retry(
                 item, lease, limited.retry_after, f"ratelimited: retry after {limited.retry_after:g}s"
             )
+        except WorkspaceRefused as error:
+            logger.error(
+                "Slack refused Baton's token or app (%s): outbox row %s waits until that is fixed"
+                " (reinstall the app, or check its token and scopes)",
+                error.code,
+                item.id,
+            )
+            self._count("workspace")
+            await self._retry(item, lease, backoff(item.attempts), f"workspace: {error}")
         except Transient as error:
             kind = "ambiguous" if error.ambiguous else "transient"
             self._count(kind)

@@ -21,6 +21,21 @@ TRANSIENT_CODES = frozenset(
         "team_not_ready",
     }
 )
+# ok:false codes about the token or the app, not the row: every write fails alike until an admin reinstalls
+# the app or the incident ends; giving rows up would lose every card and customer message queued meanwhile.
+# (Not missing_scope: it names one method's scope, and the look-ups that may lack one have fallbacks.)
+WORKSPACE_CODES = frozenset(
+    {
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "account_inactive",
+        "team_added_to_org",
+        "org_login_required",
+        "ekm_access_denied",
+    }
+)
 
 
 class DeliveryError(Exception):
@@ -41,6 +56,15 @@ class Transient(DeliveryError):
     def __init__(self, reason: str, *, ambiguous: bool) -> None:
         super().__init__(reason)
         self.ambiguous = ambiguous
+
+
+class WorkspaceRefused(Transient):
+    """Slack refused the token or the app itself (revoked, inactive, a missing scope…): the row waits, with
+    backoff, until the workspace takes writes again."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code, ambiguous=False)
+        self.code = code
 
 
 class Permanent(DeliveryError):
@@ -65,6 +89,8 @@ async def slack_call(call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
             raise RateLimited(float(retry_after)) from error
         if status >= 500:
             raise Transient(f"HTTP {status} {code}".strip(), ambiguous=True) from error
+        if code in WORKSPACE_CODES:
+            raise WorkspaceRefused(code) from error
         if code in TRANSIENT_CODES:
             raise Transient(code, ambiguous=code in ("internal_error", "fatal_error")) from error
         raise Permanent(code or f"HTTP {status}") from error

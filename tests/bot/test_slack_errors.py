@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from routing.models import AuthorKind
 from sandbox import Sandbox, SeedInfo
+from storage import SqlStore
 from tests.bot.conftest import settle
 from tests.bot.test_delivery import ASKS, assert_each_once, escalate_all
 from tests.bot.test_handoffs import handoffs_of
@@ -99,3 +102,30 @@ async def test_a_customer_who_wrote_before_is_known_without_asking_slack(
     await settle(baton, sandbox)
     assert sandbox.calls_to("users.info") == []
     assert len(await handoffs_of(baton)) == 1
+
+
+async def test_a_token_slack_refuses_for_a_while_loses_no_card_nor_warm_message(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    """The bot token refused for a while (revoked and reinstalled, an incident): the outbox rows wait and go
+    out once it works again, instead of being failed for good on the first `token_revoked` (the card and the
+    customer's warm message were lost, nobody told)."""
+    await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Hello")  # Bolt has authorized
+    await settle(baton, sandbox)
+    for method in ("conversations.info", "auth.test", "chat.postMessage"):
+        sandbox.faults.inject(method, count=2, kind="error", error="token_revoked")
+    await sandbox.post_message(seed.customer_id, seed.shared_channel_id, ASKS[0])
+    for _ in range(200):  # until the outbox has met the refusal
+        if any(c.response.get("error") == "token_revoked" for c in sandbox.calls):
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(1)
+    sandbox.faults.clear()  # reinstalled
+    await settle(baton, sandbox, timeout=30)
+
+    async with SqlStore(baton.engine).transaction() as tx:
+        rows = await tx.connection.exec_driver_sql("SELECT method, failed_at, delivered_at FROM outbox")
+        outbox = rows.all()
+    assert [(method, failed) for method, failed, _ in outbox if failed is not None] == []
+    assert all(delivered is not None for *_, delivered in outbox)
+    assert_each_once(sandbox, seed, 1)
