@@ -20,6 +20,7 @@ from handlers.cards_text import escape
 from handlers.delivery_errors import InternalPostRefused, Permanent, slack_call
 from routing.models import OutboxItem
 from routing.notifications import Notice
+from routing.routes import Strategy
 from routing.service import BatonService
 from routing.sweep import sla_note_stale
 from routing.views import CardView
@@ -47,7 +48,7 @@ class Notifier:
         self._client = client
         self._service = service
         self._shared: dict[str, tuple[bool, float]] = {}
-        self._outsiders: dict[str, tuple[bool, float]] = {}  # user -> (of another organisation, until)
+        self._people: dict[str, tuple[bool, bool, float]] = {}  # user -> (outsider, takes handoffs, until)
         self._team_id: str | None = None  # our team (auth.test, asked once)
         self._groups: dict[str, tuple[list[str], float]] = {}
         self._permalinks: OrderedDict[tuple[str, str], str] = OrderedDict()  # newest last, bounded
@@ -72,11 +73,48 @@ class Notifier:
     # ---- per notice ----
 
     async def _post_card(self, item: OutboxItem) -> Result:
+        """Post a handoff's card where its route sends it; where that can't take it (a person who left or is
+        a bot, a group Slack can't list or without members, a channel or DM Slack refuses for good), to the
+        route's fallback, if it has one, rather than lose the card."""
         view = await self._view(item)
         handoff = view.handoff
         if handoff.card_ts:
             return {"skipped": "card already posted", "channel": handoff.card_channel, "ts": handoff.card_ts}
         channel, mention = await self._card_destination(view)
+        rerouted = ""
+        found: tuple[str, str] | None = None
+        if (
+            channel.startswith(PEOPLE)
+            and not await self._takes_handoffs(channel)
+            and self._has_fallback(view)
+        ):
+            rerouted = f"{channel} can't take handoffs (deactivated, or a bot)"
+        else:
+            try:
+                found = await self._post_card_in(item, view, channel, mention)
+            except Permanent as error:
+                if not self._has_fallback(view, besides=channel):
+                    raise
+                rerouted = f"{channel} refused the card ({error})"
+        routed_to = handoff.routed_to
+        if found is None:
+            fallback = await self._fallback_destination(view)
+            if fallback is None:
+                raise Permanent(f"handoff {handoff.id}: {rerouted}, and its route's fallback has no members")
+            logger.warning("handoff %s: %s; its card goes to the route's fallback", handoff.id, rerouted)
+            channel, mention = fallback
+            routed_to = mention[2:-1] if mention else None
+            found = await self._post_card_in(item, view, channel, mention)
+        card: Result = {"channel": found[0], "ts": found[1]}
+        if rerouted:
+            card.update(rerouted=rerouted, routed_to=routed_to)
+        # The worker records where the card went in the same transaction that marks this row delivered.
+        return {"channel": found[0], "ts": found[1], "card": card}
+
+    async def _post_card_in(
+        self, item: OutboxItem, view: CardView, channel: str, mention: str | None
+    ) -> tuple[str, str]:
+        handoff = view.handoff
         await self.guard(channel)
         found = await self._already_posted(item, channel=channel)
         if found is None:
@@ -97,8 +135,7 @@ class Notifier:
                 )
             )
             found = (str(response["channel"]), str(response["ts"]))
-        # The worker records where the card went in the same transaction that marks this row delivered.
-        return {"channel": found[0], "ts": found[1], "card": {"channel": found[0], "ts": found[1]}}
+        return found
 
     async def _update_card(self, item: OutboxItem) -> Result:
         view = await self._view(item)
@@ -215,16 +252,27 @@ class Notifier:
     async def _refuse_outsider(self, user: str) -> None:
         """Refuse internal content for a person of another organisation (a customer named as an account
         owner or a route's person, say): a card in their DM would show them our notes."""
-        cached = self._outsiders.get(user)
-        if cached is None or cached[1] <= time.monotonic():
+        outsider, _ = await self._person(user)
+        if outsider:
+            logger.error("refused to post internal content to %s, a person of another organisation", user)
+            raise InternalPostRefused(f"{user} is not one of ours: internal content is never sent to them")
+
+    async def _takes_handoffs(self, user: str) -> bool:
+        """Whether a person can take a handoff: one of ours, not deactivated, not a bot."""
+        outsider, available = await self._person(user)
+        return available and not outsider
+
+    async def _person(self, user: str) -> tuple[bool, bool]:
+        """(of another organisation, can take handoffs: not deactivated, not a bot), cached a while."""
+        cached = self._people.get(user)
+        if cached is None or cached[2] <= time.monotonic():
             info = (await slack_call(self._client.users_info(user=user))).get("user") or {}
             team = str(info.get("team_id") or "")
             outsider = bool(team) and team != await self._our_team()
-            cached = (outsider, time.monotonic() + CACHE_SECONDS)
-            self._outsiders[user] = cached
-        if cached[0]:
-            logger.error("refused to post internal content to %s, a person of another organisation", user)
-            raise InternalPostRefused(f"{user} is not one of ours: internal content is never sent to them")
+            available = not (info.get("deleted") or info.get("is_bot") or user == "USLACKBOT")
+            cached = (outsider, available, time.monotonic() + CACHE_SECONDS)
+            self._people[user] = cached
+        return cached[0], cached[1]
 
     async def _our_team(self) -> str:
         if self._team_id is None:
@@ -258,19 +306,50 @@ class Notifier:
         member = await self._service.route_to_member(
             handoff_id=handoff.id, members=await self._group_members(str(group))
         )
-        if member is None:
-            channel = channel or str(handoff.context.get("fallback_channel") or "")  # the route's fallback
-            if not channel:
-                raise Permanent(f"user group {group} has no members to route handoff {handoff.id} to")
+        if member is not None:
+            return channel or member, f"<@{member}>"
+        if channel:
+            return channel, None  # the group's own channel, with nobody to mention
+        fallback = await self._fallback_destination(view)
+        if fallback is None:
+            raise Permanent(f"user group {group} has no members to route handoff {handoff.id} to")
+        return fallback
+
+    @staticmethod
+    def _has_fallback(view: CardView, *, besides: str = "") -> bool:
+        context = view.handoff.context
+        fallback = str(context.get("fallback_channel") or "")
+        return bool(context.get("fallback_group")) or bool(fallback and fallback != besides)
+
+    async def _fallback_destination(self, view: CardView) -> tuple[str, str | None] | None:
+        """The route's fallback: its channel (or the user to DM), or a member of its group (the handoff is
+        then routed to that group); None if it has none, or its group has no members."""
+        handoff = view.handoff
+        channel = str(handoff.context.get("fallback_channel") or "")
+        if channel:
             return channel, None
-        return channel or member, f"<@{member}>"
+        group = str(handoff.context.get("fallback_group") or "")
+        if not group:
+            return None
+        assert handoff.id is not None
+        strategy = Strategy(handoff.context.get("fallback_strategy") or Strategy.ROUND_ROBIN.value)
+        member = await self._service.route_to_member(
+            handoff_id=handoff.id, members=await self._group_members(group), reroute=(group, strategy)
+        )
+        return None if member is None else (member, f"<@{member}>")
 
     async def _group_members(self, group: str) -> list[str]:
+        """A user group's members; none if Slack refuses to list them for good (a deleted group, a wrong id):
+        the card then goes to the group's channel or the route's fallback instead of being lost."""
         cached = self._groups.get(group)
         if cached is not None and cached[1] > time.monotonic():
             return cached[0]
-        response = await slack_call(self._client.usergroups_users_list(usergroup=group))
-        members = [str(user) for user in response.get("users") or []]
+        try:
+            response = await slack_call(self._client.usergroups_users_list(usergroup=group))
+        except Permanent as error:
+            logger.warning("user group %s can't be listed (%s): taken as having no members", group, error)
+            response = None
+        members = [str(user) for user in (response.get("users") or [])] if response is not None else []
         self._groups[group] = (members, time.monotonic() + CACHE_SECONDS)
         return members
 

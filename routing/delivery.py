@@ -75,21 +75,39 @@ class DeliverySupport:
                 card = result.get("card")
                 if isinstance(card, dict) and item.handoff_id is not None:
                     queued += await self._card_posted(
-                        tx, item.handoff_id, channel=str(card["channel"]), ts=str(card["ts"])
+                        tx,
+                        item.handoff_id,
+                        channel=str(card["channel"]),
+                        ts=str(card["ts"]),
+                        rerouted=str(card.get("rerouted") or ""),
+                        routed_to=card.get("routed_to"),
                     )
         return queued
 
-    async def _card_posted(self, tx: UnitOfWork, handoff_id: int, *, channel: str, ts: str) -> int:
-        """Record where a card went; queue the handoff's warm message the first time. Rows queued (0 or 1)."""
+    async def _card_posted(
+        self,
+        tx: UnitOfWork,
+        handoff_id: int,
+        *,
+        channel: str,
+        ts: str,
+        rerouted: str = "",
+        routed_to: Any = None,
+    ) -> int:
+        """Record where a card went; queue the handoff's warm message the first time. Rows queued (0 or 1).
+        `rerouted`: why the card went to the route's fallback; the handoff is then meant for `routed_to` (the
+        fallback group's member, or nobody in particular) instead of the person who could not take it."""
         for _ in range(3):
             handoff = await tx.handoffs.get(handoff_id=handoff_id)
             if handoff is None or (handoff.card_channel, handoff.card_ts) == (channel, ts):
                 return 0
-            updated = await tx.handoffs.update(
-                replace(handoff, card_channel=channel, card_ts=ts), expected_version=handoff.version
-            )
+            posted = replace(handoff, card_channel=channel, card_ts=ts)
+            if rerouted:
+                posted = replace(posted, routed_to=str(routed_to) if routed_to else None)
+            updated = await tx.handoffs.update(posted, expected_version=handoff.version)
             if updated is not None:
-                await self._event(tx, updated, "card_posted", EventSource.MESSAGE, "", channel=channel, ts=ts)
+                where = {"channel": channel, "ts": ts, **({"rerouted": rerouted} if rerouted else {})}
+                await self._event(tx, updated, "card_posted", EventSource.MESSAGE, "", **where)
                 warm = str(updated.context.get("warm") or "")
                 # Not once someone has it: the claim message told the customer who (and came first).
                 if not warm or handoff.card_ts or not updated.state.is_live or updated.assignee_id:
@@ -100,13 +118,20 @@ class DeliverySupport:
                 return 0 if await tx.outbox.enqueue(message) is None else 1
         return 0
 
-    async def route_to_member(self, *, handoff_id: int, members: list[str]) -> str | None:
-        """Pick the group member a handoff's card goes to (round robin or least loaded), and remember it."""
+    async def route_to_member(
+        self, *, handoff_id: int, members: list[str], reroute: tuple[str, Strategy] | None = None
+    ) -> str | None:
+        """Pick the group member a handoff's card goes to (round robin or least loaded), and remember it.
+        `reroute` (group, strategy): the route's fallback group, which the handoff is routed to instead."""
         async with self._store.transaction() as tx:
             handoff = await tx.handoffs.get(handoff_id=handoff_id)
             if handoff is None:
                 raise NotFound(f"handoff {handoff_id} does not exist")
-            if handoff.routed_to:
+            if reroute is not None and handoff.target != f"group:{reroute[0]}":
+                group, fallback_strategy = reroute
+                context = {**handoff.context, "group": group, "strategy": fallback_strategy.value}
+                handoff = replace(handoff, target=f"group:{group}", routed_to=None, context=context)
+            elif handoff.routed_to:
                 return handoff.routed_to
             strategy = Strategy(handoff.context.get("strategy") or Strategy.ROUND_ROBIN.value)
             load = (

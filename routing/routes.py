@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
@@ -30,7 +30,9 @@ class Target:
     id: str = ""  # user, channel or group id; empty for account_owner
     channel: str = ""  # group: post in this channel mentioning the member (empty: DM the member)
     strategy: Strategy = Strategy.ROUND_ROBIN
-    fallback: Target | None = None  # account_owner without an owner, or a group without members
+    fallback: Target | None = (
+        None  # account_owner without an owner, or a destination that can't take the card
+    )
 
     def describe(self) -> str:
         """A short human form, e.g. 'channel C0TRIAGE'."""
@@ -99,31 +101,44 @@ class Destination:
     user: str | None = None  # the rep the card is meant for, if known now
     group: str | None = None
     strategy: Strategy = Strategy.ROUND_ROBIN
-    fallback: str = ""  # a group without a channel: where the card goes if the group has no members
+    # Where the card goes if its destination can't take it (a group without members, a person who left or is a
+    # bot, a channel or DM Slack refuses for good): the channel, or the user to DM, of the target's fallback.
+    fallback: str = ""
+    fallback_group: str = ""  # a fallback group with no channel: its members are picked from, by DM
+    fallback_strategy: Strategy = Strategy.ROUND_ROBIN
 
 
 def resolve(target: Target, *, account: Account) -> Destination:
-    """Where a target sends the card; an account without an owner takes the target's fallback."""
+    """Where a target sends the card; an account without an owner takes the target's fallback. The fallback
+    is also where the card goes when its destination can't take it."""
+    if target.kind is TargetKind.ACCOUNT_OWNER and not account.owner_user_id:
+        if target.fallback is None:
+            raise ValueError("an account_owner target needs a fallback for accounts without an owner")
+        return resolve(target.fallback, account=account)
+    destination = _destination(target, account=account)
+    if target.fallback is None:
+        return destination
+    fallback = resolve(target.fallback, account=account)
+    if fallback.group and not fallback.channel:  # a group that DMs its members: one is picked at delivery
+        return replace(destination, fallback_group=fallback.group, fallback_strategy=fallback.strategy)
+    return replace(destination, fallback=fallback.channel)
+
+
+def _destination(target: Target, *, account: Account) -> Destination:
     if target.kind is TargetKind.USER:
         return Destination(label=f"user:{target.id}", key=target.id, channel=target.id, user=target.id)
     if target.kind is TargetKind.CHANNEL:
         return Destination(label=f"channel:{target.id}", key=target.id, channel=target.id)
     if target.kind is TargetKind.GROUP:
-        fallback = "" if target.fallback is None else resolve(target.fallback, account=account).channel
         return Destination(
             label=f"group:{target.id}",
             key=target.channel or target.id,
             channel=target.channel,
             group=target.id,
             strategy=target.strategy,
-            fallback=fallback,
         )
-    owner = account.owner_user_id
-    if owner:
-        return Destination(label=f"owner:{owner}", key=owner, channel=owner, user=owner)
-    if target.fallback is not None:
-        return resolve(target.fallback, account=account)
-    raise ValueError("an account_owner target needs a fallback for accounts without an owner")
+    owner = account.owner_user_id or ""
+    return Destination(label=f"owner:{owner}", key=owner, channel=owner, user=owner)
 
 
 def pick_member(

@@ -313,6 +313,14 @@ class BatonService(
                 "group": destination.group,
                 "strategy": destination.strategy.value,
                 "fallback_channel": destination.fallback,
+                **(
+                    {
+                        "fallback_group": destination.fallback_group,
+                        "fallback_strategy": destination.fallback_strategy.value,
+                    }
+                    if destination.fallback_group
+                    else {}
+                ),
                 # Queued once the card is posted (routing/delivery.py): if it never is, nobody was told, and
                 # the customer is promised nobody.
                 **({"warm": warm} if warm else {}),

@@ -339,6 +339,79 @@ async def test_a_group_with_no_members_posts_the_card_where_its_fallback_says(
     assert len(posts(sandbox, seed.triage_channel_id, "baton_card")) == 1
 
 
+async def routed_with(settings: Any, sandbox: Sandbox, seed: SeedInfo, table: RoutingTable) -> Any:
+    """A customer's request for a person, with this routing; the handoff once everything was delivered."""
+    async with running(settings, config=BatonConfig(routing=table)) as baton:
+        sandbox.set_request_url(baton.events_url)
+        await baton.service.watch_channel(
+            channel_id=seed.shared_channel_id, name="acme-support", is_shared=True
+        )
+        await describe_acme(baton, seed)  # the account owner: the rep
+        await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Can I talk to a person please?")
+        await settle(baton, sandbox)
+        (handoff,) = await handoffs_of(baton)
+        events = await baton.service.events(handoff.id)
+    return handoff, events
+
+
+async def test_an_owner_who_left_or_is_a_bot_gets_no_card_the_route_s_fallback_does(
+    sandbox: Sandbox, seed: SeedInfo, settings
+):
+    """The account owner was deactivated (or is a bot): the card goes to the route's fallback, and the
+    handoff is no longer meant for them (reminders would name them). Before: DMed to them, nobody saw it."""
+    sandbox.workspace.users[seed.rep_id].deleted = True
+    triage = Target(TargetKind.CHANNEL, seed.triage_channel_id)
+    owner = Target(TargetKind.ACCOUNT_OWNER, fallback=triage)
+    handoff, events = await routed_with(settings, sandbox, seed, RoutingTable(default=owner))
+    assert handoff.card_channel == seed.triage_channel_id and handoff.routed_to is None
+    assert not posts(sandbox, sandbox.workspace.open_dm(seed.rep_id).id, "baton_card")
+    (posted,) = [event for event in events if event.kind == "card_posted"]
+    assert "can't take handoffs" in posted.data["rerouted"]
+    assert len(posts(sandbox, seed.shared_channel_id, "baton_handoff")) == 1  # the customer is told once
+
+
+async def test_a_card_its_destination_refuses_for_good_goes_to_the_route_s_fallback(
+    sandbox: Sandbox, seed: SeedInfo, settings
+):
+    """Slack refuses the card for good where the route sends it (an archived channel, a DM it won't open):
+    the card goes to the route's fallback instead of being lost."""
+    sandbox.add_channel("C0OLD", "old-triage", members=[seed.bot_user_id, seed.rep_id])
+    sandbox.faults.inject("chat.postMessage", count=1, kind="error", error="is_archived")
+    triage = Target(TargetKind.CHANNEL, seed.triage_channel_id)
+    table = RoutingTable(default=Target(TargetKind.CHANNEL, "C0OLD", fallback=triage))
+    handoff, events = await routed_with(settings, sandbox, seed, table)
+    assert handoff.card_channel == seed.triage_channel_id
+    (posted,) = [event for event in events if event.kind == "card_posted"]
+    assert "is_archived" in posted.data["rerouted"]
+
+
+async def test_a_group_slack_cannot_list_posts_in_its_channel_and_an_empty_group_falls_back_to_a_group(
+    sandbox: Sandbox, seed: SeedInfo, settings
+):
+    """A user group Slack no longer knows (deleted, a wrong id) counts as having no members: the card goes
+    to the group's channel (before: failed for good). An empty group whose fallback is another group that
+    DMs its members: one of those is picked and DMed (before: the fallback was squashed to no channel)."""
+    gone = Target(TargetKind.GROUP, "S0GONE", channel=seed.triage_channel_id)
+    handoff, _ = await routed_with(settings, sandbox, seed, RoutingTable(default=gone))
+    assert handoff.card_channel == seed.triage_channel_id
+
+    sandbox.add_usergroup("S0TIER2", "tier2")  # nobody in it
+    support = Target(TargetKind.GROUP, seed.support_group_id)
+    tier2 = Target(TargetKind.GROUP, "S0TIER2", fallback=support)
+    sandbox.workspace.channels[seed.shared_channel_id].members.append(seed.customer_id)
+    async with running(settings, config=BatonConfig(routing=RoutingTable(default=tier2))) as baton:
+        sandbox.set_request_url(baton.events_url)
+        await baton.service.watch_channel(
+            channel_id=seed.shared_channel_id, name="acme-support", is_shared=True
+        )
+        await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "I need a human, please")
+        await settle(baton, sandbox)
+        *_, handoff = await handoffs_of(baton)
+    dms = {sandbox.workspace.open_dm(member).id: member for member in (seed.rep_id, seed.admin_id)}
+    assert handoff.card_channel in dms and handoff.routed_to == dms[handoff.card_channel]
+    assert handoff.target == f"group:{seed.support_group_id}"
+
+
 async def test_a_triage_channel_shared_later_gets_no_more_internal_posts(
     baton, sandbox: Sandbox, seed: SeedInfo, monkeypatch
 ):
