@@ -9,7 +9,7 @@ from dataclasses import replace
 from pydantic import SecretStr
 
 from bot.runtime import Runtime, running
-from bot.settings import Settings
+from bot.settings import SANDBOX_DATABASE_URL, Settings
 from routing.config import BatonConfig
 from routing.models import Account
 from routing.routes import Route, RoutingTable, Target, TargetKind
@@ -36,7 +36,11 @@ async def run_with_sandbox(settings: Settings, *, until: asyncio.Future[None]) -
             await describe_acme(runtime, seed)
             print(
                 _instructions(
-                    sandbox.url, runtime.url, settings.database_url, seed.customer_id, seed.shared_channel_id
+                    sandbox.url,
+                    runtime.url,
+                    app_settings.database_url,
+                    seed.customer_id,
+                    seed.shared_channel_id,
                 ),
                 flush=True,
             )
@@ -47,9 +51,12 @@ async def run_with_sandbox(settings: Settings, *, until: asyncio.Future[None]) -
 
 
 def sandbox_settings(settings: Settings, sandbox: Sandbox) -> Settings:
-    """Settings that point Baton at the sandbox instead of Slack."""
+    """Settings that point Baton at the sandbox instead of Slack (and at the sandbox's own database file,
+    unless BATON_DATABASE_URL says which)."""
+    database = {} if "database_url" in settings.model_fields_set else {"database_url": SANDBOX_DATABASE_URL}
     return settings.model_copy(
         update={
+            **database,
             "slack_bot_token": SecretStr(sandbox.bot_token),
             "slack_signing_secret": SecretStr(sandbox.signing_secret),
             "slack_app_token": None,

@@ -15,6 +15,9 @@ from storage.engine import normalize_database_url
 
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./baton.db"
+# The sandbox's own file unless BATON_DATABASE_URL is set: its demo routes, channels and handoffs must not
+# become the configuration of a real workspace connected later with the default database.
+SANDBOX_DATABASE_URL = "sqlite+aiosqlite:///./baton-sandbox.db"
 
 
 class Mode(StrEnum):
@@ -79,7 +82,7 @@ class Settings(BaseSettings):
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
-            raise ValueError(f"must be an http(s) URL such as {SLACK_API_URL}, got {value!r}")
+            raise ValueError(f"must be an http(s) URL such as {SLACK_API_URL}")  # (never the value: a token?)
         return value
 
     @field_validator("slack_bot_token", "slack_signing_secret", "slack_app_token", mode="before")

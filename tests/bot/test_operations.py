@@ -39,6 +39,10 @@ async def test_an_incomplete_configuration_never_prints_the_secrets_it_was_given
     )
     assert code == 2
     assert signing not in err and app_token not in err, err
+    # A token pasted into the Slack API URL's variable.
+    code, _, err = await run_baton("migrate", env=clean_env(BATON_SLACK_API_URL=bot_token))
+    assert code == 2 and "BATON_SLACK_API_URL" in err
+    assert bot_token not in err, err
 
 
 # ---- an older release (a rollback, an old replica restarting during a rolling upgrade) starts on a database

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from bot.settings import DEFAULT_DATABASE_URL, Mode, Settings
+from bot.sandbox_mode import sandbox_settings
+from bot.settings import DEFAULT_DATABASE_URL, SANDBOX_DATABASE_URL, Mode, Settings
+from sandbox import Sandbox
 
 
 @pytest.fixture(autouse=True)
@@ -24,6 +26,20 @@ def clean_env(monkeypatch):
 def test_no_credentials_means_the_sandbox_with_sqlite():
     settings = Settings()
     assert (settings.mode, settings.database_url, settings.port) == (Mode.SANDBOX, DEFAULT_DATABASE_URL, 3000)
+
+
+async def test_the_sandbox_keeps_its_own_database_unless_told_which(clean_env, sandbox: Sandbox):
+    """A sandbox trial's demo routes (into the sandbox's C0TRIAGE), channels and handoffs stay out of the
+    database a real workspace then starts with by default (every card failed with channel_not_found)."""
+    trial = sandbox_settings(Settings(), sandbox)
+    assert trial.database_url == SANDBOX_DATABASE_URL != DEFAULT_DATABASE_URL
+    clean_env.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    clean_env.setenv("SLACK_SIGNING_SECRET", "s")
+    assert Settings().database_url == DEFAULT_DATABASE_URL
+    clean_env.delenv("SLACK_BOT_TOKEN")
+    clean_env.delenv("SLACK_SIGNING_SECRET")
+    clean_env.setenv("BATON_DATABASE_URL", "sqlite:///chosen.db")
+    assert sandbox_settings(Settings(), sandbox).database_url == "sqlite:///chosen.db"
 
 
 def test_bot_token_and_secret_mean_http_and_an_app_token_socket_mode(clean_env):
