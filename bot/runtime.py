@@ -20,6 +20,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -156,6 +157,7 @@ async def running(
         scheduler.start()
         socket = None
         try:
+            await _check_bot_token(client)
             if settings.mode is Mode.SOCKET:
                 await _check_app_token(settings)
                 socket = CountedSocketModeHandler(bolt, settings.secret("slack_app_token"), metrics=metrics)
@@ -226,6 +228,24 @@ class StartupRefused(RuntimeError):
 _REFUSED_TOKEN = frozenset(
     {"invalid_auth", "not_authed", "account_inactive", "token_revoked", "token_expired"}
 )
+
+
+async def _check_bot_token(client: AsyncWebClient) -> None:
+    """StartupRefused if Slack refuses the bot token: Bolt would ack every event with "installation no
+    longer available" (so Slack never redelivers it) while /healthz said ok. Slack unreachable is no reason
+    not to start: the outbox and Slack's redeliveries catch up."""
+    try:
+        await client.auth_test()
+    except SlackApiError as error:
+        code = str(error.response.get("error") or "")
+        if code in _REFUSED_TOKEN or code == "not_allowed_token_type":
+            raise StartupRefused(
+                f"Slack refused SLACK_BOT_TOKEN ({code}): give the bot token (xoxb-…) of the app as installed"
+                " in your workspace (OAuth & Permissions)"
+            ) from error
+        logger.warning("auth.test failed (%s); starting anyway", code)
+    except (TimeoutError, aiohttp.ClientError) as error:
+        logger.warning("Slack unreachable at start (%s); starting anyway", error)
 
 
 async def _check_app_token(settings: Settings) -> None:

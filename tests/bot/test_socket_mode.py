@@ -68,6 +68,22 @@ async def test_an_app_token_slack_refuses_stops_the_start_with_a_clear_error(
             pass
 
 
+async def test_a_bot_token_slack_refuses_stops_the_start_with_a_clear_error(
+    sandbox: Sandbox, seed: SeedInfo, settings, caplog
+):
+    """Before: Baton started, /healthz said ok, and Bolt acked every event with "installation no longer
+    available", so Slack never delivered them again: every customer message lost. Slack unreachable at
+    start is no reason to refuse (the outbox and Slack's redeliveries catch up)."""
+    wrong = settings.model_copy(update={"slack_bot_token": SecretStr("xoxb-typo")})
+    with pytest.raises(StartupRefused, match="SLACK_BOT_TOKEN .invalid_auth."):
+        async with asyncio.timeout(10), running(wrong):
+            pass
+    sandbox.faults.inject("auth.test", count=1, kind="drop")
+    async with asyncio.timeout(10), running(settings) as runtime:
+        assert runtime.port
+    assert "Slack unreachable at start" in caplog.text
+
+
 async def test_health_says_when_the_socket_is_down(sandbox: Sandbox, seed: SeedInfo, settings):
     socket_settings = settings.model_copy(update={"slack_app_token": SecretStr(sandbox.app_token)})
     async with running(socket_settings) as runtime, aiohttp.ClientSession() as session:
