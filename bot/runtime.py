@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -235,15 +235,12 @@ async def _check_bot_token(client: AsyncWebClient) -> None:
     longer available" (so Slack never redelivers it) while /healthz said ok. Slack unreachable is no reason
     not to start: the outbox and Slack's redeliveries catch up."""
     try:
-        await client.auth_test()
-    except SlackApiError as error:
-        code = str(error.response.get("error") or "")
-        if code in _REFUSED_TOKEN or code == "not_allowed_token_type":
-            raise StartupRefused(
-                f"Slack refused SLACK_BOT_TOKEN ({code}): give the bot token (xoxb-…) of the app as installed"
-                " in your workspace (OAuth & Permissions)"
-            ) from error
-        logger.warning("auth.test failed (%s); starting anyway", code)
+        await _check_token(
+            client.auth_test(),
+            refused="Slack refused SLACK_BOT_TOKEN ({code}): give the bot token (xoxb-…) of the app as"
+            " installed in your workspace (OAuth & Permissions)",
+            otherwise="auth.test failed ({code}); starting anyway",
+        )
     except (TimeoutError, aiohttp.ClientError) as error:
         logger.warning("Slack unreachable at start (%s); starting anyway", error)
 
@@ -252,16 +249,24 @@ async def _check_app_token(settings: Settings) -> None:
     """StartupRefused if Slack refuses the app-level token (else the Socket Mode client retries for ever)."""
     token = settings.secret("slack_app_token")
     client = build_web_client(token=token, base_url=settings.slack_api_url, retries=False)
+    await _check_token(
+        client.apps_connections_open(app_token=token),
+        refused="Slack refused SLACK_APP_TOKEN ({code}): give an app-level token (xapp-…) with the"
+        " connections:write scope",
+        otherwise="apps.connections.open failed ({code}); Socket Mode keeps trying",
+    )
+
+
+async def _check_token(call: Awaitable[Any], *, refused: str, otherwise: str) -> None:
+    """Await a call made with a token: StartupRefused (`refused`) if Slack will never take the token, else
+    only a warning (`otherwise`) for any other refusal."""
     try:
-        await client.apps_connections_open(app_token=token)
+        await call
     except SlackApiError as error:
         code = str(error.response.get("error") or "")
         if code in _REFUSED_TOKEN or code == "not_allowed_token_type":
-            raise StartupRefused(
-                f"Slack refused SLACK_APP_TOKEN ({code}): give an app-level token (xapp-…) with the "
-                "connections:write scope"
-            ) from error
-        logger.warning("apps.connections.open failed (%s); Socket Mode keeps trying", code)
+            raise StartupRefused(refused.format(code=code)) from error
+        logger.warning(otherwise.format(code=code))
 
 
 def _health_check(engine: AsyncEngine, settings: Settings, sockets: list[AsyncSocketModeHandler]) -> Any:
