@@ -56,9 +56,10 @@ async def _team_of(
     """The author's team from users.info; when Slack can't answer, the event fails and Slack delivers it
     again, and at its last retry the author counts as of another organisation (as a customer in a shared
     channel): a rep's message taken for a customer's costs a needless handoff at worst, a customer's taken
-    for ours would be lost unjudged."""
+    for ours would be lost unjudged. A user Slack can't describe to us (`user_not_found`,
+    `user_not_visible`) is not one of ours either: every member of our workspace is visible to our bot."""
     try:
-        return await directory.team_of(client, user)
+        return await directory.team_of(client, user) or UNKNOWN_TEAM
     except SlackApiError as error:
         if int(request.headers.get("x-slack-retry-num", ["0"])[0] or 0) < LAST_RETRY:
             raise

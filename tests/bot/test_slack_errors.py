@@ -89,6 +89,27 @@ async def test_a_broadcast_reply_whose_author_slack_cannot_name_is_a_customer_s_
     ]
 
 
+async def test_a_customer_slack_cannot_describe_to_us_is_a_customer(baton, sandbox: Sandbox, seed: SeedInfo):
+    """A second person of the customer's, never seen, replies with "Also send to channel" (no team in the
+    event): users.info answers user_not_visible (or user_not_found) for someone of another organisation.
+    Every member of our workspace is visible to our bot, so they are a customer and their request is judged
+    (before: filed as ours, never judged)."""
+    sandbox.add_user("U0ACME2", "jordan", team_id=seed.customer_team_id, real_name="Jordan Acme")
+    sandbox.workspace.channels[seed.shared_channel_id].members.append("U0ACME2")
+    root = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Our sync stopped overnight.")
+    await settle(baton, sandbox)
+    for error in ("user_not_visible", "user_not_found"):
+        sandbox.faults.inject("users.info", count=1, kind="error", error=error)
+    for text in ("We need a person on this now, can someone call me?", ASK):
+        await sandbox.post_message(
+            "U0ACME2", seed.shared_channel_id, text, thread_ts=root.message.ts, subtype="thread_broadcast"
+        )
+        await settle(baton, sandbox)
+    messages = await stored(baton, seed.shared_channel_id, root.message.ts)
+    assert [m.author_kind for m in messages] == [AuthorKind.CUSTOMER] * 3
+    assert len(await handoffs_of(baton)) == 1
+
+
 async def test_a_customer_who_wrote_before_is_known_without_asking_slack(
     baton, sandbox: Sandbox, seed: SeedInfo
 ):
