@@ -36,6 +36,7 @@ CACHE_SECONDS = 300.0
 # "Not shared" is believed this long only: a Slack Connect invitation can turn a triage channel shared at any
 # moment (a pending one counts already), and internal content must stop going there at once.
 NOT_SHARED_SECONDS = 10.0
+LOOK_UP_MARGIN = 600.0  # seconds before a row was queued that its earlier post is looked for from
 PERMALINKS_KEPT = 1000  # a card's updates and notes ask for the same few permalinks
 
 Result = dict[str, Any]
@@ -383,7 +384,9 @@ class Notifier:
             return None
         if channel.startswith(("U", "W")):
             channel = str((await slack_call(self._client.conversations_open(users=channel)))["channel"]["id"])
-        oldest = f"{item.created_at.timestamp() - 1:.6f}"
+        # From well before the row was queued: Slack's clock and this host's may differ by seconds (a drifting
+        # VM), and the match is on the exact outbox id, so a wide window costs nothing.
+        oldest = f"{item.created_at.timestamp() - LOOK_UP_MARGIN:.6f}"
         try:
             if thread_ts is None:
                 response = await slack_call(

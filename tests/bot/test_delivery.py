@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -103,6 +104,19 @@ async def test_a_lost_answer_does_not_post_twice(baton, sandbox: Sandbox, seed: 
     assert_each_once(sandbox, seed, 1)
     (handoff,) = await handoffs_of(baton)
     assert handoff.card_ts == card_of(sandbox, seed.triage_channel_id).ts
+
+
+async def test_a_lost_answer_does_not_post_twice_when_slack_s_clock_is_behind_ours(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    """Slack's clock 3 s behind this host's (a drifting VM): the retry's look-up for the earlier post must
+    reach back past the row's own time (it looked from one second before: the warm message went twice)."""
+    sandbox.workspace.clock._now = lambda: time.time() - 3.0  # type: ignore[method-assign]
+    sandbox.faults.inject("chat.postMessage", count=1, kind="slow", delay=0.0)  # the card: answered
+    sandbox.faults.inject("chat.postMessage", count=1, kind="drop_after")  # the warm message: answer lost
+    await escalate_all(sandbox, seed, ASKS[:1])
+    await settle(baton, sandbox, timeout=30)
+    assert_each_once(sandbox, seed, 1)
 
 
 async def test_duplicate_event_deliveries_open_one_handoff(baton, sandbox: Sandbox, seed: SeedInfo):
