@@ -89,6 +89,7 @@ async def describe_acme(runtime: Runtime, seed: SeedInfo) -> None:
             channel,
             account=Account(name="Acme", tier="enterprise", value=120_000, owner_user_id=seed.rep_id),
             ai_bot_ids=(seed.ai_bot_id,),
+            unanswered_minutes=None,  # every setting of `/baton channel set`: each start seeds it afresh
         )
     )
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.runtime import Runtime
+from bot.sandbox_mode import describe_acme
 from routing.config import BatonConfig
 from sandbox import Sandbox, SeedInfo
 from storage import SqlStore
@@ -364,3 +365,14 @@ async def test_export_then_import_is_an_exact_round_trip(baton: Runtime, sandbox
         sandbox, seed, "import " + exported.replace("```\n", "```", 1)
     )
     assert baton.service.config == original
+
+
+async def test_each_sandbox_start_seeds_every_channel_setting_afresh(baton, sandbox, seed) -> None:
+    """The README says each sandbox start seeds the Acme channel's settings afresh: `unanswered` too (it
+    survived restarts while value, time zone and AI bot were reset)."""
+    await slash(sandbox, seed, "channel set unanswered 45")
+    channel = await baton.service.watched_channel(seed.shared_channel_id)
+    assert channel is not None and channel.unanswered_minutes == 45
+    await describe_acme(baton, seed)  # what a sandbox start does
+    channel = await baton.service.watched_channel(seed.shared_channel_id)
+    assert channel is not None and channel.unanswered_minutes is None
