@@ -184,13 +184,18 @@ def merge(handoff: Handoff, decision: Decision, facts: MessageFacts) -> Change |
     return Change(handoff=merged, event="merged", data=data)
 
 
-def in_cooldown(last_closed: Handoff | None, *, cooldown: timedelta, now: datetime) -> bool:
-    """Whether a conversation's handoff closed so recently that a new one would ping-pong."""
-    return (
-        last_closed is not None
-        and last_closed.closed_at is not None
-        and now - last_closed.closed_at < cooldown
-    )
+def in_cooldown(
+    last_closed: Handoff | None, *, cooldown: timedelta, now: datetime, decision: Decision | None = None
+) -> bool:
+    """Whether a conversation's handoff closed so recently that a new one would ping-pong. A `decision` that
+    is more urgent than the closed handoff, or fires a trigger it did not have, is something new ("production
+    is down, get me a person now" after a pricing question was resolved): no cooldown holds it back."""
+    if last_closed is None or last_closed.closed_at is None or now - last_closed.closed_at >= cooldown:
+        return False
+    if decision is None:
+        return True
+    more_urgent = decision.urgency is not None and decision.urgency.rank > last_closed.urgency.rank
+    return not more_urgent and set(decision.reasons) <= set(last_closed.reasons)
 
 
 def hit_to_data(hit: TriggerHit) -> dict[str, Any]:

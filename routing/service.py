@@ -275,7 +275,7 @@ class BatonService(
         if not decision.escalate:
             return IntakeResult(IntakeOutcome.STORED, decision)
         last = await tx.handoffs.last_closed_for(channel_id=facts.channel_id, thread_ts=facts.thread_ts)
-        if in_cooldown(last, cooldown=self.config.handoffs.cooldown, now=now):
+        if in_cooldown(last, cooldown=self.config.handoffs.cooldown, now=now, decision=decision):
             logger.info(
                 "conversation %s/%s is in cooldown: no new handoff", facts.channel_id, facts.thread_ts
             )

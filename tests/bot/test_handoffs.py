@@ -390,3 +390,23 @@ async def test_a_customer_is_never_made_the_assignee_while_slack_rate_limits_use
         "taking it from here" in m.text
         for m in sandbox.messages(seed.shared_channel_id, include_replies=True)
     )
+
+
+async def test_an_urgent_request_in_the_cooldown_after_not_needed_opens_a_handoff(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    """A rep marks a request for a person "Not needed"; minutes later the customer writes in the same thread
+    that production is down and they need a person now: more urgent, new triggers, so the cooldown (meant to
+    stop the same evidence ping-ponging: tests/routing/test_handoffs.py) does not hold it back (before:
+    dropped for 30 minutes)."""
+    root = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Can I talk to a person?")
+    await settle(baton, sandbox)
+    (first,) = await handoffs_of(baton)
+    assert first.urgency.value != "urgent"
+    await sandbox.click_button(seed.rep_id, seed.triage_channel_id, first.card_ts, "baton_dismiss")
+    await settle(baton, sandbox)
+    urgent = "This is ridiculous!! Production is down, we are losing money, get me a real person NOW"
+    await sandbox.post_message(seed.customer_id, seed.shared_channel_id, urgent, thread_ts=root.message.ts)
+    await settle(baton, sandbox)
+    _, second = await handoffs_of(baton)
+    assert second.state.is_live and second.urgency.value == "urgent" and second.thread_ts == root.message.ts

@@ -119,3 +119,17 @@ def test_cooldown():
     assert in_cooldown(closed, cooldown=timedelta(minutes=30), now=NOW + timedelta(minutes=29))
     assert not in_cooldown(closed, cooldown=timedelta(minutes=30), now=NOW + timedelta(minutes=31))
     assert not in_cooldown(None, cooldown=timedelta(minutes=30), now=NOW)
+
+
+def test_the_cooldown_holds_back_the_same_evidence_not_something_new():
+    """After "not needed" on a request for a person, the same ask again is held back (ping-pong), but a more
+    urgent decision or one with a trigger the closed handoff did not have opens a handoff (before: "production
+    is down, get me a person NOW" was dropped for 30 minutes)."""
+    closed = replace(OPEN, state=HandoffState.DISMISSED, closed_at=NOW)  # explicit_request, normal
+    soon = NOW + timedelta(minutes=5)
+    again = decision(TriggerKind.EXPLICIT_REQUEST, "human_request", closed.urgency)
+    assert in_cooldown(closed, cooldown=timedelta(minutes=30), now=soon, decision=again)
+    urgent = decision(TriggerKind.EXPLICIT_REQUEST, "human_request", Urgency.URGENT)
+    assert not in_cooldown(closed, cooldown=timedelta(minutes=30), now=soon, decision=urgent)
+    upset = decision(TriggerKind.FRUSTRATION, "upset_customer", closed.urgency)
+    assert not in_cooldown(closed, cooldown=timedelta(minutes=30), now=soon, decision=upset)
