@@ -79,6 +79,16 @@ class Notifier:
         route's fallback, if it has one, rather than lose the card."""
         view = await self._view(item)
         handoff = view.handoff
+        move_to = str(item.payload.get("move_to") or "")
+        if move_to:  # handed to someone who can't see the DM the card is in
+            if handoff.assignee_id != move_to or not handoff.state.is_live:
+                return {"skipped": "handed on again, or closed, since"}
+            moved = await self._post_card_in(item, view, move_to, None)
+            return {
+                "channel": moved[0],
+                "ts": moved[1],
+                "card": {"channel": moved[0], "ts": moved[1], "moved_to": move_to},
+            }
         if handoff.card_ts:
             return {"skipped": "card already posted", "channel": handoff.card_channel, "ts": handoff.card_ts}
         channel, mention = await self._card_destination(view)

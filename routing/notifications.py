@@ -60,6 +60,19 @@ def post_card(handoff: Handoff, *, now: datetime) -> OutboxItem:
     )
 
 
+def move_card(handoff: Handoff, *, to: str, now: datetime) -> OutboxItem:
+    """Post the card again as a DM to `to`, who was handed the handoff but can't see the DM it was in; from
+    then on the card's updates and notes go there."""
+    return _row(
+        Notice.POST_CARD,
+        key=card_key(handoff),
+        handoff=handoff,
+        now=now,
+        payload={"move_to": to},
+        dedupe=f"move:{handoff.id}:{to}:{handoff.version}",
+    )
+
+
 def update_card(handoff: Handoff, *, now: datetime) -> OutboxItem:
     """Re-render the card; one row per handoff version, so a replayed change is not queued twice."""
     return _row(

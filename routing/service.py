@@ -465,6 +465,9 @@ class BatonService(
             Action.DISMISS: f"<@{actor}> marked this handoff not needed.",
         }[action]
         await tx.outbox.enqueue(notify.thread_note(handoff, text=note, now=now))
+        if action is Action.REASSIGN and handoff.assignee_id and _in_a_dm_not_theirs(handoff):
+            # The card is in someone else's DM: the new assignee would never see it, nor its reminders.
+            await tx.outbox.enqueue(notify.move_card(handoff, to=handoff.assignee_id, now=now))
         claim_message = self.config.handoffs.claim_message
         # The customer hears who has it when that changes (again when it comes back to a rep), not when the
         # same rep claims their own snoozed handoff back.
@@ -625,6 +628,14 @@ class BatonService(
         except LiveHandoffExists:
             return False  # opened meanwhile (another replica's sweep, or a message): nothing left to do
         return True
+
+
+def _in_a_dm_not_theirs(handoff: Handoff) -> bool:
+    """Whether a handoff's card is a DM (to the person it was routed to, or moved to) of someone other than
+    its assignee."""
+    if not (handoff.card_channel or "").startswith("D"):
+        return False
+    return str(handoff.context.get("card_dm_of") or handoff.routed_to or "") != handoff.assignee_id
 
 
 def _last_customer_message(history: list[StoredMessage]) -> StoredMessage | None:

@@ -13,6 +13,7 @@ from sandbox import Sandbox, SeedInfo
 from storage import SqlStore
 from tests.bot.conftest import settle
 
+PRICING = "I need to speak to someone about custom pricing"  # routed to the account owner by DM
 WARM_PRICING = "I'll connect you with our pricing specialist who can help with custom arrangements."
 
 
@@ -410,3 +411,22 @@ async def test_an_urgent_request_in_the_cooldown_after_not_needed_opens_a_handof
     await settle(baton, sandbox)
     _, second = await handoffs_of(baton)
     assert second.state.is_live and second.urgency.value == "urgent" and second.thread_ts == root.message.ts
+
+
+async def test_a_dm_card_handed_to_someone_else_is_posted_to_them(baton, sandbox: Sandbox, seed: SeedInfo):
+    """A card in the account owner's DM is reassigned to a colleague: the card is posted again in the
+    colleague's DM, and its updates, notes and SLA reminders go there (before: all of it stayed in the first
+    rep's DM, which the new assignee can't see, while the customer was told they had it)."""
+    await sandbox.post_message(seed.customer_id, seed.shared_channel_id, PRICING)
+    await settle(baton, sandbox)
+    riley, ada = sandbox.workspace.open_dm(seed.rep_id), sandbox.workspace.open_dm(seed.admin_id)
+    card = card_of(sandbox, riley.id)
+    await sandbox.click_button(seed.rep_id, riley.id, card.ts, "baton_reassign", selected_user=seed.admin_id)
+    await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    moved = card_of(sandbox, ada.id)
+    assert (handoff.assignee_id, handoff.card_channel, handoff.card_ts) == (seed.admin_id, ada.id, moved.ts)
+    await sandbox.click_button(seed.admin_id, ada.id, moved.ts, "baton_resolve")
+    await settle(baton, sandbox)
+    assert any("resolved" in text for text in thread_texts(sandbox, ada.id, moved.ts))
+    assert card_of(sandbox, riley.id).ts == card.ts  # the first card stays, updated, in Riley's DM
