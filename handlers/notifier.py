@@ -188,6 +188,8 @@ class Notifier:
             return {"skipped": "the handoff was closed meanwhile"}
         if await self._service.watched_channel(channel) is None:
             return {"skipped": "the channel is no longer watched"}
+        if (item.dedupe_key or "").startswith("warm:") and await self._service.answered_by_us(handoff):
+            return {"skipped": "one of ours answered the customer meanwhile"}
         state = str(item.payload.get("state") or "open")
         response = await slack_call(
             self._client.chat_postMessage(

@@ -13,10 +13,21 @@ from typing import Any
 from routing import notifications as notify
 from routing.config import BatonConfig
 from routing.errors import Conflict, NotFound
-from routing.models import EventSource, Handoff, HandoffEvent, OutboxItem, StoredMessage, WatchedChannel
+from routing.models import (
+    AuthorKind,
+    EventSource,
+    Handoff,
+    HandoffEvent,
+    OutboxItem,
+    StoredMessage,
+    WatchedChannel,
+    ts_order,
+)
 from routing.ports import Store, UnitOfWork
 from routing.routes import Strategy, pick_member
 from routing.views import CardView, sentiment_trend
+
+ANSWER_LOOK_BACK = 50  # the conversation's latest messages looked through for an answer of ours
 
 
 class DeliverySupport:
@@ -115,8 +126,11 @@ class DeliverySupport:
                 where = {"channel": channel, "ts": ts, **why}
                 await self._event(tx, updated, "card_posted", EventSource.MESSAGE, "", **where)
                 warm = str(updated.context.get("warm") or "")
-                # Not once someone has it: the claim message told the customer who (and came first).
+                # Not once someone has it (the claim message told the customer who, and came first), nor
+                # once one of ours answered the customer (a "someone is coming" under their answer).
                 if not warm or handoff.card_ts or not updated.state.is_live or updated.assignee_id:
+                    return 0
+                if await _answered_by_us(tx, updated):
                     return 0
                 message = notify.customer_message(
                     updated, text=warm, now=self._clock(), dedupe=f"warm:{handoff_id}"
@@ -155,6 +169,12 @@ class DeliverySupport:
             await self._event(tx, updated, "routed", EventSource.MESSAGE, "", member=member)
             return member
 
+    async def answered_by_us(self, handoff: Handoff) -> bool:
+        """Whether a member of our team has written in the handoff's conversation since the message that
+        opened it (the customer then needs no "someone is coming")."""
+        async with self._store.transaction(readonly=True) as tx:
+            return await _answered_by_us(tx, handoff)
+
     async def handoff(self, handoff_id: int) -> Handoff | None:
         """One handoff."""
         async with self._store.transaction(readonly=True) as tx:
@@ -164,3 +184,13 @@ class DeliverySupport:
         """A handoff's history."""
         async with self._store.transaction(readonly=True) as tx:
             return await tx.handoff_events.for_handoff(handoff_id=handoff_id)
+
+
+async def _answered_by_us(tx: UnitOfWork, handoff: Handoff) -> bool:
+    opened_by = ts_order(str(handoff.context.get("trigger_ts") or handoff.thread_ts))
+    recent = await tx.conversations.messages(
+        channel_id=handoff.channel_id, thread_ts=handoff.thread_ts, limit=ANSWER_LOOK_BACK
+    )
+    return any(
+        m.author_kind is AuthorKind.INTERNAL and not m.deleted and ts_order(m.ts) > opened_by for m in recent
+    )

@@ -91,3 +91,28 @@ async def test_a_rep_claiming_their_own_snoozed_handoff_back_tells_the_customer_
     assert (handoff.state.value, handoff.assignee_id) == ("claimed", seed.rep_id)
     texts = customer_thread(sandbox, seed, ts)
     assert len(texts) == 2 and texts[1].startswith(f"<@{seed.rep_id}>")  # the warm message, one claim message
+
+
+async def test_no_someone_is_coming_message_once_one_of_ours_answered_in_the_thread(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    """A customer asks for a person; a rep answers in the thread at once, while the card and the warm
+    message still wait (Slack rate-limits the triage channel): no "I'm connecting you with a member of our
+    team" under the rep's answer (before: posted after it)."""
+    limited = {"on": True}
+    real_check = sandbox.limiter.check
+    sandbox.limiter.check = lambda key: (  # type: ignore[method-assign]
+        3 if limited["on"] and key == seed.triage_channel_id else real_check(key)
+    )
+    posted = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Can I talk to a person?")
+    for _ in range(100):
+        if await handoffs_of(baton):
+            break
+        await asyncio.sleep(0.05)
+    answer = "Hi Casey, Riley here. What can I do for you?"
+    await sandbox.post_message(seed.rep_id, seed.shared_channel_id, answer, thread_ts=posted.message.ts)
+    limited["on"] = False
+    await settle(baton, sandbox)
+    assert thread_texts(sandbox, seed.shared_channel_id, posted.message.ts) == [answer]
+    (handoff,) = await handoffs_of(baton)
+    assert handoff.card_ts is not None  # the team still has the card
