@@ -195,8 +195,10 @@ class BatonService(
             # Edits apply in the order Slack made them, whatever order they arrive in (a failed delivery is
             # retried minutes later): an older one than the stored text changes nothing.
             at = facts.changed_at or facts.received_at
+            before = await tx.conversations.get_message(**where) if facts.is_customer else None
             if await tx.conversations.edit_message(**where, text=facts.text, at=at) is not None:
-                return IntakeResult(IntakeOutcome.EDITED)
+                judged = None if before is None else await self._judge_edit(tx, facts, before=before)
+                return judged or IntakeResult(IntakeOutcome.EDITED)
             if await tx.conversations.get_message(**where) is not None:
                 return IntakeResult(IntakeOutcome.SUPERSEDED)
             if not await self._may_still_come(facts):
@@ -241,6 +243,32 @@ class BatonService(
             facts, history = as_sent(facts, history)
         live = await tx.handoffs.live_for(channel_id=facts.channel_id, thread_ts=facts.thread_ts)
         return await self._judge(tx, facts, history=history, channel=channel, live=live)
+
+    async def _judge_edit(
+        self, tx: UnitOfWork, facts: MessageFacts, *, before: StoredMessage
+    ) -> IntakeResult | None:
+        """A customer's edit that adds a trigger the message did not fire ("hello, quick one" edited into "can
+        I talk to a person?") is judged as the message would have been; None for any other edit (a typo
+        fixed, the same request reworded), which changes the history only."""
+        channel = await self.watched_channel(facts.channel_id)
+        if channel is None or before.deleted:
+            return None
+        history = await tx.conversations.messages(
+            channel_id=facts.channel_id, thread_ts=facts.thread_ts, limit=HISTORY_FOR_DECISIONS
+        )
+        edited, earlier = as_sent(
+            replace(facts, change=MessageChange.NEW), [m for m in history if m.ts != facts.ts]
+        )
+        rules, account, now = self.config.rules, channel.account, facts.received_at
+        was, now_reads = (
+            decide(message, history=earlier, rules=rules, account=account, now=now)
+            for message in (replace(edited, text=before.text), edited)
+        )
+        if not now_reads.escalate or set(now_reads.reasons) <= set(was.reasons):
+            return None
+        live = await tx.handoffs.live_for(channel_id=facts.channel_id, thread_ts=facts.thread_ts)
+        result = await self._judge(tx, edited, history=earlier, channel=channel, live=live)
+        return result if result.handoff is not None else None
 
     async def _closed_since(self, tx: UnitOfWork, turn: StoredMessage) -> bool:
         """Whether a handoff of the conversation closed after this customer message came: a rep dealt with

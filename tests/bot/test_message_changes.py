@@ -9,7 +9,10 @@ from datetime import timedelta
 from handlers.facts import Installation, message_facts, needs_team_lookup
 from routing.intake import IntakeOutcome
 from routing.models import Account, MessageChange, MessageFacts, WatchedChannel
+from sandbox import Sandbox, SeedInfo
 from storage import SqlStore
+from tests.bot.conftest import settle
+from tests.bot.test_handoffs import handoffs_of
 from tests.bot.test_retention import count
 from tests.bot.test_sla import MONDAY_10, Clock, service_on, watched
 
@@ -153,3 +156,24 @@ async def test_a_channel_another_replica_starts_watching_is_watched_here_at_once
     assert await here.watched_channel("C0ACME") is None  # ... and while it was not watched
     await watched(there)  # `/baton channel watch` on the other replica
     assert await here.watched_channel("C0ACME") is not None  # its next message is not dropped
+
+
+async def test_a_customer_s_edit_that_adds_a_request_for_a_person_is_judged(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    """ "hello, quick one" edited into a request for a person opens a handoff (before: stored, never judged,
+    though the same edit was judged when it happened to arrive before the message); an edit that fires
+    nothing new (the request reworded) opens no second one."""
+    posted = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "hello, quick one")
+    await settle(baton, sandbox)
+    assert await handoffs_of(baton) == []
+    ask = "hello, quick one: can I talk to a person please? this is urgent"
+    await sandbox.edit_message(seed.customer_id, seed.shared_channel_id, posted.message.ts, ask)
+    await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    assert handoff.thread_ts == posted.message.ts and "explicit_request" in handoff.reasons
+    await sandbox.edit_message(seed.customer_id, seed.shared_channel_id, posted.message.ts, ask + "!")
+    await settle(baton, sandbox)
+    assert len(await handoffs_of(baton)) == 1
+    thread = sandbox.messages(seed.shared_channel_id, posted.message.ts)
+    assert len([m for m in thread if m.user != seed.customer_id]) == 1  # told once
