@@ -15,7 +15,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 from handlers.background import Background
 from handlers.modals import open_type_editor
 from handlers.permissions import Permissions, Role
-from routing.admin_commands import ChannelLookup, Invocation, OutsiderLookup, execute, refuse_outside
+from routing.admin_commands import (
+    ChannelLookup,
+    Invocation,
+    PersonCheck,
+    SeenChannel,
+    execute,
+    refuse_unusable,
+)
 from routing.admin_grammar import Access, Command, Spec, UsageError
 from routing.administration import REFUSED
 from routing.config import parse_config
@@ -65,11 +72,11 @@ async def run_admin_command(
     """Run an authorised admin or read-only command; the answer, or what was wrong (nothing changed)."""
     actor = Actor(user_id=str(payload.get("user_id") or ""), team_id=str(payload.get("team_id") or ""))
 
-    def lookup_channel(channel_id: str) -> Awaitable[WatchedChannel | None]:
+    def lookup_channel(channel_id: str) -> Awaitable[SeenChannel | None]:
         return _lookup_channel(client, channel_id)
 
-    def is_outsider(user_id: str) -> Awaitable[bool]:
-        return permissions.of_another_organisation(client=client, user_id=user_id, our_team=actor.team_id)
+    def why_not_person(user_id: str) -> Awaitable[str | None]:
+        return permissions.not_an_assignee(client=client, user_id=user_id, our_team=actor.team_id)
 
     try:
         if command.name == "export":
@@ -80,7 +87,7 @@ async def run_admin_command(
                 service=service,
                 actor=actor,
                 lookup_channel=lookup_channel,
-                is_outsider=is_outsider,
+                why_not_person=why_not_person,
             )
         if command.name == "types edit":
             trigger_id = str(payload.get("trigger_id") or "")
@@ -97,7 +104,7 @@ async def run_admin_command(
             actor=actor,
             channel_id=str(payload.get("channel_id") or ""),
             lookup_channel=lookup_channel,
-            is_outsider=is_outsider,
+            why_not_person=why_not_person,
         )
         return await execute(command, invocation)
     except UsageError as error:
@@ -120,7 +127,7 @@ async def _import(
     service: BatonService,
     actor: Actor,
     lookup_channel: ChannelLookup,
-    is_outsider: OutsiderLookup,
+    why_not_person: PersonCheck,
 ) -> str:
     fenced = _FENCE.match(text)
     document = fenced.group(1) if fenced else text
@@ -133,7 +140,9 @@ async def _import(
         ids = [i for t in destinations(config.routing) for i in (t.id, t.channel)]
         # The escalation tiers' channels and people too: a breach posted there would be refused, unseen.
         ids += [tier.target for policy in config.sla.values() for tier in policy.chain]
-        await refuse_outside([i for i in ids if i], lookup_channel=lookup_channel, is_outsider=is_outsider)
+        await refuse_unusable(
+            [i for i in ids if i], lookup_channel=lookup_channel, why_not_person=why_not_person
+        )
         change = await service.import_config(data, actor=actor, source_name="import")
     except RulesError as error:
         where = f"`{error.path}`: " if error.path else ""
@@ -145,19 +154,21 @@ async def _import(
     return f"Imported: the whole configuration is replaced (configuration version {change.version})."
 
 
-async def _lookup_channel(client: AsyncWebClient, channel_id: str) -> WatchedChannel | None:
-    """The channel's name and whether it is a Slack Connect channel, if Baton can see it."""
+async def _lookup_channel(client: AsyncWebClient, channel_id: str) -> SeenChannel | None:
+    """The channel's name, whether it is a Slack Connect channel (an invitation pending counts) and whether
+    Baton is in it, if Baton can see it (a private channel it is not in: Slack says channel_not_found)."""
     try:
         response = await client.conversations_info(channel=channel_id)
     except SlackApiError as error:
         logger.info("conversations.info %s: %s", channel_id, error.response.get("error"))
         return None
     channel = response.get("channel") or {}
-    return WatchedChannel(
+    seen = WatchedChannel(
         channel_id=channel_id,
         name=str(channel.get("name") or ""),
-        is_shared=bool(channel.get("is_ext_shared")),
+        is_shared=bool(channel.get("is_ext_shared") or channel.get("is_pending_ext_shared")),
     )
+    return SeenChannel(seen, is_member=bool(channel.get("is_member")))
 
 
 def start_stats(command: Command, *, service: BatonService, respond: AsyncRespond) -> str:

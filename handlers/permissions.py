@@ -17,6 +17,8 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from routing.admin_commands import OUTSIDER
+
 logger = logging.getLogger(__name__)
 
 
@@ -91,7 +93,7 @@ class Permissions:
         if user is None:
             return None  # unknown to users.info: the picker only offers real users; let the click through
         if user.get("team_id") and our_team and user.get("team_id") != our_team:
-            return "they are not a member of our team"
+            return OUTSIDER
         if user.get("is_bot") or user_id == "USLACKBOT":
             return "bots don't take handoffs"
         if user.get("deleted"):

@@ -27,8 +27,19 @@ from routing.config_edits import (
 from routing.models import Actor, WatchedChannel
 from routing.route_edits import route_add, route_default, route_remove, route_reorder
 
-ChannelLookup = Callable[[str], Awaitable[WatchedChannel | None]]
-OutsiderLookup = Callable[[str], Awaitable[bool]]  # a user id -> whether they are of another organisation
+
+@dataclass(frozen=True, slots=True)
+class SeenChannel:
+    """What Slack says of a channel an admin names: the channel, and whether Baton is in it."""
+
+    channel: WatchedChannel
+    is_member: bool = True
+
+
+ChannelLookup = Callable[[str], Awaitable[SeenChannel | None]]  # None: Baton can't see it
+# A user id -> why they can't get cards (of another organisation, a bot, deactivated), or None.
+PersonCheck = Callable[[str], Awaitable[str | None]]
+OUTSIDER = "they are not a member of our team"  # PersonCheck's reason for a person of another organisation
 AUDIT_DEFAULT, AUDIT_MAX = 10, 50
 
 
@@ -40,7 +51,7 @@ class Invocation:
     actor: Actor
     channel_id: str
     lookup_channel: ChannelLookup
-    is_outsider: OutsiderLookup
+    why_not_person: PersonCheck
 
 
 Handler = Callable[[Invocation, tuple[str, ...]], Awaitable[str]]
@@ -149,29 +160,36 @@ async def _no_shared_destination(inv: Invocation, target: str, options: tuple[st
     """UsageError if a card would go outside our team through the target, its fallback or `via`."""
     pairs = zip(options[::2], options[1::2], strict=False)
     tokens = [target, *(value for key, value in pairs if key.lower() in ("fallback", "via"))]
-    await refuse_outside(tokens, lookup_channel=inv.lookup_channel, is_outsider=inv.is_outsider)
+    await refuse_unusable(tokens, lookup_channel=inv.lookup_channel, why_not_person=inv.why_not_person)
 
 
-async def refuse_outside(
-    destinations: Iterable[str], *, lookup_channel: ChannelLookup, is_outsider: OutsiderLookup
+async def refuse_unusable(
+    destinations: Iterable[str], *, lookup_channel: ChannelLookup, why_not_person: PersonCheck
 ) -> None:
-    """UsageError if a card would go to a Slack Connect channel or a person of another organisation (channel
-    and user ids or mentions): the notifier would refuse every card there, so say it when it is given rather
-    than lose them quietly."""
+    """UsageError if a card would go where it can never be seen: a Slack Connect channel, a channel Baton
+    can't see (a private one it is not in), a person of another organisation, a bot or a deactivated account
+    (channel and user ids or mentions). Every card there would fail or go unread, so say it when it is given
+    rather than lose them quietly."""
     for token in destinations:
         cid = channel_id(token)
-        seen = None if cid is None else await lookup_channel(cid)
-        if seen is not None and seen.is_shared:
-            raise UsageError(
-                f"<#{cid}> is a Slack Connect channel: cards and internal notes are never posted there. "
-                "Route to an internal channel, a person or a user group."
-            )
+        if cid is not None:
+            seen = await lookup_channel(cid)
+            if seen is None:
+                raise UsageError(f"I can't see <#{cid}>: invite me to it first (`/invite @Baton` there).")
+            if seen.channel.is_shared:
+                raise UsageError(
+                    f"<#{cid}> is a Slack Connect channel: cards and internal notes are never posted there. "
+                    "Route to an internal channel, a person or a user group."
+                )
         uid = user_id(token)
-        if uid is not None and await is_outsider(uid):
+        why = None if uid is None else await why_not_person(uid)
+        if why == OUTSIDER:
             raise UsageError(
                 f"<@{uid}> is of another organisation: cards and internal notes are only for our team. "
                 "Name one of ours."
             )
+        if why is not None:
+            raise UsageError(f"<@{uid}> can't take handoffs: {why}. Name someone who can.")
 
 
 # ---- channels ----
@@ -204,9 +222,13 @@ async def _channel_show(inv: Invocation, args: tuple[str, ...]) -> str:
 
 async def _channel_watch(inv: Invocation, args: tuple[str, ...]) -> str:
     cid, _ = _which_channel(inv, args)
-    seen = await inv.lookup_channel(cid)
-    if seen is None:
-        raise UsageError(f"I can't see <#{cid}>: invite me to it first (`/invite @Baton`), then try again.")
+    found = await inv.lookup_channel(cid)
+    invite = "invite me to it first (`/invite @Baton` there), then try again."
+    if found is None:
+        raise UsageError(f"I can't see <#{cid}>: {invite}")
+    if not found.is_member:  # Slack sends Baton no event of a channel it is not in: it would see nothing
+        raise UsageError(f"I'm not in <#{cid}>, so Slack tells me nothing of it: {invite}")
+    seen = found.channel
 
     def watch(known: WatchedChannel | None) -> WatchedChannel:
         base = known or replace(seen, watched=False)
@@ -236,7 +258,9 @@ async def _channel_set(inv: Invocation, args: tuple[str, ...]) -> str:
         raise UsageError("Say which setting and its value.")
     field, *values = rest
     if field.lower() == "owner" and values:  # the owner gets the account's cards
-        await refuse_outside(values[:1], lookup_channel=inv.lookup_channel, is_outsider=inv.is_outsider)
+        await refuse_unusable(
+            values[:1], lookup_channel=inv.lookup_channel, why_not_person=inv.why_not_person
+        )
 
     def change(known: WatchedChannel | None) -> WatchedChannel:
         if known is None:
@@ -265,7 +289,7 @@ async def _admins_list(inv: Invocation, args: tuple[str, ...]) -> str:
 
 async def _admins_add(inv: Invocation, args: tuple[str, ...]) -> str:
     user = _user(args[0])
-    if await inv.is_outsider(user):  # they could never act as one: Baton's admins are of our team
+    if await inv.why_not_person(user) == OUTSIDER:  # they could never act as one: admins are of our team
         raise UsageError(f"<@{user}> is of another organisation: Baton admins are people of our team.")
     await inv.admin.add_admin(user, actor=inv.actor)
     return f"<@{user}> is a Baton admin now."

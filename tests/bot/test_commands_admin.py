@@ -376,3 +376,30 @@ async def test_each_sandbox_start_seeds_every_channel_setting_afresh(baton, sand
     await describe_acme(baton, seed)  # what a sandbox start does
     channel = await baton.service.watched_channel(seed.shared_channel_id)
     assert channel is not None and channel.unanswered_minutes is None
+
+
+async def test_destinations_and_channels_baton_could_never_use_are_refused(
+    baton: Runtime, sandbox: Sandbox, seed: SeedInfo
+) -> None:
+    """A route into a private channel Baton is not in (every card would fail: channel_not_found), a bot or a
+    deactivated account as the account owner or a route's person (every card unread), watching a public
+    channel Baton is not in (Slack sends it nothing): each refused with what to do, nothing changed. Before:
+    each was "saved", and cards or customer messages were lost from then on."""
+    sandbox.add_channel("C0PRIV", "private-triage", is_private=True, members=[seed.admin_id])
+    sandbox.add_channel("C0OPEN", "acme-public", members=[seed.admin_id])
+    sandbox.add_user("U0GONE", "gone", real_name="Gone Rep")
+    sandbox.workspace.users["U0GONE"].deleted = True
+    before = await state(baton)
+    refused = {
+        "route default <#C0PRIV|private-triage>": "I can't see <#C0PRIV>: invite me",
+        "route add x <#C0TRIAGE> fallback <#C0PRIV>": "I can't see <#C0PRIV>",
+        "import routing: {default: {kind: channel, id: C0PRIV}}": "I can't see <#C0PRIV>",
+        f"channel set owner <@{seed.ai_bot_user_id}>": "can't take handoffs: bots don't take handoffs",
+        "route default <@U0GONE>": "can't take handoffs: their account is deactivated",
+        "channel watch <#C0OPEN|acme-public>": "I'm not in <#C0OPEN>, so Slack tells me nothing of it",
+    }
+    for text, expected in refused.items():
+        assert expected in await slash(sandbox, seed, text), text
+    assert await state(baton) == before
+    # A public channel Baton is not in takes cards all the same (chat:write.public).
+    assert "The default is <#C0OPEN>" in await slash(sandbox, seed, "route default <#C0OPEN|acme-public>")
