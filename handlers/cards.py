@@ -226,14 +226,18 @@ def _state(handoff: Handoff) -> str:
     if handoff.state is HandoffState.CLAIMED and (assignee := _user(handoff.assignee_id)):
         return f"{words} by {assignee}"
     if handoff.state is HandoffState.SNOOZED and handoff.snoozed_until is not None:
-        return f"{words} until {slack_date(handoff.snoozed_until)}"
+        whose = f" · {assignee} has it" if (assignee := _user(handoff.assignee_id)) else ""
+        return f"{words} until {slack_date(handoff.snoozed_until)}{whose}"
     return words
 
 
 def _sla(handoff: Handoff) -> str:
     parts = []
     if handoff.state.is_live:
-        if handoff.state is not HandoffState.CLAIMED and handoff.claim_due_at is not None:
+        claimed = handoff.state is HandoffState.CLAIMED or (handoff.context.get("sla") or {}).get(
+            "claimed_at"
+        )
+        if not claimed and handoff.claim_due_at is not None:
             parts.append(f"claim by {slack_date(handoff.claim_due_at)}")
         if handoff.resolve_due_at is not None:
             parts.append(f"resolve by {slack_date(handoff.resolve_due_at)}")

@@ -99,10 +99,10 @@ def apply(
         raise AlreadyClaimed(handoff)  # theirs while snoozed: taking it over is a reassign (on the record)
     if (
         action is Action.REASSIGN
-        and handoff.state is HandoffState.CLAIMED
+        and handoff.state in (HandoffState.CLAIMED, HandoffState.SNOOZED)
         and assignee == handoff.assignee_id
     ):
-        return None  # handed to whoever has it already
+        return None  # handed to whoever has it already (a snoozed one stays snoozed)
     if handoff.state not in allowed:
         raise InvalidTransition(handoff, action)
     data: dict[str, Any] = {"from": handoff.state.value}
@@ -117,7 +117,8 @@ def apply(
     elif action is Action.SNOOZE:
         if until is None or until <= now:
             raise BatonError("snooze needs a time in the future")
-        changed = replace(changed, snoozed_until=until, next_check_at=until)
+        context = {**handoff.context, "snoozed_by": actor}  # reminded when it wakes
+        changed = replace(changed, snoozed_until=until, next_check_at=until, context=context)
         data["until"] = until.isoformat()
     else:
         context = {**handoff.context, "closed_by": actor}

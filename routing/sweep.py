@@ -308,6 +308,10 @@ class SlaSweeps:
         due = handoff.claim_due_at if step.clock == "claim" else handoff.resolve_due_at
         what = "claimed" if step.clock == "claim" else "resolved"
         if step.kind is StepKind.WAKE:
+            # Whose it is, else who asked to be reminded (snoozed it), else the card's people.
+            snoozer = str(handoff.context.get("snoozed_by") or "")
+            if not handoff.assignee_id and snoozer:
+                who = f"<@{snoozer}>"
             return [
                 notify.update_card(handoff, now=now),
                 notify.thread_note(handoff, text=f":alarm_clock: Snooze is over. {who}".strip(), now=now),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -298,9 +300,8 @@ async def test_reassign_to_someone_who_cannot_take_handoffs_is_refused(
     assert handoff.assignee_id != assignee, (handoff.state, handoff.assignee_id)
 
 
-async def test_claiming_a_handoff_someone_else_claimed_and_snoozed_is_refused(
-    baton, sandbox: Sandbox, seed: SeedInfo
-):
+async def claimed_and_snoozed(baton: Runtime, sandbox: Sandbox, seed: SeedInfo) -> Any:
+    """A request for a person, its card claimed by the rep and snoozed for an hour: the card."""
     await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "I want to speak to a human")
     await settle(baton, sandbox)
     card = card_of(sandbox, seed.triage_channel_id)
@@ -310,6 +311,13 @@ async def test_claiming_a_handoff_someone_else_claimed_and_snoozed_is_refused(
         seed.rep_id, seed.triage_channel_id, card.ts, "baton_snooze", selected_option="60"
     )
     await settle(baton, sandbox)
+    return card
+
+
+async def test_claiming_a_handoff_someone_else_claimed_and_snoozed_is_refused(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    card = await claimed_and_snoozed(baton, sandbox, seed)
     (handoff,) = await handoffs_of(baton)
     assert (handoff.state, handoff.assignee_id) == (HandoffState.SNOOZED, seed.rep_id)
     card = card_of(sandbox, seed.triage_channel_id)
@@ -430,3 +438,44 @@ async def test_a_dm_card_handed_to_someone_else_is_posted_to_them(baton, sandbox
     await settle(baton, sandbox)
     assert any("resolved" in text for text in thread_texts(sandbox, ada.id, moved.ts))
     assert card_of(sandbox, riley.id).ts == card.ts  # the first card stays, updated, in Riley's DM
+
+
+def card_fields(card: Any) -> dict[str, str]:
+    """The card's field section as {label: value} ("State", "SLA"…)."""
+    section = next(b for b in card.blocks if b["type"] == "section" and b.get("fields"))
+    pairs = (f["text"].split("\n", 1) for f in section["fields"])
+    return {label.strip("*"): value for label, value in pairs}
+
+
+async def test_snoozing_keeps_whose_it_is_and_the_wake_up_reminds_who_asked(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    """A claimed handoff snoozed: its card still names the rep and shows no claim deadline (it read as
+    unclaimed, with a Claim button that only answered "Riley already has this"); handed to the rep who has it,
+    nothing changes (it recorded a reassignment and cancelled the snooze). An unclaimed handoff snoozed in a
+    channel: the wake-up note mentions who snoozed it (it mentioned nobody)."""
+    card = await claimed_and_snoozed(baton, sandbox, seed)
+    fields = card_fields(card_of(sandbox, seed.triage_channel_id))
+    assert f"<@{seed.rep_id}> has it" in fields["State"] and "claim by" not in fields["SLA"], fields
+    await sandbox.click_button(
+        seed.admin_id, seed.triage_channel_id, card.ts, "baton_reassign", selected_user=seed.rep_id
+    )
+    await settle(baton, sandbox)
+    (claimed,) = await handoffs_of(baton)
+    assert claimed.state is HandoffState.SNOOZED
+    assert "reassigned" not in [event.kind for event in await baton.service.events(claimed.id)]
+
+    await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Can I talk to a person?")
+    await settle(baton, sandbox)
+    _, second = await handoffs_of(baton)
+    await sandbox.click_button(
+        seed.rep_id, seed.triage_channel_id, second.card_ts, "baton_snooze", selected_option="30"
+    )
+    await settle(baton, sandbox)
+    real = baton.service._clock
+    baton.service._clock = baton.worker._clock = lambda: real() + timedelta(minutes=31)
+    await baton.service.sweep()
+    await settle(baton, sandbox)
+    notes = thread_texts(sandbox, seed.triage_channel_id, second.card_ts)
+    (wake,) = [text for text in notes if "Snooze is over" in text]
+    assert f"<@{seed.rep_id}>" in wake
