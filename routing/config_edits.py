@@ -328,9 +328,10 @@ def _type_route(name: str, values: Sequence[str]) -> ConfigEdit:
         route_id = f"type-{name}"
         existing = next((r for r in routes if r["id"] == route_id), None)
         if existing is None:
-            routes.insert(0, {"id": route_id, "target": target, "escalation_types": [name]})
+            existing = {"id": route_id, "escalation_types": [name]}
         else:
-            existing["target"] = target
+            routes.remove(existing)  # back to the front: routes added ahead of it since would win
+        routes.insert(0, {**existing, "target": target})
         return f"`{name}` handoffs go to {describe_target(target)} (route `{route_id}`, first)."
 
     return _type_edit(name, change)

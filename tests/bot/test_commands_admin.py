@@ -122,6 +122,10 @@ async def test_types_and_routes(baton: Runtime, sandbox: Sandbox, seed: SeedInfo
     assert f"Route `type-human_request` → a DM to <@{seed.admin_id}>" in dry
     listed = await slash(sandbox, seed, "route list", user=seed.rep_id)
     assert "2. `type-human_request`: types human_request" in listed
+    # Set again, the type's route is first again, as the answer says (it kept its place behind the others).
+    answer = await slash(sandbox, seed, f"types set human_request route {triage}")
+    assert "(route `type-human_request`, first)" in answer
+    assert [r.id for r in baton.service.config.routing.routes] == ["type-human_request", "sales-to-owner"]
 
 
 async def test_a_route_by_tier_matches_whatever_the_case_it_was_written_in(
