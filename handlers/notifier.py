@@ -160,11 +160,19 @@ class Notifier:
             snooze_minutes=self._service.config.handoffs.snooze_minutes,
             mention=f"<@{handoff.routed_to}>" if handoff.routed_to and handoff.context.get("group") else None,
         )
-        await slack_call(
-            self._client.chat_update(
-                channel=handoff.card_channel, ts=handoff.card_ts, text=text, blocks=blocks
+        try:
+            await slack_call(
+                self._client.chat_update(
+                    channel=handoff.card_channel, ts=handoff.card_ts, text=text, blocks=blocks
+                )
             )
-        )
+        except Permanent as error:
+            if str(error) != "message_not_found" or handoff.id is None:
+                raise
+            # Someone deleted the card: a live handoff gets it posted anew, drawn from its state then.
+            logger.warning("the card of handoff %s was deleted in Slack; posting it again", handoff.id)
+            await self._service.card_gone(handoff_id=handoff.id, ts=handoff.card_ts)
+            return {"skipped": "the card was deleted in Slack: posted anew"}
         return {"channel": handoff.card_channel, "ts": handoff.card_ts, "version": handoff.version}
 
     async def _thread_note(self, item: OutboxItem) -> Result:

@@ -40,6 +40,9 @@ class DeliverySupport:
     async def known_channel(self, channel_id: str) -> WatchedChannel | None:
         raise NotImplementedError
 
+    def _outbox_written(self) -> None:
+        raise NotImplementedError
+
     async def _event(
         self, tx: UnitOfWork, handoff: Handoff, kind: str, source: EventSource, actor: str, **data: object
     ) -> None:
@@ -168,6 +171,24 @@ class DeliverySupport:
                 raise Conflict(f"handoff {handoff_id} changed meanwhile")
             await self._event(tx, updated, "routed", EventSource.MESSAGE, "", member=member)
             return member
+
+    async def card_gone(self, *, handoff_id: int, ts: str) -> bool:
+        """The handoff's card at `ts` was deleted in Slack (Slack: message_not_found): a live handoff forgets
+        it and has its card posted anew, so that it stays in front of the team; whether it was queued."""
+        async with self._store.transaction() as tx:
+            handoff = await tx.handoffs.get(handoff_id=handoff_id)
+            if handoff is None or handoff.card_ts != ts or not handoff.state.is_live:
+                return False  # posted anew already, or nobody needs it any more
+            gone = replace(handoff, card_channel=None, card_ts=None)
+            updated = await tx.handoffs.update(gone, expected_version=handoff.version)
+            if updated is None:
+                raise Conflict(f"handoff {handoff_id} changed meanwhile")
+            await self._event(
+                tx, updated, "card_deleted", EventSource.MESSAGE, "", channel=handoff.card_channel, ts=ts
+            )
+            await tx.outbox.enqueue(notify.post_card_again(updated, deleted_ts=ts, now=self._clock()))
+        self._outbox_written()
+        return True
 
     async def answered_by_us(self, handoff: Handoff) -> bool:
         """Whether a member of our team has written in the handoff's conversation since the message that

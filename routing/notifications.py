@@ -60,6 +60,18 @@ def post_card(handoff: Handoff, *, now: datetime) -> OutboxItem:
     )
 
 
+def post_card_again(handoff: Handoff, *, deleted_ts: str, now: datetime) -> OutboxItem:
+    """Post the card anew: the one at `deleted_ts` was deleted in Slack while the handoff is live."""
+    return _row(
+        Notice.POST_CARD,
+        key=card_key(handoff),
+        handoff=handoff,
+        now=now,
+        payload={},
+        dedupe=f"card:{handoff.id}:{deleted_ts}",
+    )
+
+
 def move_card(handoff: Handoff, *, to: str, now: datetime) -> OutboxItem:
     """Post the card again as a DM to `to`, who was handed the handoff but can't see the DM it was in; from
     then on the card's updates and notes go there."""

@@ -449,3 +449,32 @@ async def test_a_triage_channel_shared_later_gets_no_more_internal_posts(
     await settle(baton, sandbox)
     after = sandbox.messages(triage.id, include_replies=True)[before:]
     assert [m for m in after if m.user == seed.bot_user_id] == []
+
+
+async def test_a_deleted_card_of_a_live_handoff_is_posted_anew(baton, sandbox: Sandbox, seed: SeedInfo):
+    """Someone deletes a live handoff's card (tidying up, a misclick): at its next change the card is posted
+    anew, showing the state then, and nothing fails (before: the update failed for good, later notes went
+    into a deleted thread, and the team never saw the handoff again)."""
+    await escalate_all(sandbox, seed, ASKS[:1])
+    await settle(baton, sandbox)
+    card = card_of(sandbox, seed.triage_channel_id)
+    await sandbox.delete_message(seed.admin_id, seed.triage_channel_id, card.ts)
+    await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    await baton.service.act(
+        handoff_id=handoff.id, action=Action.CLAIM, actor=seed.rep_id, source=EventSource.COMMAND
+    )
+    await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    anew = card_of(sandbox, seed.triage_channel_id)  # the only one not deleted
+    assert anew.ts != card.ts and (handoff.card_channel, handoff.card_ts) == (seed.triage_channel_id, anew.ts)
+    assert f"<@{seed.rep_id}>" in str(anew.blocks)  # drawn as it is now: claimed
+    async with SqlStore(baton.engine).transaction() as tx:
+        failed = await tx.connection.exec_driver_sql("SELECT method FROM outbox WHERE failed_at IS NOT NULL")
+        assert failed.all() == []
+    kinds = [event.kind for event in await baton.service.events(handoff.id)]
+    assert kinds.count("card_deleted") == 1 and kinds.count("card_posted") == 2
+    told = [
+        m.metadata["event_payload"]["state"] for m in posts(sandbox, seed.shared_channel_id, "baton_handoff")
+    ]
+    assert told == ["open", "claimed"]  # the warm message once (not again with the new card), then who has it
