@@ -15,7 +15,6 @@ from handlers.permissions import Permissions
 from routing.errors import BatonError
 from routing.handoffs import Action
 from routing.models import EventSource
-from routing.service import BatonService
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +27,6 @@ ACTIONS = {
 }
 # baton_handoff:<id>, and since it says so, :<state>:<assignee> the view was drawn with
 BLOCK_ID = re.compile(r"^baton_handoff:(\d+)(?::([a-z]+):([A-Z0-9]*))?$")
-TAKING_OVER = frozenset({Action.REASSIGN, Action.SNOOZE, Action.RESOLVE, Action.DISMISS})
 
 
 async def on_card_action(
@@ -62,11 +60,6 @@ async def on_card_action(
     if handoff_id is None:
         await tell("This button does not belong to a handoff card.")
         return
-    clicker = str(user.get("id") or "")
-    stale = await _taken_since_drawn(service_of(context), action, handoff_id, clicker)
-    if stale:
-        await tell(stale)
-        return
     selected = (action.get("selected_option") or {}).get("value")
     assignee = action.get("selected_user")
     snooze = int(selected) if selected and str(selected).isdigit() and len(str(selected)) < 7 else None
@@ -91,6 +84,7 @@ async def on_card_action(
             source=EventSource.SLACK_ACTION,
             assignee=assignee,
             snooze_minutes=snooze,
+            seen=_seen(action),
         )
     except BatonError as error:
         await tell(str(error))
@@ -98,21 +92,11 @@ async def on_card_action(
     await tell(None)
 
 
-async def _taken_since_drawn(
-    service: BatonService, action: dict[str, Any], handoff_id: int, clicker: str
-) -> str | None:
-    """What to tell a rep whose view was drawn before a colleague claimed the handoff (a stale Home tab),
-    when the click would act over the colleague's claim; None when the click can go ahead."""
+def _seen(action: dict[str, Any]) -> tuple[str, str] | None:
+    """The state and assignee the clicked view was drawn with, if its block id says (cards drawn before
+    views said so don't)."""
     match = BLOCK_ID.match(str(action.get("block_id") or ""))
-    if match is None or match.group(2) is None or ACTIONS[action["action_id"]] not in TAKING_OVER:
-        return None  # a card posted before views said whose the handoff was, or a claim (told already)
-    handoff = await service.handoff(handoff_id)
-    if handoff is None or not handoff.assignee_id or handoff.assignee_id == clicker:
-        return None
-    if (handoff.state.value, handoff.assignee_id) == (match.group(2), match.group(3)):
-        return None  # they saw whose it is
-    now = f"<@{handoff.assignee_id}> has it ({handoff.state.value} now)"
-    return f"This handoff changed since you saw it: {now}. Nothing was done; click again if it should be."
+    return None if match is None or match.group(2) is None else (match.group(2), match.group(3))
 
 
 def handoff_id_of(action: dict[str, Any]) -> int | None:

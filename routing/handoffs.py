@@ -58,6 +58,30 @@ class AlreadyClaimed(BatonError):
         self.handoff = handoff
 
 
+class ChangedSinceSeen(BatonError):
+    """A click that would act over a colleague's hold on a handoff, from a view drawn before they took it."""
+
+    def __init__(self, handoff: Handoff) -> None:
+        super().__init__(
+            f"This handoff changed since you saw it: <@{handoff.assignee_id}> has it ({handoff.state.value}"
+            " now). Nothing was done; click again if it should be."
+        )
+        self.handoff = handoff
+
+
+TAKING_OVER = frozenset({Action.REASSIGN, Action.SNOOZE, Action.RESOLVE, Action.DISMISS})
+
+
+def check_seen(handoff: Handoff, action: Action, *, actor: str, seen: tuple[str, str] | None) -> None:
+    """ChangedSinceSeen if `action` would take over a handoff someone else holds now, and the clicker's
+    view (`seen`: the state and assignee it was drawn with) did not show it: a claim landing between the
+    view and the click (a stale Home tab, or two reps at once) is not overridden unseen."""
+    if seen is None or action not in TAKING_OVER or handoff.assignee_id in (None, "", actor):
+        return
+    if (handoff.state.value, handoff.assignee_id) != seen:
+        raise ChangedSinceSeen(handoff)
+
+
 _PAST = {
     Action.CLAIM: "claimed",
     Action.REASSIGN: "reassigned",

@@ -18,7 +18,7 @@ from routing.config import BatonConfig
 from routing.decision import Decision, TriggerKind
 from routing.delivery import DeliverySupport
 from routing.errors import Conflict, NotFound
-from routing.handoffs import Action, Change, apply, in_cooldown, merge, open_handoff
+from routing.handoffs import Action, Change, apply, check_seen, in_cooldown, merge, open_handoff
 from routing.home import HomeQueries
 from routing.intake import (
     HISTORY_FOR_DECISIONS,
@@ -437,8 +437,10 @@ class BatonService(
         source: EventSource,
         assignee: str | None = None,
         snooze_minutes: int | None = None,
+        seen: tuple[str, str] | None = None,
     ) -> Handoff:
-        """Claim, reassign, snooze, resolve or dismiss: a conditional update, an event, a card update."""
+        """Claim, reassign, snooze, resolve or dismiss: a conditional update, an event, a card update.
+        `seen`: the state and assignee the clicker's view showed (checked in the transaction: check_seen)."""
         now = self._clock()
         until = now + timedelta(minutes=snooze_minutes) if snooze_minutes else None
         async with self._store.transaction() as tx:
@@ -446,6 +448,7 @@ class BatonService(
                 handoff = await tx.handoffs.get(handoff_id=handoff_id)
                 if handoff is None:
                     raise NotFound(f"handoff {handoff_id} does not exist")
+                check_seen(handoff, action, actor=actor, seen=seen)
                 change = apply(handoff, action, actor=actor, now=now, assignee=assignee, until=until)
                 if change is None:
                     return handoff

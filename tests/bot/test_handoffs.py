@@ -479,3 +479,32 @@ async def test_snoozing_keeps_whose_it_is_and_the_wake_up_reminds_who_asked(
     notes = thread_texts(sandbox, seed.triage_channel_id, second.card_ts)
     (wake,) = [text for text in notes if "Snooze is over" in text]
     assert f"<@{seed.rep_id}>" in wake
+
+
+async def test_a_reassign_racing_a_claim_does_not_override_it(baton, sandbox: Sandbox, seed: SeedInfo):
+    """Ada picks Sam in "Reassign…" on an open card while Riley clicks Claim; Riley's claim lands while
+    Ada's click waits on Slack's users.info. The claim stands, Ada is told it changed since she saw it, and
+    the customer hears of one rep (before: the view was checked before users.info, outside the transaction,
+    and the reassign landed over the claim)."""
+    sandbox.add_user("U0SAM", "sam", real_name="Sam Support")
+    root = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "I want to speak to a human")
+    await settle(baton, sandbox)
+    card = card_of(sandbox, seed.triage_channel_id)  # drawn open, nobody's
+    sandbox.faults.inject("users.info", kind="slow", delay=1.0)  # within Baton's wait for users.info
+    reassign = asyncio.create_task(
+        sandbox.click_button(
+            seed.admin_id, seed.triage_channel_id, card.ts, "baton_reassign", selected_user="U0SAM"
+        )
+    )
+    await asyncio.sleep(0.2)
+    await sandbox.click_button(seed.rep_id, seed.triage_channel_id, card.ts, "baton_claim")
+    (claimed,) = await handoffs_of(baton)
+    assert claimed.assignee_id == seed.rep_id  # the claim landed first
+    await reassign
+    await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    assert (handoff.state, handoff.assignee_id) == (HandoffState.CLAIMED, seed.rep_id)
+    told = [t for t in thread_texts(sandbox, seed.shared_channel_id, root.message.ts) if "taking it" in t]
+    assert len(told) == 1
+    ada = [e.text for e in sandbox.workspace.ephemerals if e.user == seed.admin_id]
+    assert any("changed since you saw it" in text for text in ada), ada
