@@ -17,7 +17,14 @@ from typing import Any
 
 from bot.client import SLACK_TIMEOUT
 from bot.metrics import Metrics
-from handlers.delivery_errors import InternalPostRefused, Permanent, RateLimited, Transient, WorkspaceRefused
+from handlers.delivery_errors import (
+    InternalPostRefused,
+    Permanent,
+    RateLimited,
+    Transient,
+    WorkspaceRefused,
+    attempt_note,
+)
 from handlers.notifier import Notifier
 from routing.models import OutboxItem
 from routing.ports import Store
@@ -248,9 +255,12 @@ class OutboxWorker:
         assert item.id is not None
         logger.info("outbox row %s (%s) retries in %.1fs: %s", item.id, item.method, delay, error)
         available_at = self._clock() + timedelta(seconds=delay)
+        # The attempt it failed at: whether the next try must first look for a post this one made (see
+        # handlers/notifier.py `_already_posted`) depends on how the latest attempt failed.
+        recorded = f"{attempt_note(item.attempts)}{error}"[:500]
         async with self._store.transaction() as tx:
             await tx.outbox.reschedule(
-                item_id=item.id, available_at=available_at, error=error[:500], held_until=lease.until
+                item_id=item.id, available_at=available_at, error=recorded, held_until=lease.until
             )
         if self._retry_at is None or available_at < self._retry_at:
             self._retry_at = available_at

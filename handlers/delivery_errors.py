@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+from routing.models import OutboxItem
 
 # ok:false codes that mean "try again later". As of 2026 Slack documents internal_error and fatal_error as
 # "the server could not complete your operation(s) without encountering an error": the write may have landed.
@@ -96,3 +99,20 @@ async def slack_call(call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
         raise Permanent(code or f"HTTP {status}") from error
     except (TimeoutError, aiohttp.ClientError) as error:
         raise Transient(f"{type(error).__name__}: {error}", ambiguous=True) from error
+
+
+# How an outbox row's failed try is recorded (`last_error`): "[attempt N] <kind>: <what Slack said>".
+_ATTEMPT = re.compile(r"^\[attempt (\d+)\] (ratelimited|transient|workspace): ")
+
+
+def attempt_note(attempt: int) -> str:
+    """The prefix of the error recorded for a row's failed try number `attempt`."""
+    return f"[attempt {attempt}] "
+
+
+def surely_not_sent(item: OutboxItem) -> bool:
+    """Whether the row's previous try is known not to have reached Slack (a 429, a transient refusal Slack
+    did not act on, the token refused): the next try needs no look-up for an earlier post. Any other end
+    (a dropped connection, a 5xx, a timeout, a crash mid-call) may have posted."""
+    match = _ATTEMPT.match(item.last_error or "")
+    return match is not None and int(match.group(1)) == item.attempts - 1

@@ -17,7 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.cards import render_card, render_mirror
 from handlers.cards_text import escape
-from handlers.delivery_errors import InternalPostRefused, Permanent, slack_call
+from handlers.delivery_errors import InternalPostRefused, Permanent, slack_call, surely_not_sent
 from routing.models import OutboxItem
 from routing.notifications import Notice
 from routing.routes import Strategy
@@ -399,8 +399,9 @@ class Notifier:
     async def _already_posted(
         self, item: OutboxItem, *, channel: str, thread_ts: str | None = None
     ) -> tuple[str, str] | None:
-        """After an earlier try of this row, find its post by metadata (Slack may have taken it)."""
-        if item.attempts <= 1:
+        """After an earlier try of this row that may have posted, find its post by metadata (Slack may have
+        taken it). Not after a try known to have failed (a 429…): reads are rate-limited harder than posts."""
+        if item.attempts <= 1 or surely_not_sent(item):
             return None
         if channel.startswith(("U", "W")):
             channel = str((await slack_call(self._client.conversations_open(users=channel)))["channel"]["id"])

@@ -478,3 +478,28 @@ async def test_a_deleted_card_of_a_live_handoff_is_posted_anew(baton, sandbox: S
         m.metadata["event_payload"]["state"] for m in posts(sandbox, seed.shared_channel_id, "baton_handoff")
     ]
     assert told == ["open", "claimed"]  # the warm message once (not again with the new card), then who has it
+
+
+async def test_a_post_slack_refused_with_429_is_retried_without_a_look_up(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    """A 429 means Slack did not post: the retry posts at once, without first reading the channel's history
+    for an earlier try (history reads are rate-limited far harder than posts: about one a minute for apps
+    outside the Marketplace, so the card came a minute late). A try that may have posted (a dropped answer)
+    is still looked up, so it is not posted twice."""
+    sandbox.faults.inject("conversations.history", count=10, kind="ratelimit", retry_after=60)
+    sandbox.faults.inject("chat.postMessage", count=1, kind="ratelimit", retry_after=1)  # the card: 429
+    await escalate_all(sandbox, seed, ASKS[:1])
+    for _ in range(100):
+        if posts(sandbox, seed.triage_channel_id, "baton_card"):
+            break
+        await asyncio.sleep(0.1)
+    assert len(posts(sandbox, seed.triage_channel_id, "baton_card")) == 1
+    assert sandbox.calls_to("conversations.history") == []
+    await settle(baton, sandbox)
+    sandbox.faults.clear()
+    sandbox.faults.inject("chat.postMessage", count=1, kind="drop_after")  # posted, the answer lost
+    await escalate_all(sandbox, seed, ASKS[1:2])
+    await settle(baton, sandbox)
+    assert len(posts(sandbox, seed.triage_channel_id, "baton_card")) == 2
+    assert len(sandbox.calls_to("conversations.history")) == 1
