@@ -38,6 +38,7 @@ CACHE_SECONDS = 300.0
 NOT_SHARED_SECONDS = 10.0
 LOOK_UP_MARGIN = 600.0  # seconds before a row was queued that its earlier post is looked for from
 PERMALINKS_KEPT = 1000  # a card's updates and notes ask for the same few permalinks
+DRAWN_KEPT = 10_000  # handoffs whose last card update this process remembers (to skip redrawing the same)
 
 Result = dict[str, Any]
 
@@ -53,6 +54,7 @@ class Notifier:
         self._team_id: str | None = None  # our team (auth.test, asked once)
         self._groups: dict[str, tuple[list[str], float]] = {}
         self._permalinks: OrderedDict[tuple[str, str], str] = OrderedDict()  # newest last, bounded
+        self._drawn: OrderedDict[int, tuple[str, int]] = OrderedDict()  # handoff -> (card ts, version drawn)
         self._workspace_url: str | None = None
         self._handlers: dict[Notice, Callable[[OutboxItem], Awaitable[Result]]] = {
             Notice.POST_CARD: self._post_card,
@@ -153,6 +155,11 @@ class Notifier:
         handoff = view.handoff
         if not (handoff.card_channel and handoff.card_ts):
             return {"skipped": "no card to update"}
+        drawn = (handoff.card_ts, handoff.version)
+        if handoff.id is not None and self._drawn.get(handoff.id) == drawn:
+            # Rows are per change, each drawing the state at delivery: after a burst (queued behind a 429),
+            # the first drew the latest state already; the rest would spend Slack's budget on the same card.
+            return {"skipped": "drawn already at this version", "version": handoff.version}
         await self.guard(handoff.card_channel)
         text, blocks = render_card(
             view,
@@ -173,6 +180,11 @@ class Notifier:
             logger.warning("the card of handoff %s was deleted in Slack; posting it again", handoff.id)
             await self._service.card_gone(handoff_id=handoff.id, ts=handoff.card_ts)
             return {"skipped": "the card was deleted in Slack: posted anew"}
+        if handoff.id is not None:
+            self._drawn[handoff.id] = drawn
+            self._drawn.move_to_end(handoff.id)
+            if len(self._drawn) > DRAWN_KEPT:
+                self._drawn.popitem(last=False)
         return {"channel": handoff.card_channel, "ts": handoff.card_ts, "version": handoff.version}
 
     async def _thread_note(self, item: OutboxItem) -> Result:

@@ -503,3 +503,31 @@ async def test_a_post_slack_refused_with_429_is_retried_without_a_look_up(
     await settle(baton, sandbox)
     assert len(posts(sandbox, seed.triage_channel_id, "baton_card")) == 2
     assert len(sandbox.calls_to("conversations.history")) == 1
+
+
+async def test_a_burst_of_changes_to_one_card_is_drawn_once(baton, sandbox: Sandbox, seed: SeedInfo):
+    """Five quick changes to one handoff while the triage channel waits out a 429: the first update draws
+    the latest state, the rest are skipped, not five chat.update calls of the same card spending Slack's
+    budget while new cards wait behind them."""
+    await escalate_all(sandbox, seed, ASKS[:1])
+    await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    sandbox.faults.inject("chat.update", count=1, kind="ratelimit", retry_after=2)
+    before = len(sandbox.calls_to("chat.update"))
+    for action, assignee in [
+        (Action.CLAIM, None),
+        (Action.REASSIGN, seed.admin_id),
+        (Action.REASSIGN, seed.rep_id),
+        (Action.REASSIGN, seed.admin_id),
+    ]:
+        await baton.service.act(
+            handoff_id=handoff.id,
+            action=action,
+            actor=seed.rep_id,
+            source=EventSource.COMMAND,
+            assignee=assignee,
+        )
+    await settle(baton, sandbox, timeout=30)
+    updates = [c for c in sandbox.calls_to("chat.update")[before:] if c.status == 200]
+    assert len(updates) == 1
+    assert f"<@{seed.admin_id}>" in str(card_of(sandbox, seed.triage_channel_id).blocks)  # the latest state
