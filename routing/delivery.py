@@ -157,6 +157,7 @@ class DeliverySupport:
             elif handoff.routed_to:
                 return handoff.routed_to
             strategy = Strategy(handoff.context.get("strategy") or Strategy.ROUND_ROBIN.value)
+            await tx.handoffs.lock_routing(target=handoff.target)
             load = (
                 await tx.handoffs.live_counts(user_ids=members) if strategy is Strategy.LEAST_LOADED else {}
             )

@@ -152,6 +152,11 @@ class Handoffs(Protocol):
         """The members the latest `limit` handoffs with this target were routed to, newest first."""
         ...
 
+    async def lock_routing(self, *, target: str) -> None:
+        """Take the turn to pick a member of this target until the transaction ends: two picks at once
+        (two replicas, two outbox lanes) must not both read the same history and pick the same member."""
+        ...
+
     async def update(self, handoff: Handoff, *, expected_version: int) -> Handoff | None:
         """Write `handoff` if the stored version is still `expected_version`; the stored row or None."""
         ...

@@ -95,6 +95,7 @@ _RECENTLY_ROUTED = (
     .order_by(_C.id.desc())
     .limit(bindparam("limit"))
 )
+_LOCK_ROUTING = text("SELECT pg_advisory_xact_lock(hashtext(:key))")
 # The SET clause comes from the parameter dict's column keys (all of _COLUMNS, and version).
 _UPDATE = (
     update(HANDOFFS)
@@ -219,6 +220,12 @@ class SqlHandoffs:
         """The members the latest `limit` handoffs with this target were routed to, newest first."""
         rows = await self._connection.execute(_RECENTLY_ROUTED, {"target": target, "limit": limit})
         return [str(member) for (member,) in rows]
+
+    async def lock_routing(self, *, target: str) -> None:
+        """PostgreSQL: a transaction-scoped advisory lock per target. SQLite: nothing to do, its writers take
+        turns (BEGIN IMMEDIATE)."""
+        if self._dialect == "postgresql":
+            await self._connection.execute(_LOCK_ROUTING, {"key": f"baton-routing:{target}"})
 
     async def update(self, handoff: Handoff, *, expected_version: int) -> Handoff | None:
         """Write `handoff` if the stored version is still `expected_version`; the stored row or None.

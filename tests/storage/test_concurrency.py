@@ -9,8 +9,12 @@ from datetime import timedelta
 
 import pytest
 
-from routing.models import HandoffState, OutboxItem
+from routing.config import BatonConfig
+from routing.models import Account, AuthorKind, HandoffState, MessageFacts, OutboxItem, WatchedChannel
+from routing.routes import Route, RoutingTable, Target, TargetKind
+from routing.service import BatonService
 from storage import LiveHandoffExists, SqlStore, create_engine, migrate
+from storage.handoffs import SqlHandoffs
 
 from .builders import T0, at, handoff, message, outbox_item
 
@@ -259,3 +263,46 @@ async def test_the_live_handoff_look_up_sees_one_committed_while_the_insert_wait
     await a
     live = await asyncio.wait_for(b, 10)
     assert key in live, "B missed the live handoff A committed: its message is judged as if none existed"
+
+
+async def test_two_picks_in_one_group_at_once_go_to_two_members(pg_store: SqlStore, monkeypatch) -> None:
+    """Two routes name one group (urgent cards via one channel, the rest via another): their cards are in
+    two outbox lanes, so two picks can run at once (two replicas, or one worker's lanes). Each reads the
+    group's recent picks: under READ COMMITTED both read the same history and both cards went to the same
+    member. The picks take turns per group now."""
+    routes = (
+        Route(id="urgent", escalation_types=("upset_customer",),
+              target=Target(TargetKind.GROUP, "S0SUPPORT", channel="C0URGENT")),
+        Route(id="rest", target=Target(TargetKind.GROUP, "S0SUPPORT", channel="C0TRIAGE")),
+    )  # fmt: skip
+    service = BatonService(
+        store=pg_store,
+        clock=lambda: T0 + timedelta(hours=1),
+        config=BatonConfig(routing=RoutingTable(routes)),
+    )
+    await service.save_channel(
+        WatchedChannel(channel_id="C0ACME", name="acme", is_shared=True, account=Account(name="Acme"))
+    )
+    opened = []
+    for n, text in enumerate(("Can I talk to a person please?", "This is RIDICULOUS, NO refund yet!!!")):
+        ts = f"{1800000000 + n}.000100"
+        facts = MessageFacts(
+            channel_id="C0ACME", ts=ts, thread_ts=ts, author_id="U0ACME1", author_team="T0ACME",
+            author_kind=AuthorKind.CUSTOMER, text=text, received_at=T0 + timedelta(seconds=n),
+        )  # fmt: skip
+        opened.append((await service.handle_message(facts)).handoff)
+    assert {h.context["card_channel"] for h in opened} == {"C0TRIAGE", "C0URGENT"}
+
+    read = SqlHandoffs.recently_routed
+
+    async def slowly(self: SqlHandoffs, **kwargs: object) -> list[str]:
+        found = await read(self, **kwargs)  # type: ignore[arg-type]
+        await asyncio.sleep(0.3)  # the other pick runs meanwhile
+        return found
+
+    monkeypatch.setattr(SqlHandoffs, "recently_routed", slowly)
+    members = ["U0REP", "U0ADMIN"]
+    picked = await asyncio.gather(
+        *(service.route_to_member(handoff_id=h.id, members=members) for h in opened)  # type: ignore[arg-type]
+    )
+    assert sorted(picked) == ["U0ADMIN", "U0REP"]  # type: ignore[type-var]
