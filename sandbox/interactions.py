@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -153,7 +154,7 @@ class Interactions:
             "user_id": user.id,
             "user_name": user.name,
             "command": command,
-            "text": text,
+            "text": escaped_command_text(ws, text),
             "response_url": response_url,
             "trigger_id": trigger_id,
             "api_app_id": ws.app_id,
@@ -219,3 +220,25 @@ class Interactions:
             )
             ws.views[child.id] = child
         return InteractionResult(payload, outcome, trigger_id)
+
+
+_MENTION = re.compile(r"(?<![<\w|^])([#@])([a-z0-9][a-z0-9._-]*)", re.IGNORECASE)
+
+
+def escaped_command_text(ws: Workspace, text: str) -> str:
+    """A slash command's text as Slack sends it when the command escapes (`should_escape: true`, as in
+    Baton's manifest): a `#channel`, `@user` or `@group` people typed becomes `<#C…|name>`, `<@U…|name>` or
+    `<!subteam^S…|@handle>`; other text is left alone."""
+
+    def escape(match: re.Match[str]) -> str:
+        sign, name = match.group(1), match.group(2)
+        if sign == "#":
+            channel = next((c for c in ws.channels.values() if c.name == name and not c.is_im), None)
+            return f"<#{channel.id}|{name}>" if channel is not None else match.group(0)
+        user = next((u for u in ws.users.values() if u.name == name), None)
+        if user is not None:
+            return f"<@{user.id}|{name}>"
+        group = next((g for g in ws.usergroups.values() if g.handle == name), None)
+        return f"<!subteam^{group.id}|@{name}>" if group is not None else match.group(0)
+
+    return _MENTION.sub(escape, text)

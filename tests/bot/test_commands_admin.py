@@ -298,7 +298,7 @@ BAD_INPUT = {
     "route add x owner": "`owner` needs a fallback",
     "route add x <#C0TRIAGE> types vip": "unknown escalation type 'vip'",
     "route add x <#C0TRIAGE> position 9": "position must be from 1 to 2",
-    "route add x <!subteam^S0SUPPORT|@support> via #baton-triage": "`via` takes #channel mentions",
+    "route add x <!subteam^S0SUPPORT|@support> via #no-such-channel": "`via` takes #channel mentions",
     "route default <#C0ACME|acme-support>": "<#C0ACME> is a Slack Connect channel",
     "route add x <@U0REP> fallback <#C0ACME>": "is a Slack Connect channel",
     "route add x <!subteam^S0SUPPORT|@support> via <#C0ACME>": "internal notes are never posted there",
@@ -407,3 +407,17 @@ async def test_destinations_and_channels_baton_could_never_use_are_refused(
     assert await state(baton) == before
     # A public channel Baton is not in takes cards all the same (chat:write.public).
     assert "The default is <#C0OPEN>" in await slash(sandbox, seed, "route default <#C0OPEN|acme-public>")
+
+
+async def test_the_sandbox_escapes_a_command_s_channels_people_and_groups_as_slack_does(
+    baton: Runtime, sandbox: Sandbox, seed: SeedInfo
+) -> None:
+    """The manifest's /baton escapes its text (`should_escape: true`): Slack sends `#baton-triage` typed in a
+    command as `<#C0TRIAGE|baton-triage>`, `@riley` as `<@U0REP|riley>`, `@support` as a subteam mention.
+    The sandbox did not, so the README's own `/baton route default #baton-triage` failed there."""
+    assert "The default is <#C0TRIAGE>" in await slash(sandbox, seed, "route default #baton-triage")
+    answer = await slash(sandbox, seed, "route add helpers @support via #baton-triage")
+    assert "<!subteam^S0SUPPORT> in <#C0TRIAGE>" in answer
+    rep = sandbox.workspace.users[seed.rep_id].name
+    assert f"<@{seed.rep_id}>" in await slash(sandbox, seed, f"channel set owner @{rep}")
+    assert "`#nowhere`" in await slash(sandbox, seed, "route default #nowhere")  # unknown: left as typed
