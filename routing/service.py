@@ -457,6 +457,11 @@ class BatonService(
                 if missed is not None:
                     reclocked = replace(reclocked, breached=True)
                 change = replace(change, handoff=reclocked)
+                if not reclocked.state.is_live:  # resolved or not needed: nobody is waiting for an answer now
+                    # (the conversation's row before the handoff's, in the order a customer's message takes
+                    # them: the other order could deadlock with a message arriving at that moment)
+                    where = {"channel_id": handoff.channel_id, "thread_ts": handoff.thread_ts}
+                    await tx.conversations.answered(**where)
                 try:
                     updated = await self._commit_change(tx, handoff, change, source, actor, now)
                 except Conflict:
@@ -465,10 +470,6 @@ class BatonService(
                     due = missed.isoformat()
                     await self._event(tx, updated, "sla_breached", source, "", clock="claim", due_at=due)
                 await self._after_action(tx, updated, action, actor, now, was_assignee=handoff.assignee_id)
-                if not updated.state.is_live:  # resolved or not needed: nobody is waiting for an answer now
-                    await tx.conversations.answered(
-                        channel_id=updated.channel_id, thread_ts=updated.thread_ts
-                    )
                 break
             else:
                 raise Conflict(f"handoff {handoff_id} kept changing; try again")
