@@ -257,7 +257,7 @@ class OutboxWorker:
         available_at = self._clock() + timedelta(seconds=delay)
         # The attempt it failed at: whether the next try must first look for a post this one made (see
         # handlers/notifier.py `_already_posted`) depends on how the latest attempt failed.
-        recorded = f"{attempt_note(item.attempts)}{error}"[:500]
+        recorded = f"{attempt_note(item)}{error}"[:500]
         async with self._store.transaction() as tx:
             await tx.outbox.reschedule(
                 item_id=item.id, available_at=available_at, error=recorded, held_until=lease.until

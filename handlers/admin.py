@@ -154,14 +154,23 @@ async def _import(
     return f"Imported: the whole configuration is replaced (configuration version {change.version})."
 
 
+CANT_SEE = frozenset({"channel_not_found", "not_in_channel"})  # conversations.info: Baton can't see it
+
+
 async def _lookup_channel(client: AsyncWebClient, channel_id: str) -> SeenChannel | None:
     """The channel's name, whether it is a Slack Connect channel (an invitation pending counts) and whether
     Baton is in it, if Baton can see it (a private channel it is not in: Slack says channel_not_found)."""
     try:
         response = await client.conversations_info(channel=channel_id)
     except SlackApiError as error:
-        logger.info("conversations.info %s: %s", channel_id, error.response.get("error"))
-        return None
+        code = str(error.response.get("error") or "")
+        logger.info("conversations.info %s: %s", channel_id, code)
+        if code in CANT_SEE:
+            return None
+        # Slack could not say now (rate limited, a blip): not a reason to call the channel invisible.
+        raise UsageError(
+            f"Slack didn't say what <#{channel_id}> is just now ({code or 'no answer'}); try again shortly."
+        ) from None
     channel = response.get("channel") or {}
     seen = WatchedChannel(
         channel_id=channel_id,

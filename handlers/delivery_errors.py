@@ -101,18 +101,22 @@ async def slack_call(call: Awaitable[AsyncSlackResponse]) -> AsyncSlackResponse:
         raise Transient(f"{type(error).__name__}: {error}", ambiguous=True) from error
 
 
-# How an outbox row's failed try is recorded (`last_error`): "[attempt N] <kind>: <what Slack said>".
+# How an outbox row's failed try is recorded (`last_error`): "[attempt N] <kind>: <what Slack said>", or
+# "[attempt N, maybe posted] …" once any try of the row may have posted (the mark stays: every later try
+# looks for that post first).
 _ATTEMPT = re.compile(r"^\[attempt (\d+)\] (ratelimited|transient|workspace): ")
 
 
-def attempt_note(attempt: int) -> str:
-    """The prefix of the error recorded for a row's failed try number `attempt`."""
-    return f"[attempt {attempt}] "
+def attempt_note(item: OutboxItem) -> str:
+    """The prefix of the error recorded for the row's current, failed try (`item.attempts`)."""
+    earlier_maybe_posted = item.attempts > 1 and not surely_not_sent(item)
+    return f"[attempt {item.attempts}{', maybe posted' if earlier_maybe_posted else ''}] "
 
 
 def surely_not_sent(item: OutboxItem) -> bool:
-    """Whether the row's previous try is known not to have reached Slack (a 429, a transient refusal Slack
-    did not act on, the token refused): the next try needs no look-up for an earlier post. Any other end
-    (a dropped connection, a 5xx, a timeout, a crash mid-call) may have posted."""
+    """Whether no earlier try of the row can have reached Slack: each ended known not to have posted (a 429,
+    a transient refusal Slack did not act on, the token refused), so the next try needs no look-up for an
+    earlier post. Any other end of any try (a dropped connection, a 5xx, a timeout, a crash mid-call, a
+    look-up that was itself refused) may have posted."""
     match = _ATTEMPT.match(item.last_error or "")
     return match is not None and int(match.group(1)) == item.attempts - 1

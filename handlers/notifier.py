@@ -116,7 +116,8 @@ class Notifier:
                 raise Permanent(f"handoff {handoff.id}: {rerouted}, and its route's fallback has no members")
             logger.warning("handoff %s: %s; its card goes to the route's fallback", handoff.id, rerouted)
             channel, mention = fallback
-            routed_to = mention[2:-1] if mention else None
+            # the handoff is meant for the fallback group's member, or the fallback person (its DM), now
+            routed_to = mention[2:-1] if mention else channel if channel.startswith(PEOPLE) else None
             found = await self._post_card_in(item, view, channel, mention)
         card: Result = {"channel": found[0], "ts": found[1]}
         if rerouted:
@@ -291,8 +292,13 @@ class Notifier:
             raise InternalPostRefused(f"{user} is not one of ours: internal content is never sent to them")
 
     async def _takes_handoffs(self, user: str) -> bool:
-        """Whether a person can take a handoff: one of ours, not deactivated, not a bot."""
-        outsider, available = await self._person(user)
+        """Whether a person can take a handoff: one of ours, not deactivated, not a bot, and known to Slack
+        (users.info refusing for good, user_not_found say, is a no)."""
+        try:
+            outsider, available = await self._person(user)
+        except Permanent as error:
+            logger.warning("users.info %s: %s: taken as someone who can't take handoffs", user, error)
+            return False
         return available and not outsider
 
     async def _person(self, user: str) -> tuple[bool, bool]:

@@ -251,8 +251,8 @@ class BatonService(
         I talk to a person?") is judged as the message would have been; None for any other edit (a typo
         fixed, the same request reworded), which changes the history only."""
         channel = await self.watched_channel(facts.channel_id)
-        if channel is None or before.deleted:
-            return None
+        if channel is None or before.deleted or await self._closed_since(tx, before):
+            return None  # (a rep dealt with the message after it was sent: its edit reopens nothing)
         history = await tx.conversations.messages(
             channel_id=facts.channel_id, thread_ts=facts.thread_ts, limit=HISTORY_FOR_DECISIONS
         )
@@ -303,7 +303,14 @@ class BatonService(
         if not decision.escalate:
             return IntakeResult(IntakeOutcome.STORED, decision)
         last = await tx.handoffs.last_closed_for(channel_id=facts.channel_id, thread_ts=facts.thread_ts)
-        if in_cooldown(last, cooldown=self.config.handoffs.cooldown, now=now, decision=decision):
+        if last is not None and last.closed_at is not None:
+            # Judged on what came after the close only: asking again what was dealt with reads as repeated,
+            # hence frustrated and urgent, and would always look like something new.
+            since = [m for m in history if m.received_at > last.closed_at]
+            fresh = decide(facts, history=since, rules=self.config.rules, account=channel.account, now=now)
+        else:
+            fresh = decision
+        if in_cooldown(last, cooldown=self.config.handoffs.cooldown, now=now, decision=fresh):
             logger.info(
                 "conversation %s/%s is in cooldown: no new handoff", facts.channel_id, facts.thread_ts
             )

@@ -421,3 +421,16 @@ async def test_the_sandbox_escapes_a_command_s_channels_people_and_groups_as_sla
     rep = sandbox.workspace.users[seed.rep_id].name
     assert f"<@{seed.rep_id}>" in await slash(sandbox, seed, f"channel set owner @{rep}")
     assert "`#nowhere`" in await slash(sandbox, seed, "route default #nowhere")  # unknown: left as typed
+
+
+async def test_a_channel_slack_could_not_describe_just_now_is_not_called_invisible(
+    baton: Runtime, sandbox: Sandbox, seed: SeedInfo
+) -> None:
+    """conversations.info failing for a moment (internal_error, a 429 past the client's retries) is "try
+    again", not "I can't see it: invite me" (every failed look-up read as invisible); nothing changes."""
+    before = await state(baton)
+    sandbox.faults.inject("conversations.info", count=1, kind="error", error="internal_error")
+    answer = await slash(sandbox, seed, f"route default <#{seed.triage_channel_id}|baton-triage>")
+    assert "try again shortly" in answer and "I can't see" not in answer, answer
+    assert await state(baton) == before
+    assert "The default is" in await slash(sandbox, seed, f"route default <#{seed.triage_channel_id}>")

@@ -531,3 +531,55 @@ async def test_a_burst_of_changes_to_one_card_is_drawn_once(baton, sandbox: Sand
     updates = [c for c in sandbox.calls_to("chat.update")[before:] if c.status == 200]
     assert len(updates) == 1
     assert f"<@{seed.admin_id}>" in str(card_of(sandbox, seed.triage_channel_id).blocks)  # the latest state
+
+
+async def test_a_lost_answer_is_looked_up_even_after_the_look_up_itself_was_rate_limited(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    """Try 1 posts the card but its answer is lost; try 2's look-up for it gets a 429. Try 3 must look
+    again, not post blind because the latest try "surely" failed: any earlier try that may have posted keeps
+    the row looked up (it was posted twice)."""
+    sandbox.faults.inject("chat.postMessage", count=1, kind="drop_after")  # the card: posted, answer lost
+    sandbox.faults.inject("conversations.history", count=1, kind="ratelimit", retry_after=1)
+    await escalate_all(sandbox, seed, ASKS[:1])
+    await settle(baton, sandbox, timeout=40)
+    assert_each_once(sandbox, seed, 1)
+
+
+async def test_a_person_slack_does_not_know_gets_no_card_the_route_s_fallback_does(
+    sandbox: Sandbox, seed: SeedInfo, settings
+):
+    """A route's person Slack does not know (a mistyped id in an imported file: users.info user_not_found):
+    the card goes to the route's fallback (it failed for good: the check ran outside the reroute)."""
+    triage = Target(TargetKind.CHANNEL, seed.triage_channel_id)
+    table = RoutingTable(default=Target(TargetKind.USER, "U0GHOST", fallback=triage))
+    handoff, _ = await routed_with(settings, sandbox, seed, table)
+    assert handoff.card_channel == seed.triage_channel_id and handoff.routed_to is None
+
+
+async def test_a_card_rerouted_to_a_fallback_person_and_handed_to_them_stays_one_card(
+    sandbox: Sandbox, seed: SeedInfo, settings
+):
+    """Sam left, so the card went to the fallback, Riley's DM; handed to Riley, it is not posted in Riley's
+    DM a second time (the reroute now records the handoff as Riley's)."""
+    sandbox.add_user("U0SAM", "sam", real_name="Sam Support")
+    sandbox.workspace.users["U0SAM"].deleted = True
+    table = RoutingTable(
+        default=Target(TargetKind.USER, "U0SAM", fallback=Target(TargetKind.USER, seed.rep_id))
+    )
+    async with running(settings, config=BatonConfig(routing=table)) as baton:
+        sandbox.set_request_url(baton.events_url)
+        await baton.service.watch_channel(
+            channel_id=seed.shared_channel_id, name="acme-support", is_shared=True
+        )
+        await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Can I talk to a person?")
+        await settle(baton, sandbox)
+        riley = sandbox.workspace.open_dm(seed.rep_id)
+        (handoff,) = await handoffs_of(baton)
+        assert (handoff.card_channel, handoff.routed_to) == (riley.id, seed.rep_id)
+        card = card_of(sandbox, riley.id)
+        await sandbox.click_button(
+            seed.rep_id, riley.id, card.ts, "baton_reassign", selected_user=seed.rep_id
+        )
+        await settle(baton, sandbox)
+    assert card_of(sandbox, riley.id).ts == card.ts  # (card_of: exactly one)

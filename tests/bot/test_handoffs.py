@@ -508,3 +508,20 @@ async def test_a_reassign_racing_a_claim_does_not_override_it(baton, sandbox: Sa
     assert len(told) == 1
     ada = [e.text for e in sandbox.workspace.ephemerals if e.user == seed.admin_id]
     assert any("changed since you saw it" in text for text in ada), ada
+
+
+async def test_the_same_request_again_after_not_needed_opens_nothing_in_the_cooldown(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    """The very same words again a minute after "Not needed": the repetition reads as frustrated and urgent
+    against the whole conversation, but the cooldown judges what came after the close only, so it holds the
+    ping-pong back (it opened an urgent handoff)."""
+    ask = "Can I talk to a person?"
+    root = await sandbox.post_message(seed.customer_id, seed.shared_channel_id, ask)
+    await settle(baton, sandbox)
+    (first,) = await handoffs_of(baton)
+    await sandbox.click_button(seed.rep_id, seed.triage_channel_id, first.card_ts, "baton_dismiss")
+    await settle(baton, sandbox)
+    await sandbox.post_message(seed.customer_id, seed.shared_channel_id, ask, thread_ts=root.message.ts)
+    await settle(baton, sandbox)
+    assert len(await handoffs_of(baton)) == 1

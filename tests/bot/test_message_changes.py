@@ -177,3 +177,24 @@ async def test_a_customer_s_edit_that_adds_a_request_for_a_person_is_judged(
     assert len(await handoffs_of(baton)) == 1
     thread = sandbox.messages(seed.shared_channel_id, posted.message.ts)
     assert len([m for m in thread if m.user != seed.customer_id]) == 1  # told once
+
+
+async def test_an_edit_of_a_message_a_rep_already_dealt_with_reopens_nothing(
+    baton, sandbox: Sandbox, seed: SeedInfo
+):
+    """The customer's request was claimed and resolved; a minute later the customer tidies up that same
+    message, adding what it was about: no new handoff, no second "someone is coming" (the edit was judged as
+    new and opened one)."""
+    posted = await sandbox.post_message(
+        seed.customer_id, seed.shared_channel_id, "Can I talk to a person please?"
+    )
+    await settle(baton, sandbox)
+    (first,) = await handoffs_of(baton)
+    await sandbox.click_button(seed.rep_id, seed.triage_channel_id, first.card_ts, "baton_claim")
+    await settle(baton, sandbox)
+    await sandbox.click_button(seed.rep_id, seed.triage_channel_id, first.card_ts, "baton_resolve")
+    await settle(baton, sandbox)
+    edited = "Can I talk to a person please? It's about a security incident."
+    await sandbox.edit_message(seed.customer_id, seed.shared_channel_id, posted.message.ts, edited)
+    await settle(baton, sandbox)
+    assert len(await handoffs_of(baton)) == 1
