@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.background import Background
+from handlers.delivery_errors import TRANSIENT_CODES
 from handlers.modals import open_type_editor
 from handlers.permissions import Permissions, Role
 from routing.admin_commands import (
@@ -167,9 +168,15 @@ async def _lookup_channel(client: AsyncWebClient, channel_id: str) -> SeenChanne
         logger.info("conversations.info %s: %s", channel_id, code)
         if code in CANT_SEE:
             return None
-        # Slack could not say now (rate limited, a blip): not a reason to call the channel invisible.
-        raise UsageError(
-            f"Slack didn't say what <#{channel_id}> is just now ({code or 'no answer'}); try again shortly."
+        status = int(getattr(error.response, "status_code", 200) or 200)
+        if status == 429 or status >= 500 or code in TRANSIENT_CODES:
+            # Slack could not say now (rate limited, a blip): not a reason to call the channel invisible.
+            raise UsageError(
+                f"Slack didn't say what <#{channel_id}> is just now ({code or status}); try again shortly."
+            ) from None
+        raise UsageError(  # a refusal a retry won't change (a scope the app lacks, its token…)
+            f"Slack refuses to tell me what <#{channel_id}> is ({code}): check Baton's installation (its"
+            " token and scopes, as in manifest.yml), then try again."
         ) from None
     channel = response.get("channel") or {}
     seen = WatchedChannel(

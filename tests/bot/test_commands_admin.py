@@ -427,10 +427,14 @@ async def test_a_channel_slack_could_not_describe_just_now_is_not_called_invisib
     baton: Runtime, sandbox: Sandbox, seed: SeedInfo
 ) -> None:
     """conversations.info failing for a moment (internal_error, a 429 past the client's retries) is "try
-    again", not "I can't see it: invite me" (every failed look-up read as invisible); nothing changes."""
+    again", not "I can't see it: invite me" (every failed look-up read as invisible); one a retry won't change
+    (a scope the app lacks) says to check the installation; nothing changes."""
     before = await state(baton)
     sandbox.faults.inject("conversations.info", count=1, kind="error", error="internal_error")
     answer = await slash(sandbox, seed, f"route default <#{seed.triage_channel_id}|baton-triage>")
     assert "try again shortly" in answer and "I can't see" not in answer, answer
+    sandbox.faults.inject("conversations.info", count=1, kind="error", error="missing_scope")
+    answer = await slash(sandbox, seed, f"route default <#{seed.triage_channel_id}|baton-triage>")
+    assert "check Baton's installation" in answer and "try again shortly" not in answer, answer
     assert await state(baton) == before
     assert "The default is" in await slash(sandbox, seed, f"route default <#{seed.triage_channel_id}>")
