@@ -11,7 +11,7 @@ from typing import Any
 
 from routing.config import BatonConfig, config_to_data
 from routing.config_edits import describe_target
-from routing.models import Account, Admin, AuditEntry, WatchedChannel
+from routing.models import Admin, AuditEntry, WatchedChannel
 from routing.routes import target_to_data
 from routing.rules import TriggerRule
 from routing.sla import SlaPolicy
@@ -45,14 +45,30 @@ def types_lines(config: BatonConfig) -> str:
     """Every escalation type: urgency, SLA, where its cards go, the customer message."""
     lines = ["*Escalation types* (precedence order)"]
     for etype in config.rules.escalation_types:
-        route_id, target = config.routing.choose(escalation_type=etype.name, account=Account(), channel_id="")
-        where = describe_target(None if target is None else target_to_data(target))
         message = config.handoffs.warm_messages.get(etype.name, "")
         lines.append(
             f"• `{etype.name}`: {etype.urgency.value}, {_sla(config.policy(etype.name))}, "
-            f"route `{route_id}` → {where}; customer message: {_short(message) if message else 'none'}"
+            f"{_type_routes(config, etype.name)}; customer message: {_short(message) if message else 'none'}"
         )
     return "\n".join(lines)
+
+
+def _type_routes(config: BatonConfig, name: str) -> str:
+    """Where a type's cards go: the routes that can take it, in order, each with what else it needs (tiers,
+    channels), up to the first that takes every such card, else the default."""
+    parts = []
+    for route in config.routing.routes:
+        if route.escalation_types and name not in route.escalation_types:
+            continue
+        needs = [f"{label} {', '.join(values)}" for label, values in (("tiers", route.tiers),
+                 ("channels", route.channels)) if values]  # fmt: skip
+        where = describe_target(target_to_data(route.target))
+        parts.append(f"route `{route.id}`" + (f" ({'; '.join(needs)})" if needs else "") + f" → {where}")
+        if not needs:
+            return "; else ".join(parts)
+    default = config.routing.default
+    parts.append(f"route `default` → {describe_target(None if default is None else target_to_data(default))}")
+    return "; else ".join(parts)
 
 
 def routes_lines(config: BatonConfig) -> str:

@@ -423,6 +423,19 @@ async def test_the_sandbox_escapes_a_command_s_channels_people_and_groups_as_sla
     assert "`#nowhere`" in await slash(sandbox, seed, "route default #nowhere")  # unknown: left as typed
 
 
+async def test_types_list_shows_the_routes_a_type_s_cards_can_take(
+    baton: Runtime, sandbox: Sandbox, seed: SeedInfo
+) -> None:
+    """`/baton types list` said where a type's cards go for an account with no tier in no channel: a route
+    for enterprise accounts ahead of the default was hidden. It lists each route that can take the type,
+    with what else it needs, up to the first that takes them all."""
+    sandbox.add_channel("C0VIP", "vip", members=[seed.bot_user_id, seed.rep_id, seed.admin_id])
+    await slash(sandbox, seed, "route add vip <#C0VIP|vip> tiers enterprise position 1")
+    listed = await slash(sandbox, seed, "types list")
+    (line,) = [text for text in listed.splitlines() if text.startswith("• `human_request`")]
+    assert "route `vip` (tiers enterprise) → <#C0VIP>; else route `default` → " in line, line
+
+
 async def test_a_channel_slack_could_not_describe_just_now_is_not_called_invisible(
     baton: Runtime, sandbox: Sandbox, seed: SeedInfo
 ) -> None:
