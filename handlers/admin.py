@@ -79,6 +79,9 @@ async def run_admin_command(
     def why_not_person(user_id: str) -> Awaitable[str | None]:
         return permissions.not_an_assignee(client=client, user_id=user_id, our_team=actor.team_id)
 
+    def bot_id_of(user_id: str) -> Awaitable[str | None]:
+        return permissions.bot_id_of(client=client, user_id=user_id)
+
     try:
         if command.name == "export":
             return export_text(service.config_data())
@@ -106,6 +109,7 @@ async def run_admin_command(
             channel_id=str(payload.get("channel_id") or ""),
             lookup_channel=lookup_channel,
             why_not_person=why_not_person,
+            bot_id_of=bot_id_of,
         )
         return await execute(command, invocation)
     except UsageError as error:

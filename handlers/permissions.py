@@ -100,6 +100,16 @@ class Permissions:
             return "their account is deactivated"
         return None
 
+    async def bot_id_of(self, *, client: AsyncWebClient, user_id: str) -> str | None:
+        """The bot id (B…) of a bot user, which is all a legacy integration's `bot_message` names; None for a
+        person, or when Slack can't say now."""
+        try:
+            user = await self._user(client, user_id)
+        except SlackUnsure:
+            return None
+        bot_id = ((user or {}).get("profile") or {}).get("bot_id")
+        return str(bot_id) if (user or {}).get("is_bot") and bot_id else None
+
     async def _user(self, client: AsyncWebClient, user_id: str) -> dict[str, Any] | None:
         now = self._clock()
         cached = self._users.get(user_id)

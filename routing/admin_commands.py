@@ -52,6 +52,7 @@ class Invocation:
     channel_id: str
     lookup_channel: ChannelLookup
     why_not_person: PersonCheck
+    bot_id_of: Callable[[str], Awaitable[str | None]]  # a bot user's bot id (B…), else None
 
 
 Handler = Callable[[Invocation, tuple[str, ...]], Awaitable[str]]
@@ -257,6 +258,10 @@ async def _channel_set(inv: Invocation, args: tuple[str, ...]) -> str:
     if len(rest) < 2:
         raise UsageError("Say which setting and its value.")
     field, *values = rest
+    if field.lower() == "ai":
+        # An AI agent posting as a legacy integration (`bot_message`) is named in events by its bot id only.
+        bots = [await inv.bot_id_of(uid) for token in values if (uid := user_id(token)) is not None]
+        values = [*values, *(bot for bot in bots if bot)]
     if field.lower() == "owner" and values:  # the owner gets the account's cards
         await refuse_unusable(
             values[:1], lookup_channel=inv.lookup_channel, why_not_person=inv.why_not_person

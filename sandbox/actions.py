@@ -20,7 +20,7 @@ from sandbox.models import Channel, DeliveryOutcome, JsonDict, Message, PostResu
 from sandbox.wire import rich_text_blocks
 from sandbox.workspace import Workspace
 
-POST_SUBTYPES = (None, "thread_broadcast", "file_share")
+POST_SUBTYPES = (None, "thread_broadcast", "file_share", "bot_message")  # bot_message: a bot's only
 
 
 @dataclass
@@ -103,6 +103,8 @@ class MessageActions:
             subtype = "file_share"
         if subtype not in POST_SUBTYPES:
             raise SandboxError("invalid_subtype", f"{subtype!r}; expected one of {POST_SUBTYPES}")
+        if subtype == "bot_message" and not user.is_bot:
+            raise SandboxError("invalid_arguments", "only a bot posts a bot_message (a legacy integration)")
         if subtype == "thread_broadcast" and not thread_ts:
             raise SandboxError("invalid_arguments", "a thread_broadcast needs thread_ts")
         if subtype == "file_share" and not files:

@@ -29,7 +29,7 @@ UPDATED_KEYS = frozenset(
 EVENT_KEYS = frozenset(
     {"type", "subtype", "channel", "user", "text", "ts", "team", "user_team", "source_team", "client_msg_id"}
     | {"blocks", "attachments", "thread_ts", "parent_user_id", "bot_id", "bot_profile", "metadata", "edited"}
-    | {"files", "upload", "display_as_bot", "inviter"}
+    | {"files", "upload", "display_as_bot", "inviter", "username", "icons"}
 )
 CHANGED_KEYS = frozenset(
     {"type", "subtype", "user", "team", "user_team", "source_team", "client_msg_id", "bot_id", "bot_profile"}
@@ -91,6 +91,11 @@ def message_full(ws: Workspace, message: Message) -> JsonDict:
         author = ws.users.get(message.user or "")
         if author is not None:
             out["bot_profile"] = bot_profile(ws, author)
+    if message.subtype == "bot_message":  # a legacy integration's post: no user, a username and icons
+        author = ws.users.get(message.user or "")
+        for key in ("user", "team", "user_team", "source_team", "client_msg_id", "app_id", "bot_profile"):
+            out.pop(key, None)
+        out.update(username=author.name if author else "bot", icons={"emoji": ":robot_face:"})
     if message.blocks:
         out["blocks"] = copy.deepcopy(message.blocks)
     if message.attachments:

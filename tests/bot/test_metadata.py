@@ -97,3 +97,32 @@ async def test_a_confident_assessment_opens_nothing(baton: Runtime, sandbox: San
     await settle(baton, sandbox)
     assert await handoffs_of(baton) == []
     assert ours_in_thread(sandbox, seed, thread_ts) == []  # Baton stays silent when nobody is needed
+
+
+async def test_an_agent_named_by_mention_is_known_when_it_posts_as_a_legacy_integration(
+    baton: Runtime, sandbox: Sandbox, seed: SeedInfo
+):
+    """An admin names the AI agent by @mention (its user id); the agent posts as a legacy integration, whose
+    `bot_message` events name its bot id only (samples/events/MessageBotPayload.json). Baton stores the bot
+    id with the mention, so the agent's low-confidence answer is its (before: another bot's, ignored)."""
+    result = await sandbox.run_command(
+        seed.admin_id, seed.shared_channel_id, "/baton", f"channel set ai <@{seed.ai_bot_user_id}>"
+    )
+    assert "Saved" in str(result.response)
+    channel = await baton.service.watched_channel(seed.shared_channel_id)
+    assert channel is not None and channel.ai_bot_ids == (seed.ai_bot_user_id, seed.ai_bot_id)
+    root = await sandbox.post_message(
+        seed.customer_id, seed.shared_channel_id, "Can we move our data to the EU?"
+    )
+    posted = await sandbox.post_message(
+        seed.ai_bot_user_id,
+        seed.shared_channel_id,
+        "I think EU hosting is available, but let me double-check.",
+        thread_ts=root.message.ts,
+        metadata=assessment(0.35, "Unsure about EU data residency", "data_residency"),
+        subtype="bot_message",
+    )
+    assert "user" not in posted.event and posted.event["bot_id"] == seed.ai_bot_id
+    await settle(baton, sandbox)
+    (handoff,) = await handoffs_of(baton)
+    assert (handoff.escalation_type, handoff.reasons) == ("uncertain_ai", ("low_confidence",))

@@ -105,6 +105,8 @@ async def test_post_message_errors(sandbox: Sandbox, seed: SeedInfo) -> None:
     with pytest.raises(SandboxError, match="not_in_channel"):
         await sandbox.post_message(seed.customer_id, seed.triage_channel_id, "x")
     with pytest.raises(SandboxError, match="invalid_subtype"):
+        await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "x", subtype="me_message")
+    with pytest.raises(SandboxError, match="only a bot posts a bot_message"):
         await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "x", subtype="bot_message")
     with pytest.raises(SandboxError, match="thread_not_found"):
         await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "x", thread_ts="1.000001")

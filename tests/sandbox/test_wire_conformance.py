@@ -51,6 +51,7 @@ EVENT_SAMPLES: dict[tuple[str, str | None], list[str]] = {
     ("member_joined_channel", None): ["MemberJoinedChannelPayload"],
     ("app_home_opened", None): ["AppHomeOpenedPayload"],
     ("channel_shared", None): ["ChannelSharedPayload"],
+    ("message", "bot_message"): ["MessageBotPayload"],
 }
 CARD: list[dict[str, Any]] = [
     {"type": "section", "text": {"type": "mrkdwn", "text": "*Handoff*"}},
@@ -181,6 +182,7 @@ async def scenario(sandbox: Sandbox, app: AppReceiver, client: AsyncWebClient, s
     await sandbox.delete_message(seed.customer_id, shared, typo.ts)
     await sandbox.join_channel(seed.admin_id, shared, inviter=seed.rep_id)
     await sandbox.share_channel(shared, "T0PARTNER")
+    await sandbox.post_message(seed.ai_bot_user_id, shared, "Legacy answer", subtype="bot_message")
 
     card = await client.chat_postMessage(channel=triage, text="Handoff", blocks=CARD, metadata=METADATA)
     await client.chat_postMessage(channel=shared, thread_ts=root.ts, text="A specialist is joining")
