@@ -120,6 +120,8 @@ class Notifier:
             routed_to = mention[2:-1] if mention else channel if channel.startswith(PEOPLE) else None
             found = await self._post_card_in(item, view, channel, mention)
         card: Result = {"channel": found[0], "ts": found[1]}
+        if channel.startswith(PEOPLE):
+            card["dm_of"] = channel  # whose DM the card is in (a reassign to someone else moves it)
         if rerouted:
             card.update(rerouted=rerouted, routed_to=routed_to)
         # The worker records where the card went in the same transaction that marks this row delivered.

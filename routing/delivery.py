@@ -95,7 +95,7 @@ class DeliverySupport:
                         ts=str(card["ts"]),
                         rerouted=str(card.get("rerouted") or ""),
                         routed_to=card.get("routed_to"),
-                        moved_to=str(card.get("moved_to") or ""),
+                        dm_of=str(card.get("moved_to") or card.get("dm_of") or ""),
                     )
         return queued
 
@@ -108,12 +108,12 @@ class DeliverySupport:
         ts: str,
         rerouted: str = "",
         routed_to: Any = None,
-        moved_to: str = "",
+        dm_of: str = "",
     ) -> int:
         """Record where a card went; queue the handoff's warm message the first time. Rows queued (0 or 1).
         `rerouted`: why the card went to the route's fallback; the handoff is then meant for `routed_to` (the
         fallback group's member, or nobody in particular) instead of the person who could not take it.
-        `moved_to`: the card was posted again as a DM to the person the handoff was handed to."""
+        `dm_of`: the person whose DM the card is in (posted there, or moved there when handed to them)."""
         for _ in range(3):
             handoff = await tx.handoffs.get(handoff_id=handoff_id)
             if handoff is None or (handoff.card_channel, handoff.card_ts) == (channel, ts):
@@ -121,11 +121,12 @@ class DeliverySupport:
             posted = replace(handoff, card_channel=channel, card_ts=ts)
             if rerouted:
                 posted = replace(posted, routed_to=str(routed_to) if routed_to else None)
-            if moved_to:
-                posted = replace(posted, context={**posted.context, "card_dm_of": moved_to})
+            if dm_of:
+                posted = replace(posted, context={**posted.context, "card_dm_of": dm_of})
             updated = await tx.handoffs.update(posted, expected_version=handoff.version)
             if updated is not None:
-                why = {"rerouted": rerouted} if rerouted else {"moved_to": moved_to} if moved_to else {}
+                moved = bool(handoff.card_ts) and bool(dm_of)  # (a card posted again elsewhere: moved)
+                why = {"rerouted": rerouted} if rerouted else {"moved_to": dm_of} if moved else {}
                 where = {"channel": channel, "ts": ts, **why}
                 await self._event(tx, updated, "card_posted", EventSource.MESSAGE, "", **where)
                 warm = str(updated.context.get("warm") or "")

@@ -557,17 +557,22 @@ async def test_a_person_slack_does_not_know_gets_no_card_the_route_s_fallback_do
     assert handoff.card_channel == seed.triage_channel_id and handoff.routed_to is None
 
 
-async def test_a_card_rerouted_to_a_fallback_person_and_handed_to_them_stays_one_card(
-    sandbox: Sandbox, seed: SeedInfo, settings
+@pytest.mark.parametrize("how", ["the person it went to left", "its group is empty"])
+async def test_a_card_that_fell_back_to_a_person_s_dm_stays_one_card_when_handed_to_them(
+    sandbox: Sandbox, seed: SeedInfo, settings, how: str
 ):
-    """Sam left, so the card went to the fallback, Riley's DM; handed to Riley, it is not posted in Riley's
-    DM a second time (the reroute now records the handoff as Riley's)."""
-    sandbox.add_user("U0SAM", "sam", real_name="Sam Support")
-    sandbox.workspace.users["U0SAM"].deleted = True
-    table = RoutingTable(
-        default=Target(TargetKind.USER, "U0SAM", fallback=Target(TargetKind.USER, seed.rep_id))
-    )
-    async with running(settings, config=BatonConfig(routing=table)) as baton:
+    """The card went to a fallback person's DM (the route's person left; the route's group is empty): the
+    handoff records whose DM the card is in, so handing it to that person does not post it in the same DM
+    a second time (it did: the reroute recorded nobody)."""
+    riley_first = Target(TargetKind.USER, seed.rep_id)
+    if how == "the person it went to left":
+        sandbox.add_user("U0SAM", "sam", real_name="Sam Support")
+        sandbox.workspace.users["U0SAM"].deleted = True
+        default = Target(TargetKind.USER, "U0SAM", fallback=riley_first)
+    else:
+        sandbox.add_usergroup("S0EMPTY", "nobody")
+        default = Target(TargetKind.GROUP, "S0EMPTY", fallback=riley_first)
+    async with running(settings, config=BatonConfig(routing=RoutingTable(default=default))) as baton:
         sandbox.set_request_url(baton.events_url)
         await baton.service.watch_channel(
             channel_id=seed.shared_channel_id, name="acme-support", is_shared=True
@@ -576,7 +581,7 @@ async def test_a_card_rerouted_to_a_fallback_person_and_handed_to_them_stays_one
         await settle(baton, sandbox)
         riley = sandbox.workspace.open_dm(seed.rep_id)
         (handoff,) = await handoffs_of(baton)
-        assert (handoff.card_channel, handoff.routed_to) == (riley.id, seed.rep_id)
+        assert handoff.card_channel == riley.id and handoff.context["card_dm_of"] == seed.rep_id
         card = card_of(sandbox, riley.id)
         await sandbox.click_button(
             seed.rep_id, riley.id, card.ts, "baton_reassign", selected_user=seed.rep_id
