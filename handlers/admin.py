@@ -13,7 +13,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from handlers.background import Background
-from handlers.delivery_errors import TRANSIENT_CODES
+from handlers.delivery_errors import Permanent, RateLimited, Transient, WorkspaceRefused, slack_call
+from handlers.membership import is_shared_channel
 from handlers.modals import open_type_editor
 from handlers.permissions import Permissions, Role
 from routing.admin_commands import (
@@ -166,29 +167,33 @@ async def _lookup_channel(client: AsyncWebClient, channel_id: str) -> SeenChanne
     """The channel's name, whether it is a Slack Connect channel (an invitation pending counts) and whether
     Baton is in it, if Baton can see it (a private channel it is not in: Slack says channel_not_found)."""
     try:
-        response = await client.conversations_info(channel=channel_id)
-    except SlackApiError as error:
-        code = str(error.response.get("error") or "")
-        logger.info("conversations.info %s: %s", channel_id, code)
-        if code in CANT_SEE:
-            return None
-        status = int(getattr(error.response, "status_code", 200) or 200)
-        if status == 429 or status >= 500 or code in TRANSIENT_CODES:
-            # Slack could not say now (rate limited, a blip): not a reason to call the channel invisible.
-            raise UsageError(
-                f"Slack didn't say what <#{channel_id}> is just now ({code or status}); try again shortly."
-            ) from None
-        raise UsageError(  # a refusal a retry won't change (a scope the app lacks, its token…)
-            f"Slack refuses to tell me what <#{channel_id}> is ({code}): check Baton's installation (its"
-            " token and scopes, as in manifest.yml), then try again."
+        response = await slack_call(client.conversations_info(channel=channel_id))
+    except (RateLimited, Transient) as error:
+        if isinstance(error, WorkspaceRefused):
+            raise _refused(channel_id, error.code) from None
+        # Slack could not say now (rate limited, a blip): not a reason to call the channel invisible.
+        raise UsageError(
+            f"Slack didn't say what <#{channel_id}> is just now ({error}); try again shortly."
         ) from None
+    except Permanent as error:
+        if str(error) in CANT_SEE:
+            return None
+        raise _refused(channel_id, str(error)) from None
     channel = response.get("channel") or {}
     seen = WatchedChannel(
         channel_id=channel_id,
         name=str(channel.get("name") or ""),
-        is_shared=bool(channel.get("is_ext_shared") or channel.get("is_pending_ext_shared")),
+        is_shared=is_shared_channel(channel),
     )
     return SeenChannel(seen, is_member=bool(channel.get("is_member")))
+
+
+def _refused(channel_id: str, code: str) -> UsageError:
+    """A refusal a retry won't change (a scope the app lacks, its token…)."""
+    return UsageError(
+        f"Slack refuses to tell me what <#{channel_id}> is ({code}): check Baton's installation (its"
+        " token and scopes, as in manifest.yml), then try again."
+    )
 
 
 def start_stats(command: Command, *, service: BatonService, respond: AsyncRespond) -> str:

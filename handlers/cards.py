@@ -39,6 +39,7 @@ from handlers.cards_text import (
 )
 from routing.decision import DEFAULT_APPROACH
 from routing.models import AIAssessment, AuthorKind, Handoff, HandoffState, StoredMessage, Urgency
+from routing.sweep import sla_of
 from routing.views import CardView, SentimentTrend
 
 __all__ = ["render_card", "render_mirror", "render_text", "snooze_label"]
@@ -234,9 +235,8 @@ def _state(handoff: Handoff) -> str:
 def _sla(handoff: Handoff) -> str:
     parts = []
     if handoff.state.is_live:
-        claimed = handoff.state is HandoffState.CLAIMED or (handoff.context.get("sla") or {}).get(
-            "claimed_at"
-        )
+        # (a snoozed handoff someone claimed is on its resolve clock: its claim clock stopped at the claim)
+        claimed = handoff.state is HandoffState.CLAIMED or sla_of(handoff).claimed_at is not None
         if not claimed and handoff.claim_due_at is not None:
             parts.append(f"claim by {slack_date(handoff.claim_due_at)}")
         if handoff.resolve_due_at is not None:

@@ -19,7 +19,7 @@ async def on_member_joined(event: dict[str, Any], context: AsyncBoltContext, cli
         return
     info = await client.conversations_info(channel=event["channel"])
     channel = info.get("channel") or {}
-    if not _shared(channel):
+    if not is_shared_channel(channel):
         logger.info("joined %s, not a shared channel: watched only when an admin says so", event["channel"])
         return
     await service_of(context).watch_channel(
@@ -41,11 +41,12 @@ async def on_sharing_changed(
     if not channel.get("is_member"):
         return  # a channel Baton is not in: nothing of it reaches Baton
     await service_of(context).sharing_changed(
-        channel_id=channel_id, name=str(channel.get("name") or ""), is_shared=_shared(channel)
+        channel_id=channel_id, name=str(channel.get("name") or ""), is_shared=is_shared_channel(channel)
     )
 
 
-def _shared(channel: dict[str, Any]) -> bool:
+def is_shared_channel(channel: dict[str, Any]) -> bool:
+    """Whether conversations.info's channel is a Slack Connect channel."""
     # A pending invitation counts: nothing internal may be posted there, and the customer may join any time.
     return bool(channel.get("is_ext_shared") or channel.get("is_pending_ext_shared"))
 

@@ -130,11 +130,9 @@ class DeliverySupport:
                 where = {"channel": channel, "ts": ts, **why}
                 await self._event(tx, updated, "card_posted", EventSource.MESSAGE, "", **where)
                 warm = str(updated.context.get("warm") or "")
-                # Not once someone has it (the claim message told the customer who, and came first), nor
-                # once one of ours answered the customer (a "someone is coming" under their answer).
+                # Not once someone has it: the claim message told the customer who (and came first). (One of
+                # ours answering the customer meanwhile is checked as it goes out: answered_by_us.)
                 if not warm or handoff.card_ts or not updated.state.is_live or updated.assignee_id:
-                    return 0
-                if await _answered_by_us(tx, updated):
                     return 0
                 message = notify.customer_message(
                     updated, text=warm, now=self._clock(), dedupe=f"warm:{handoff_id}"
@@ -188,15 +186,20 @@ class DeliverySupport:
             await self._event(
                 tx, updated, "card_deleted", EventSource.MESSAGE, "", channel=handoff.card_channel, ts=ts
             )
-            await tx.outbox.enqueue(notify.post_card_again(updated, deleted_ts=ts, now=self._clock()))
+            await tx.outbox.enqueue(notify.post_card(updated, deleted_ts=ts, now=self._clock()))
         self._outbox_written()
         return True
 
     async def answered_by_us(self, handoff: Handoff) -> bool:
         """Whether a member of our team has written in the handoff's conversation since the message that
         opened it (the customer then needs no "someone is coming")."""
+        opened_by = ts_order(str(handoff.context.get("trigger_ts") or handoff.thread_ts))
         async with self._store.transaction(readonly=True) as tx:
-            return await _answered_by_us(tx, handoff)
+            recent = await tx.conversations.messages(
+                channel_id=handoff.channel_id, thread_ts=handoff.thread_ts, limit=ANSWER_LOOK_BACK
+            )
+        ours = (m for m in recent if m.author_kind is AuthorKind.INTERNAL and not m.deleted)
+        return any(ts_order(m.ts) > opened_by for m in ours)
 
     async def handoff(self, handoff_id: int) -> Handoff | None:
         """One handoff."""
@@ -207,13 +210,3 @@ class DeliverySupport:
         """A handoff's history."""
         async with self._store.transaction(readonly=True) as tx:
             return await tx.handoff_events.for_handoff(handoff_id=handoff_id)
-
-
-async def _answered_by_us(tx: UnitOfWork, handoff: Handoff) -> bool:
-    opened_by = ts_order(str(handoff.context.get("trigger_ts") or handoff.thread_ts))
-    recent = await tx.conversations.messages(
-        channel_id=handoff.channel_id, thread_ts=handoff.thread_ts, limit=ANSWER_LOOK_BACK
-    )
-    return any(
-        m.author_kind is AuthorKind.INTERNAL and not m.deleted and ts_order(m.ts) > opened_by for m in recent
-    )

@@ -48,27 +48,15 @@ def _row(
     )
 
 
-def post_card(handoff: Handoff, *, now: datetime) -> OutboxItem:
-    """Post the card once per handoff."""
+def post_card(handoff: Handoff, *, now: datetime, deleted_ts: str = "") -> OutboxItem:
+    """Post the card once per handoff; `deleted_ts`: anew, once, after the card there was deleted in Slack."""
     return _row(
         Notice.POST_CARD,
         key=card_key(handoff),
         handoff=handoff,
         now=now,
         payload={},
-        dedupe=f"card:{handoff.id}",
-    )
-
-
-def post_card_again(handoff: Handoff, *, deleted_ts: str, now: datetime) -> OutboxItem:
-    """Post the card anew: the one at `deleted_ts` was deleted in Slack while the handoff is live."""
-    return _row(
-        Notice.POST_CARD,
-        key=card_key(handoff),
-        handoff=handoff,
-        now=now,
-        payload={},
-        dedupe=f"card:{handoff.id}:{deleted_ts}",
+        dedupe=f"card:{handoff.id}" + (f":{deleted_ts}" if deleted_ts else ""),
     )
 
 
