@@ -353,16 +353,29 @@ async def test_a_group_with_no_members_posts_the_card_where_its_fallback_says(
     assert len(posts(sandbox, seed.triage_channel_id, "baton_card")) == 1
 
 
-async def routed_with(settings: Any, sandbox: Sandbox, seed: SeedInfo, table: RoutingTable) -> Any:
-    """A customer's request for a person, with this routing; the handoff once everything was delivered."""
+@asynccontextmanager
+async def asked_with(
+    settings: Any,
+    sandbox: Sandbox,
+    seed: SeedInfo,
+    table: RoutingTable,
+    text: str = "Can I talk to a person?",
+) -> AsyncIterator[Runtime]:
+    """Baton with this routing, the customer's `text` handled and every Slack write delivered."""
     async with running(settings, config=BatonConfig(routing=table)) as baton:
         sandbox.set_request_url(baton.events_url)
         await baton.service.watch_channel(
             channel_id=seed.shared_channel_id, name="acme-support", is_shared=True
         )
         await describe_acme(baton, seed)  # the account owner: the rep
-        await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Can I talk to a person please?")
+        await sandbox.post_message(seed.customer_id, seed.shared_channel_id, text)
         await settle(baton, sandbox)
+        yield baton
+
+
+async def routed_with(settings: Any, sandbox: Sandbox, seed: SeedInfo, table: RoutingTable) -> Any:
+    """A customer's request for a person, with this routing; the handoff once everything was delivered."""
+    async with asked_with(settings, sandbox, seed, table, "Can I talk to a person please?") as baton:
         (handoff,) = await handoffs_of(baton)
         events = await baton.service.events(handoff.id)
     return handoff, events
@@ -413,13 +426,9 @@ async def test_a_group_slack_cannot_list_posts_in_its_channel_and_an_empty_group
     support = Target(TargetKind.GROUP, seed.support_group_id)
     tier2 = Target(TargetKind.GROUP, "S0TIER2", fallback=support)
     sandbox.workspace.channels[seed.shared_channel_id].members.append(seed.customer_id)
-    async with running(settings, config=BatonConfig(routing=RoutingTable(default=tier2))) as baton:
-        sandbox.set_request_url(baton.events_url)
-        await baton.service.watch_channel(
-            channel_id=seed.shared_channel_id, name="acme-support", is_shared=True
-        )
-        await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "I need a human, please")
-        await settle(baton, sandbox)
+    async with asked_with(
+        settings, sandbox, seed, RoutingTable(default=tier2), "I need a human, please"
+    ) as baton:
         *_, handoff = await handoffs_of(baton)
     dms = {sandbox.workspace.open_dm(member).id: member for member in (seed.rep_id, seed.admin_id)}
     assert handoff.card_channel in dms and handoff.routed_to == dms[handoff.card_channel]
@@ -572,13 +581,7 @@ async def test_a_card_that_fell_back_to_a_person_s_dm_stays_one_card_when_handed
     else:
         sandbox.add_usergroup("S0EMPTY", "nobody")
         default = Target(TargetKind.GROUP, "S0EMPTY", fallback=riley_first)
-    async with running(settings, config=BatonConfig(routing=RoutingTable(default=default))) as baton:
-        sandbox.set_request_url(baton.events_url)
-        await baton.service.watch_channel(
-            channel_id=seed.shared_channel_id, name="acme-support", is_shared=True
-        )
-        await sandbox.post_message(seed.customer_id, seed.shared_channel_id, "Can I talk to a person?")
-        await settle(baton, sandbox)
+    async with asked_with(settings, sandbox, seed, RoutingTable(default=default)) as baton:
         riley = sandbox.workspace.open_dm(seed.rep_id)
         (handoff,) = await handoffs_of(baton)
         assert handoff.card_channel == riley.id and handoff.context["card_dm_of"] == seed.rep_id
