@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from handlers.cards import render_card, render_mirror
 from handlers.cards_text import escape
 from handlers.delivery_errors import InternalPostRefused, Permanent, slack_call, surely_not_sent
+from handlers.permissions import unavailable
 from routing.models import OutboxItem
 from routing.notifications import Notice
 from routing.routes import Strategy
@@ -310,7 +311,7 @@ class Notifier:
             info = (await slack_call(self._client.users_info(user=user))).get("user") or {}
             team = str(info.get("team_id") or "")
             outsider = bool(team) and team != await self._our_team()
-            available = not (info.get("deleted") or info.get("is_bot") or user == "USLACKBOT")
+            available = unavailable(info, user) is None
             cached = (outsider, available, time.monotonic() + CACHE_SECONDS)
             self._people[user] = cached
         return cached[0], cached[1]

@@ -94,11 +94,7 @@ class Permissions:
             return None  # unknown to users.info: the picker only offers real users; let the click through
         if user.get("team_id") and our_team and user.get("team_id") != our_team:
             return OUTSIDER
-        if user.get("is_bot") or user_id == "USLACKBOT":
-            return "bots don't take handoffs"
-        if user.get("deleted"):
-            return "their account is deactivated"
-        return None
+        return unavailable(user, user_id)
 
     async def bot_id_of(self, *, client: AsyncWebClient, user_id: str) -> str | None:
         """The bot id (B…) of a bot user, which is all a legacy integration's `bot_message` names; None for a
@@ -132,3 +128,12 @@ class Permissions:
             self._users.clear()
         self._users[user_id] = (user, now + self._ttl)
         return user
+
+
+def unavailable(user: dict[str, Any], user_id: str) -> str | None:
+    """Why a member of our team (users.info's `user`) can't take a handoff (a bot, deactivated), or None."""
+    if user.get("is_bot") or user_id == "USLACKBOT":
+        return "bots don't take handoffs"
+    if user.get("deleted"):
+        return "their account is deactivated"
+    return None
